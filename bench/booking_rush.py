@@ -1,0 +1,615 @@
+"""Booking rush: many families booking at once, against daphne on PostgreSQL.
+
+Starts its own server (daphne, `scheduler.asgi:application`, bound to 127.0.0.1 on free
+ports) on its own database (dropped and created afresh, migrated, seeded with
+`manage.py seed_demo --households N --json`), then runs three timed phases with the same
+clients (asyncio + httpx, one keep-alive connection each, token auth):
+
+  bare   GET /api/v1/me/, the bare authenticated endpoint the ratios divide by;
+  one    every client books the same session (its capacity set to --places);
+  many   every client books sessions spread over all bookable sessions of the facility.
+
+Each booking attempt carries a fresh Idempotency-Key. Afterwards the database itself is
+checked: no session holds more live bookings than its capacity, the `held` counters agree
+with the bookings, and the bookings in the database are exactly the 201 answers.
+
+Prints one `name: value` line per figure, or one JSON object with --json.
+Run: .venv/bin/python bench/booking_rush.py [--duration 10] [--clients 100] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+BIND = "127.0.0.1"
+ME_PATH = "/api/v1/me/"
+BOOK_PATH = "/api/v1/bookings/"
+MISSING_SESSION_ID = 2_147_483_000  # warm-up: the booking path up to "session not found"
+QUOTA_FOR_BENCH = 10_000
+
+
+# --------------------------------------------------------------------------- options
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--duration", type=float, default=10.0, help="seconds per phase (10)")
+    p.add_argument("--clients", type=int, default=100, help="concurrent clients (100)")
+    p.add_argument("--households", type=int, default=0,
+                   help="households to seed (default: one per client; at least --clients)")
+    p.add_argument("--places", type=int, default=50,
+                   help="capacity given to the one rushed session (50)")
+    p.add_argument("--many-capacity", type=int, default=0,
+                   help="capacity of each session in the many-session phase "
+                        "(default: the household count, so quotas and places never refuse)")
+    p.add_argument("--processes", type=int, default=1, help="daphne processes (1)")
+    p.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432",
+                   help="PostgreSQL server URL without a database name")
+    p.add_argument("--database", default="bench_visits",
+                   help="database to drop, create and use (bench_visits)")
+    p.add_argument("--redis-url", default="redis://127.0.0.1:6379/15",
+                   help="REDIS_URL for the server's channel layer; '' for in-memory")
+    p.add_argument("--phases", default="bare,one,many",
+                   help="comma-separated phases to run, in order (bare,one,many)")
+    p.add_argument("--seed", type=int, default=1, help="random seed for session order")
+    p.add_argument("--keep-db", action="store_true", help="keep the database afterwards")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    args = p.parse_args(argv)
+    args.households = max(args.households or args.clients, args.clients)
+    args.many_capacity = args.many_capacity or args.households
+    args.phases = [x.strip() for x in args.phases.split(",") if x.strip()]
+    unknown = set(args.phases) - {"bare", "one", "many"}
+    if unknown or args.clients < 1 or args.processes < 1 or args.duration <= 0:
+        p.error(f"bad options (unknown phases: {sorted(unknown)})" if unknown else "bad options")
+    if "bare" not in args.phases:
+        p.error("the bare phase is needed for the ratios")
+    return args
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- database
+
+
+def database_url(args: argparse.Namespace) -> str:
+    return f"{args.postgres.rstrip('/')}/{args.database}"
+
+
+def recreate_database(args: argparse.Namespace, *, create: bool = True) -> None:
+    with psycopg.connect(f"{args.postgres.rstrip('/')}/postgres", autocommit=True) as conn:
+        name = sql.Identifier(args.database)
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        if create:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
+
+
+def server_env(args: argparse.Namespace) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "scheduler.settings",
+        "DATABASE_URL": database_url(args),
+        "REDIS_URL": args.redis_url,
+        "DEBUG": "0",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    })
+    return env
+
+
+def manage(args: argparse.Namespace, *command: str) -> str:
+    done = subprocess.run(  # noqa: S603 (our own interpreter and manage.py)
+        [sys.executable, str(ROOT / "manage.py"), *command],
+        cwd=ROOT, env=server_env(args), capture_output=True, text=True, check=False,
+    )
+    if done.returncode:
+        raise RuntimeError(f"manage.py {' '.join(command)} failed:\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+def django_setup(args: argparse.Namespace) -> None:
+    """Use the ORM in this process (for setup and checks only, never during the load)."""
+    os.environ.update({k: v for k, v in server_env(args).items()
+                       if k in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL"}})
+    os.environ["DB_POOL_MIN"] = "1"
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def django_close() -> None:
+    if "django" not in sys.modules:
+        return
+    from django.db import connections
+
+    for conn in connections.all(initialized_only=True):
+        conn.close()
+        with contextlib.suppress(Exception):
+            conn.close_pool()
+
+
+@dataclass
+class Household:
+    token: str
+    resident_id: int
+    visitor_ids: list[int]
+    sessions: list[int] = field(default_factory=list)  # many-phase order, cycled
+    next_session: int = 0
+
+
+@dataclass
+class Plan:
+    households: list[Household]
+    one_session: int
+    many_sessions: list[int]
+    facility: str
+
+
+def prepare(args: argparse.Namespace, seeded: dict[str, Any]) -> Plan:
+    """Give each household its own resident at the first facility, and pick the sessions.
+
+    seed_demo cycles its households over four residents, so one session could take at
+    most three of them (one live booking per resident per session) and quotas would refuse
+    almost everything. A real rush is many families, each visiting their own relative, so
+    each seeded household gets a resident of its own here. The facility's quotas are raised
+    and the sessions' capacities set so that the many-session phase measures real bookings;
+    every rule is still checked on every attempt.
+    """
+    import datetime as dt
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from visits.facts import session_facts
+    from visits.models import (
+        ApprovedVisitor,
+        Facility,
+        HousingUnit,
+        Resident,
+        Session,
+        SessionStatus,
+        VisitingRule,
+        VisitKind,
+    )
+    from visits.rules import booking_window
+
+    facility = Facility.objects.get(pk=seeded["facilities"][0]["id"])
+    units = list(HousingUnit.objects.filter(facility=facility).order_by("pk")) or [None]
+    rows = seeded["households"][: args.households]
+    if len(rows) < args.households:
+        raise RuntimeError(f"seed_demo made {len(rows)} households, {args.households} wanted")
+    with transaction.atomic():
+        residents = Resident.objects.bulk_create([
+            Resident(facility=facility, unit=units[i % len(units)], first_name="Resident",
+                     last_name=f"Bench{i}", prison_id=f"BENCH{i:06d}")
+            for i in range(len(rows))
+        ])
+        for row, resident in zip(rows, residents, strict=True):
+            ApprovedVisitor.objects.filter(visitor_id__in=row["visitor_ids"]).update(
+                resident=resident
+            )
+        VisitingRule.objects.filter(facility=facility).update(
+            weekly_quota=QUOTA_FOR_BENCH, monthly_quota=QUOTA_FOR_BENCH
+        )
+        # Bookable now and still bookable when the last phase ends.
+        margin = dt.timedelta(seconds=len(args.phases) * args.duration + 900)
+        now = timezone.now()
+        bookable = []
+        for session in (Session.objects.filter(facility=facility, status=SessionStatus.OPEN)
+                        .select_related("rule", "facility").order_by("starts_at", "pk")):
+            opens, closes = booking_window(session_facts(session))
+            if opens <= now and now + margin < closes and session.held == 0:
+                bookable.append(session)
+        in_person = [s for s in bookable if s.kind == VisitKind.IN_PERSON]
+        if not in_person:
+            raise RuntimeError("no bookable in-person session at the first facility")
+        target = in_person[0]
+        many = [s for s in bookable if s.pk != target.pk and not (
+            s.starts_at < target.ends_at and s.ends_at > target.starts_at)]
+        Session.objects.filter(pk=target.pk).update(capacity=args.places)
+        Session.objects.filter(pk__in=[s.pk for s in many]).update(capacity=args.many_capacity)
+    households = [Household(token=row["token"], resident_id=resident.pk,
+                            visitor_ids=list(row["visitor_ids"]))
+                  for row, resident in zip(rows, residents, strict=True)]
+    rng = random.Random(args.seed)
+    for household in households:
+        household.sessions = [s.pk for s in many]
+        rng.shuffle(household.sessions)
+    return Plan(households, target.pk, [s.pk for s in many], facility.name)
+
+
+def verify(plan: Plan) -> dict[str, int]:
+    """What the database says after the run (the server's answers are not trusted)."""
+    from django.db.models import Count, F, Q
+
+    from visits.models import HOLDING_STATUSES, Booking, Session
+
+    holding = Q(bookings__status__in=list(HOLDING_STATUSES))
+    sessions = Session.objects.annotate(live=Count("bookings", filter=holding))
+    overbooked = sessions.filter(live__gt=F("capacity"))
+    bench_ids = {h.resident_id for h in plan.households}
+    made = Booking.objects.filter(resident_id__in=bench_ids)
+    return {
+        "one_session_db_bookings": made.filter(session_id=plan.one_session).count(),
+        "many_sessions_db_bookings": made.filter(session_id__in=plan.many_sessions).count(),
+        "one_session_overbooked": overbooked.filter(pk=plan.one_session).count(),
+        "many_sessions_overbooked": overbooked.filter(pk__in=plan.many_sessions).count(),
+        "overbooked_sessions_total": overbooked.count(),
+        "held_counter_mismatches": sessions.exclude(live=F("held")).count(),
+    }
+
+
+# --------------------------------------------------------------------------- server
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((BIND, 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    port: int
+    proc: subprocess.Popen
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://{BIND}:{self.port}"
+
+    def log_tail(self) -> str:
+        with contextlib.suppress(OSError):
+            return self.log_path.read_text(errors="replace")[-3000:]
+        return ""
+
+
+def start_servers(args: argparse.Namespace, log_dir: Path) -> list[Server]:
+    servers = []
+    for i in range(args.processes):
+        port = free_port()
+        log_path = log_dir / f"daphne-{i}.log"
+        with open(log_path, "wb") as out:
+            proc = subprocess.Popen(  # noqa: S603 (our own interpreter)
+                [sys.executable, "-m", "daphne", "-b", BIND, "-p", str(port),
+                 "scheduler.asgi:application"],
+                cwd=ROOT, env=server_env(args), stdout=out, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )
+        servers.append(Server(port, proc, log_path))
+    for server in servers:
+        wait_ready(server)
+    return servers
+
+
+def wait_ready(server: Server, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.proc.poll() is not None:
+            raise RuntimeError(f"daphne exited ({server.proc.returncode}):\n{server.log_tail()}")
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.get(server.url + ME_PATH, timeout=2.0)
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"daphne did not answer within {timeout:.0f}s:\n{server.log_tail()}")
+
+
+def stop_servers(servers: list[Server]) -> None:
+    for server in servers:
+        if server.proc.poll() is None:
+            server.proc.terminate()
+    for server in servers:
+        try:
+            server.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.proc.kill()
+            server.proc.wait(timeout=10)
+
+
+# --------------------------------------------------------------------------- load
+
+
+@dataclass
+class Outcome:
+    latency: float
+    key: str  # "201", "409 session_full", "422 resident_busy", "error ReadTimeout"
+
+
+@dataclass
+class PhaseResult:
+    outcomes: list[Outcome]
+    elapsed: float
+    server_cpu: float = 0.0  # CPU seconds of the daphne processes during the phase
+    machine_busy: float = 0.0  # share of all cores busy during the phase (0..1)
+
+    @property
+    def rate(self) -> float:
+        return len(self.outcomes) / self.elapsed if self.elapsed else 0.0
+
+    def percentile_ms(self, q: float) -> float:
+        values = sorted(o.latency for o in self.outcomes)
+        if not values:
+            return 0.0
+        return values[min(len(values) - 1, int(q * len(values)))] * 1000
+
+    def counts(self) -> Counter[str]:
+        return Counter(o.key for o in self.outcomes)
+
+
+def outcome_key(response: httpx.Response) -> str:
+    if response.status_code < 400:
+        return str(response.status_code)
+    try:
+        body = response.json()
+    except ValueError:
+        return str(response.status_code)
+    violations = body.get("violations") if isinstance(body, dict) else None
+    if violations:
+        codes = sorted({v.get("code", "?") for v in violations})
+        return f"{response.status_code} {'+'.join(codes)}"
+    code = body.get("code") if isinstance(body, dict) else None
+    return f"{response.status_code} {code}" if code else str(response.status_code)
+
+
+Request = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """utime + stime of a process (Linux); 0 elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies of all cores (Linux); (0, 0) elsewhere."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    except OSError:
+        return 0, 0
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return sum(values) - idle, sum(values)
+
+
+async def run_phase(clients: list[httpx.AsyncClient], request: Request,
+                    duration: float, server_pids: list[int]) -> PhaseResult:
+    outcomes: list[Outcome] = []
+    cpu0 = sum(process_cpu_seconds(pid) for pid in server_pids)
+    busy0, total0 = machine_ticks()
+    start = time.perf_counter()
+    deadline = start + duration
+
+    async def worker(i: int, client: httpx.AsyncClient) -> None:
+        while time.perf_counter() < deadline:
+            t0 = time.perf_counter()
+            try:
+                response = await request(client, i)
+                key = outcome_key(response)
+            except httpx.HTTPError as exc:
+                key = f"error {type(exc).__name__}"
+            outcomes.append(Outcome(time.perf_counter() - t0, key))
+
+    await asyncio.gather(*(worker(i, c) for i, c in enumerate(clients)))
+    elapsed = time.perf_counter() - start
+    busy1, total1 = machine_ticks()
+    cpu1 = sum(process_cpu_seconds(pid) for pid in server_pids)
+    busy = (busy1 - busy0) / (total1 - total0) if total1 > total0 else 0.0
+    return PhaseResult(outcomes, elapsed, cpu1 - cpu0, busy)
+
+
+def fresh_headers() -> dict[str, str]:
+    return {"Idempotency-Key": uuid.uuid4().hex}
+
+
+async def load(args: argparse.Namespace, servers: list[Server],
+               plan: Plan) -> dict[str, PhaseResult]:
+    own = [plan.households[i::args.clients] for i in range(args.clients)]
+    turn = [0] * args.clients
+
+    def next_household(i: int) -> Household:
+        household = own[i][turn[i] % len(own[i])]
+        turn[i] += 1
+        return household
+
+    def booking(household: Household, session_id: int) -> dict[str, Any]:
+        return {"session_id": session_id, "resident_id": household.resident_id,
+                "visitor_ids": household.visitor_ids}
+
+    async def me(client: httpx.AsyncClient, i: int) -> httpx.Response:
+        return await client.get(ME_PATH, headers={"Authorization": f"Token {own[i][0].token}"})
+
+    async def book(client: httpx.AsyncClient, household: Household,
+                   session_id: int) -> httpx.Response:
+        return await client.post(
+            BOOK_PATH, json=booking(household, session_id),
+            headers={"Authorization": f"Token {household.token}", **fresh_headers()},
+        )
+
+    async def book_one(client: httpx.AsyncClient, i: int) -> httpx.Response:
+        return await book(client, next_household(i), plan.one_session)
+
+    async def book_many(client: httpx.AsyncClient, i: int) -> httpx.Response:
+        household = next_household(i)
+        session_id = household.sessions[household.next_session % len(household.sessions)]
+        household.next_session += 1
+        return await book(client, household, session_id)
+
+    async def warm(client: httpx.AsyncClient, i: int) -> None:
+        for _ in range(3):
+            await me(client, i)
+        await book(client, own[i][0], MISSING_SESSION_ID)
+
+    requests: dict[str, Request] = {"bare": me, "one": book_one, "many": book_many}
+    results: dict[str, PhaseResult] = {}
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    async with contextlib.AsyncExitStack() as stack:
+        clients = [
+            await stack.enter_async_context(httpx.AsyncClient(
+                base_url=servers[i % len(servers)].url, limits=limits, timeout=60.0))
+            for i in range(args.clients)
+        ]
+        await asyncio.gather(*(warm(c, i) for i, c in enumerate(clients)))
+        for phase in args.phases:
+            log(f"phase {phase}: {args.clients} clients for {args.duration:g}s")
+            results[phase] = await run_phase(clients, requests[phase], args.duration,
+                                             [s.proc.pid for s in servers])
+    return results
+
+
+# --------------------------------------------------------------------------- report
+
+
+def figures(args: argparse.Namespace, plan: Plan, results: dict[str, PhaseResult],
+            checks: dict[str, int], total_seconds: float) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "server_processes": args.processes,
+        "clients": args.clients,
+        "households": len(plan.households),
+        "phase_seconds": args.duration,
+    }
+    bare = results["bare"]
+    out["bare_requests_per_s"] = round(bare.rate, 1)
+    out["bare_p50_ms"] = round(bare.percentile_ms(0.50), 1)
+    out["bare_p95_ms"] = round(bare.percentile_ms(0.95), 1)
+    out["bare_errors"] = sum(n for k, n in bare.counts().items() if k != "200")
+    out.update(cpu_figures("bare", bare))
+    names = {"one": "one_session", "many": "many_sessions"}
+    for phase in ("one", "many"):
+        if phase not in results:
+            continue
+        name, result = names[phase], results[phase]
+        counts = result.counts()
+        made = counts.get("201", 0)
+        refused = {k: n for k, n in counts.items() if k != "201" and k[:1] == "4"}
+        errors = {k: n for k, n in counts.items() if k != "201" and k[:1] != "4"}
+        out[f"{name}_sessions"] = 1 if phase == "one" else len(plan.many_sessions)
+        out[f"{name}_places"] = (args.places if phase == "one"
+                                 else args.many_capacity * len(plan.many_sessions))
+        out[f"{name}_attempts"] = len(result.outcomes)
+        out[f"{name}_attempts_per_s"] = round(result.rate, 1)
+        out[f"{name}_p50_ms"] = round(result.percentile_ms(0.50), 1)
+        out[f"{name}_p95_ms"] = round(result.percentile_ms(0.95), 1)
+        out[f"{name}_bookings"] = made
+        out[f"{name}_bookings_per_s"] = round(made / result.elapsed, 1)
+        out[f"{name}_db_bookings"] = checks[f"{name}_db_bookings"]
+        out[f"{name}_overbooked"] = checks[f"{name}_overbooked"]
+        out[f"{name}_refused"] = sum(refused.values())
+        for key, n in sorted(refused.items()):
+            out[f"{name}_refused_{slug(key)}"] = n
+        out[f"{name}_errors"] = sum(errors.values())
+        for key, n in sorted(errors.items()):
+            out[f"{name}_errors_{slug(key)}"] = n
+        out.update(cpu_figures(name, result))
+        out[f"{name}_ratio_to_bare"] = round(result.rate / bare.rate, 3) if bare.rate else 0.0
+    out["overbooked_sessions_total"] = checks["overbooked_sessions_total"]
+    out["held_counter_mismatches"] = checks["held_counter_mismatches"]
+    out["run_seconds"] = round(total_seconds, 1)
+    return out
+
+
+def cpu_figures(name: str, result: PhaseResult) -> dict[str, float]:
+    """Server CPU in % of one core (100 = one saturated daphne), machine CPU in % of all."""
+    return {
+        f"{name}_server_cpu_pct": round(100 * result.server_cpu / result.elapsed, 1),
+        f"{name}_machine_cpu_pct": round(100 * result.machine_busy, 1),
+    }
+
+
+def slug(key: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in key).strip("_")
+
+
+# --------------------------------------------------------------------------- main
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM unwinds like Ctrl-C, so the servers are stopped and the database dropped."""
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    began = time.perf_counter()
+    servers: list[Server] = []
+    created = False
+    with terminate_as_interrupt(), tempfile.TemporaryDirectory(prefix="booking_rush-") as tmp:
+        try:
+            log(f"database {args.database}: drop, create, migrate")
+            recreate_database(args)
+            created = True
+            manage(args, "migrate", "--noinput", "-v", "0")
+            log(f"seed_demo --households {args.households}")
+            seeded = json.loads(manage(args, "seed_demo", "--households",
+                                       str(args.households), "--json"))
+            django_setup(args)
+            plan = prepare(args, seeded)
+            django_close()
+            log(f"{plan.facility}: one session #{plan.one_session} with {args.places} places, "
+                f"{len(plan.many_sessions)} more sessions with {args.many_capacity} places")
+            servers = start_servers(args, Path(tmp))
+            log(f"daphne x{len(servers)} on ports {', '.join(str(s.port) for s in servers)}")
+            results = asyncio.run(load(args, servers, plan))
+            stop_servers(servers)
+            checks = verify(plan)
+            django_close()
+        except BaseException:
+            for server in servers:
+                tail = server.log_tail().strip()
+                if tail:
+                    log(f"daphne :{server.port} log tail:\n{tail}")
+            raise
+        finally:
+            stop_servers(servers)
+            django_close()
+            if created and not args.keep_db:
+                with contextlib.suppress(Exception):
+                    recreate_database(args, create=False)
+    out = figures(args, plan, results, checks, time.perf_counter() - began)
+    if args.json:
+        print(json.dumps(out))
+    else:
+        for key, value in out.items():
+            print(f"{key}: {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,111 @@
+"""The live socket at /ws/live/: a user's own events, missed ones first, then live.
+
+Query string: `after=<last event id seen>` to replay what was missed, `topics=a,b` for
+public topics (e.g. `facility.3.places`), `token=<API token>` when there is no session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from notifications.live import topic_group, user_group
+from notifications.selectors import events_after
+
+HEARTBEAT_SECONDS = 25
+REPLAY_LIMIT = 500
+ALLOWED_TOPIC_PREFIXES = ("facility.",)
+
+
+def _query(scope: dict[str, Any]) -> dict[str, str]:
+    parsed = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    return {key: values[-1] for key, values in parsed.items()}
+
+
+def _after(query: dict[str, str]) -> int | None:
+    raw = query.get("after", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _topics(query: dict[str, str]) -> list[str]:
+    names = [t.strip() for t in query.get("topics", "").split(",") if t.strip()]
+    return [t for t in names if t.startswith(ALLOWED_TOPIC_PREFIXES) and len(t) < 80][:10]
+
+
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        query = _query(self.scope)
+        self.user_id = user.pk
+        self.groups_joined = [user_group(user.pk)] + [topic_group(t) for t in _topics(query)]
+        # Join before replaying: anything committed from now on arrives live, and
+        # anything older comes from the replay; `last_sent` drops the overlap.
+        self.last_sent = 0
+        self.replaying = True
+        self.buffer: list[dict[str, Any]] = []
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+        await self._replay(_after(query))
+        self.heartbeat = asyncio.create_task(self._beat())
+
+    async def _replay(self, after: int | None) -> None:
+        if after is not None:
+            for event in await database_sync_to_async(events_after)(
+                user_id=self.user_id, after=after, limit=REPLAY_LIMIT
+            ):
+                await self._send_event(event)
+        else:
+            self.last_sent = await database_sync_to_async(_latest_id)(self.user_id)
+        self.replaying = False
+        for message in self.buffer:
+            await self._send_event(message)
+        self.buffer = []
+
+    async def _send_event(self, message: dict[str, Any]) -> None:
+        event_id = message["id"]
+        if event_id and event_id <= self.last_sent:
+            return  # already sent by the replay
+        await self.send_json({"id": event_id or None, "type": message["event_type"],
+                              "data": message["data"]})
+        if event_id:
+            self.last_sent = event_id
+
+    async def live_event(self, message: dict[str, Any]) -> None:
+        if self.replaying:
+            self.buffer.append(message)
+        else:
+            await self._send_event(message)
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            await self.send_json({"id": None, "type": "heartbeat", "data": {}})
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if isinstance(content, dict) and content.get("type") == "ping":
+            await self.send_json({"id": None, "type": "pong", "data": {}})
+
+    async def disconnect(self, code: int) -> None:
+        beat = getattr(self, "heartbeat", None)
+        if beat:
+            beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beat
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+
+def _latest_id(user_id: int) -> int:
+    from notifications.models import Delivery
+
+    latest = Delivery.objects.filter(user_id=user_id).order_by("-event_id").first()
+    return latest.event_id if latest else 0

@@ -1,0 +1,81 @@
+"""Reading and changing a person's notification preferences."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from notifications.models import Preference
+from scheduler.errors import InvalidInput
+
+E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+PHONE_SEPARATORS = re.compile(r"[\s().-]")
+FIELDS = (
+    "email_enabled", "sms_enabled", "phone", "language", "quiet_start", "quiet_end", "time_zone",
+)
+
+
+def preference_of(user: AbstractBaseUser) -> Preference:
+    """The user's preferences; unsaved defaults (email on, no SMS, no quiet hours) if none."""
+    found = Preference.objects.filter(user_id=user.pk).first()
+    return found or Preference(user_id=user.pk)
+
+
+def normalise_phone(raw: str) -> str:
+    return PHONE_SEPARATORS.sub("", raw.strip())
+
+
+def _check_phone(phone: str, fields: dict[str, list[str]]) -> None:
+    if phone and not E164.match(phone):
+        fields["phone"] = [
+            _("Enter the mobile number with its country code, for example +1 555 123 4567.")
+        ]
+
+
+def _check_time_zone(name: str, fields: dict[str, list[str]]) -> None:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        fields["time_zone"] = [_("Choose a time zone name such as America/Chicago.")]
+
+
+def check_preference(pref: Preference) -> None:
+    """Raise InvalidInput naming every field to fix."""
+    fields: dict[str, list[str]] = {}
+    _check_phone(pref.phone, fields)
+    if pref.language not in dict(settings.LANGUAGES):
+        fields["language"] = [_("Choose English (en) or Spanish (es).")]
+    _check_time_zone(pref.time_zone, fields)
+    if (pref.quiet_start is None) != (pref.quiet_end is None):
+        message = _("Give both the start and the end of your quiet hours, or neither.")
+        fields["quiet_start" if pref.quiet_start is None else "quiet_end"] = [message]
+    if pref.sms_enabled and not pref.phone and "phone" not in fields:
+        fields["phone"] = [_("Add a mobile number to get text messages.")]
+    if fields:
+        raise InvalidInput(fields=fields)
+
+
+def preference_update(*, user: AbstractBaseUser, **changes: Any) -> Preference:
+    """Change some of the user's preferences; fields left out keep their value.
+
+    Raises InvalidInput (with every field to fix). Locks the user's preference row.
+    """
+    unknown = set(changes) - set(FIELDS)
+    if unknown:
+        raise InvalidInput(fields={name: [_("This field is not known.")] for name in unknown})
+    if isinstance(changes.get("phone"), str):
+        changes["phone"] = normalise_phone(changes["phone"])
+    with transaction.atomic():
+        Preference.objects.get_or_create(user_id=user.pk)
+        pref = Preference.objects.select_for_update().get(user_id=user.pk)
+        for name, value in changes.items():
+            setattr(pref, name, value)
+        check_preference(pref)
+        pref.save()
+    return pref

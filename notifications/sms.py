@@ -1,0 +1,40 @@
+"""Text messages: a tiny backend interface, chosen by the `SMS_BACKEND` setting.
+
+A provider plugs in by subclassing `BaseSmsBackend` and naming the class in `SMS_BACKEND`.
+`send` raises on failure; the caller releases its claim and retries later.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger(__name__)
+
+
+class BaseSmsBackend:
+    def send(self, to: str, text: str) -> None:
+        """Send `text` to the E.164 number `to`; raise if it could not be handed over."""
+        raise NotImplementedError
+
+
+class LogSmsBackend(BaseSmsBackend):
+    """The one-machine default: a log line instead of a message.
+
+    The line names neither the message nor the full number: a text can carry a resident's
+    name and a visit's time, and logs are read by people it is not meant for.
+    """
+
+    def send(self, to: str, text: str) -> None:
+        logger.info("SMS to %s (%d characters) not sent: log backend", mask_number(to), len(text))
+
+
+def mask_number(number: str) -> str:
+    return f"…{number[-2:]}" if len(number) > 2 else "…"
+
+
+def sms_backend() -> BaseSmsBackend:
+    backend_class = import_string(settings.SMS_BACKEND)
+    return backend_class()

@@ -1,0 +1,100 @@
+"""Fixtures for the browser suite: Debian's Chromium driven by Playwright's sync API.
+
+Run apart from the other suites (`pytest -m browser`): Playwright's event loop and the
+async tests' event loop clash in one pytest run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import Browser, Page, sync_playwright
+from pytest_django.live_server_helper import LiveServer
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"width": 390, "height": 844}
+DEMO_PASSWORD = "visit-demo-2026"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything in this folder is a browser test, even if someone forgets the mark."""
+    for item in items:
+        if "tests/browser/" in item.nodeid:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[LiveServer]:
+    """pytest-django's live server, bound to loopback only (its default is 'localhost')."""
+    server = LiveServer("127.0.0.1")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    # Playwright's sync API keeps an asyncio event loop running in the test's own (main)
+    # thread while the browser is open. Django sees that loop and refuses the test's ORM
+    # calls (and the test database's flush between tests) with SynchronousOnlyOperation,
+    # although they really are synchronous and nothing else runs on that loop meanwhile.
+    # So the check is switched off, but only while the browser is open: the browser suite
+    # runs in its own pytest process (`pytest -m browser`), so the async suite keeps it.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh phone-sized tab with its own cookies."""
+    context = browser.new_context(viewport=PHONE, locale="en-US")
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+@dataclass
+class Demo:
+    url: str
+
+    def login(self, page: Page, username: str) -> None:
+        page.goto(self.url + "/login/")
+        page.get_by_label("User name").fill(username)
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.fixture
+def demo(live_server: LiveServer, transactional_db: None) -> Demo:
+    """The demo data of `manage.py seed_demo` (families rosa/linda/carmen, liaison, ...)."""
+    call_command("seed_demo", stdout=io.StringIO())
+    return Demo(url=live_server.url)
+
+
+def local_day(session) -> dt.date:  # noqa: ANN001
+    return session.starts_at.astimezone(session.facility.tz).date()
+

@@ -1,0 +1,114 @@
+"""The live socket: only committed events, only one's own, and nothing lost on reconnect."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from notifications.services import event_emit
+from scheduler.asgi import application
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def make_user(name: str):  # noqa: ANN201
+    user = get_user_model().objects.create_user(username=name, password="pw-12345678")
+    return user, Token.objects.create(user=user).key
+
+
+def emit(user, title: str) -> int:  # noqa: ANN001
+    with transaction.atomic():
+        return event_emit(type="test.note", title=title, recipients=[user]).pk
+
+
+async def connect(token: str, query: str = "") -> WebsocketCommunicator:
+    path = f"/ws/live/?token={token}" + (f"&{query}" if query else "")
+    headers = [(b"host", b"127.0.0.1"), (b"origin", b"http://127.0.0.1")]
+    communicator = WebsocketCommunicator(application, path, headers=headers)
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def received_titles(communicator: WebsocketCommunicator, count: int) -> list[tuple]:
+    out = []
+    for _ in range(count):
+        message = await communicator.receive_json_from(timeout=3)
+        out.append((message["id"], message["data"]["title"]))
+    return out
+
+
+def test_anonymous_socket_is_refused() -> None:
+    async def scenario() -> None:
+        communicator = WebsocketCommunicator(
+            application, "/ws/live/", headers=[(b"host", b"127.0.0.1"), (b"origin", b"http://127.0.0.1")]
+        )
+        connected, code = await communicator.connect()
+        assert not connected
+        assert code == 4401
+
+    asyncio.run(scenario())
+
+
+def test_live_event_reaches_only_its_recipient() -> None:
+    rosa, rosa_token = make_user("rosa")
+    linda, linda_token = make_user("linda")
+
+    async def scenario() -> None:
+        rosa_ws = await connect(rosa_token)
+        linda_ws = await connect(linda_token)
+        event_id = await database_sync_to_async(emit)(rosa, "for rosa")
+        assert await received_titles(rosa_ws, 1) == [(event_id, "for rosa")]
+        assert await linda_ws.receive_nothing(timeout=0.3)
+        await rosa_ws.disconnect()
+        await linda_ws.disconnect()
+
+    asyncio.run(scenario())
+
+
+def test_rolled_back_event_is_never_delivered() -> None:
+    rosa, token = make_user("rosa")
+
+    def emit_then_roll_back() -> None:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            event_emit(type="test.note", title="never happened", recipients=[rosa])
+            raise RuntimeError("the change failed")
+
+    async def scenario() -> None:
+        ws = await connect(token)
+        await database_sync_to_async(emit_then_roll_back)()
+        assert await ws.receive_nothing(timeout=0.5)
+        later = await database_sync_to_async(emit)(rosa, "real")
+        assert await received_titles(ws, 1) == [(later, "real")]
+        await ws.disconnect()
+        replay = await connect(token, "after=0")
+        assert await received_titles(replay, 1) == [(later, "real")]
+        await replay.disconnect()
+
+    asyncio.run(scenario())
+
+
+def test_reconnect_after_id_gets_exactly_the_missed_events_in_order() -> None:
+    rosa, token = make_user("rosa")
+
+    async def scenario() -> None:
+        ws = await connect(token)
+        first = await database_sync_to_async(emit)(rosa, "seen")
+        assert await received_titles(ws, 1) == [(first, "seen")]
+        await ws.disconnect()
+        missed = [await database_sync_to_async(emit)(rosa, f"missed {i}") for i in range(3)]
+        again = await connect(token, f"after={first}")
+        expected = [(event_id, f"missed {i}") for i, event_id in enumerate(missed)]
+        assert await received_titles(again, 3) == expected
+        live = await database_sync_to_async(emit)(rosa, "live")
+        assert await received_titles(again, 1) == [(live, "live")]
+        assert await again.receive_nothing(timeout=0.3)  # no duplicates
+        await again.disconnect()
+
+    asyncio.run(scenario())

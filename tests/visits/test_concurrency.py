@@ -1,0 +1,182 @@
+"""Real threads against PostgreSQL: no overbooking, no double booking, no quota overrun.
+
+Each thread has its own database connection (Django keeps one per thread) and closes it at
+the end. A barrier lets every thread through at the same moment, so they really meet at
+the row locks. SQLite takes a database-wide write lock instead of row locks, so these run
+on PostgreSQL only (CI runs this file there).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from scheduler.errors import RuleViolation
+from tests import factories as f
+from visits import services
+from visits.models import HOLDING_STATUSES, Booking, BookingStatus, Session
+
+pytestmark = [
+    pytest.mark.skipif(connection.vendor != "postgresql",
+                       reason="row locks need PostgreSQL; CI runs this file on PostgreSQL"),
+    pytest.mark.django_db(transaction=True),
+]
+
+THREADS = 50
+
+
+@pytest.fixture
+def pool_for_threads() -> Iterator[None]:
+    """A connection pool big enough for every thread to hold a connection at the barrier.
+
+    settings.py sizes the pool for a web process (DB_POOL_MAX, 20 by default); here 50
+    threads each take one before the race starts, so the pool is rebuilt larger for this
+    test and put back afterwards.
+    """
+    options = connection.settings_dict["OPTIONS"]
+    previous = options.get("pool")
+    connection.close()
+    connection.close_pool()
+    options["pool"] = {**(previous if isinstance(previous, dict) else {}),
+                       "min_size": 1, "max_size": THREADS + 10, "timeout": 60}
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.close_pool()
+        options["pool"] = previous
+
+
+def race(count: int, work: Callable[[int], Any]) -> list[tuple[str, Any]]:
+    """Run `work(i)` in `count` threads released together; each result is
+    ("ok", value) or ("error", exception)."""
+    barrier = threading.Barrier(count)
+    results: list[tuple[str, Any]] = [("not run", None)] * count
+
+    def runner(i: int) -> None:
+        try:
+            connection.ensure_connection()  # connect before the start line, not in the race
+            barrier.wait(timeout=60)
+            results[i] = ("ok", work(i))
+        except Exception as exc:  # noqa: BLE001 - every outcome is inspected by the test
+            results[i] = ("error", exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung"
+    return results
+
+
+def error_codes(results: list[tuple[str, Any]]) -> Counter:
+    return Counter(getattr(value, "code", type(value).__name__)
+                   for kind, value in results if kind == "error")
+
+
+def holding(session: Session) -> int:
+    return Booking.objects.filter(session=session, status__in=HOLDING_STATUSES).count()
+
+
+def test_fifty_families_race_for_the_last_three_places(pool_for_threads: None) -> None:
+    # One live booking per resident per session is a rule (and a constraint), so each of
+    # the 50 families visits its own relative: only the session's places are contended.
+    facility = f.make_facility()
+    rule = f.make_rule(facility, capacity=5)
+    session = f.make_session(rule)
+    f.fill(session, facility, 2)  # two places already taken: three left
+    families = []
+    for i in range(THREADS):
+        household = f.make_household(f"racer{i}")
+        resident = f.make_resident(facility, first_name=f"Resident{i}")
+        f.approve(f.adults(household), resident)
+        families.append((household.caregiver, resident.pk, f.adults(household)[0].pk))
+
+    def book(i: int) -> int:
+        user, resident_id, visitor_id = families[i]
+        return services.booking_create(actor=user, session_id=session.pk,
+                                       resident_id=resident_id, visitor_ids=[visitor_id]).booking.pk
+
+    results = race(THREADS, book)
+
+    winners = [value for kind, value in results if kind == "ok"]
+    assert len(winners) == 3, error_codes(results)
+    assert error_codes(results) == Counter({"session_full": THREADS - 3})
+    assert all(isinstance(v, services.SessionFull) for k, v in results if k == "error")
+    session.refresh_from_db()
+    assert session.held == 5 == holding(session)
+    assert Booking.objects.filter(session=session).count() == 5
+    assert set(Booking.objects.filter(pk__in=winners).values_list("status", flat=True)) == {
+        BookingStatus.REQUESTED}
+
+
+def test_twenty_retries_with_one_idempotency_key_make_one_booking(
+    pool_for_threads: None
+) -> None:
+    facility = f.make_facility()
+    session = f.make_session(f.make_rule(facility, capacity=10))
+    household = f.make_household("impatient", children=[("Sofia", 9)])
+    resident = f.make_resident(facility)
+    f.approve(household.visitors.all(), resident)
+    visitor_ids = list(household.visitors.values_list("pk", flat=True))
+
+    def retry(_: int) -> tuple[int, bool]:
+        result = services.booking_create(
+            actor=household.caregiver, session_id=session.pk, resident_id=resident.pk,
+            visitor_ids=visitor_ids, idempotency_key="tap-tap-tap")
+        return result.booking.pk, result.created
+
+    results = race(20, retry)
+
+    assert error_codes(results) == Counter()
+    ids = {value[0] for _, value in results}
+    assert ids == set(Booking.objects.values_list("pk", flat=True))
+    assert len(ids) == 1
+    assert sum(created for _, (_, created) in results) == 1
+    session.refresh_from_db()
+    assert session.held == 1 == holding(session)
+
+
+@pytest.mark.parametrize("round_", range(5))
+def test_two_caregivers_cannot_overrun_a_residents_weekly_quota(
+    pool_for_threads: None, round_: int
+) -> None:
+    """A mother and a grandmother book the same man, in two sessions of one day, at once."""
+    facility = f.make_facility()
+    rule = f.make_rule(facility, weekly_quota=1, monthly_quota=10, capacity=5)
+    day = timezone.now().astimezone(facility.tz).date() + dt.timedelta(days=3)
+    first, second = (
+        f.make_session(rule, starts_at=dt.datetime.combine(day, dt.time(hour), facility.tz))
+        for hour in (10, 14)
+    )
+    resident = f.make_resident(facility)
+    families = []
+    for name in ("mother", "grandmother"):
+        household = f.make_household(f"{name}{round_}")
+        f.approve(f.adults(household), resident)
+        families.append(household)
+
+    def book(i: int) -> int:
+        household, session = families[i], (first, second)[i]
+        return services.booking_create(
+            actor=household.caregiver, session_id=session.pk, resident_id=resident.pk,
+            visitor_ids=[f.adults(household)[0].pk]).booking.pk
+
+    results = race(2, book)
+
+    assert [kind for kind, _ in results].count("ok") == 1, results
+    [(_, refused)] = [r for r in results if r[0] == "error"]
+    assert isinstance(refused, RuleViolation), refused
+    assert [v["code"] for v in refused.extra["violations"]] == ["weekly_quota"]
+    assert Booking.objects.filter(resident=resident).count() == 1
+    assert sum(holding(s) for s in (first, second)) == 1

@@ -1,0 +1,133 @@
+from django.contrib import admin
+
+from visits.models import (
+    ApprovedVisitor,
+    Booking,
+    BookingStatusChange,
+    BookingVisitor,
+    CalendarToken,
+    Closure,
+    Facility,
+    Household,
+    HousingUnit,
+    Liaison,
+    Resident,
+    Session,
+    VisitingRule,
+    Visitor,
+)
+
+
+class UnitInline(admin.TabularInline):
+    model = HousingUnit
+    extra = 0
+
+
+@admin.register(Facility)
+class FacilityAdmin(admin.ModelAdmin):
+    list_display = ["name", "time_zone"]
+    search_fields = ["name"]
+    inlines = [UnitInline]
+
+
+@admin.register(HousingUnit)
+class HousingUnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "facility"]
+    list_filter = ["facility"]
+
+
+@admin.register(VisitingRule)
+class VisitingRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "facility", "unit", "kind", "rrule", "capacity", "active"]
+    list_filter = ["facility", "kind", "active"]
+
+    def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
+        from visits.services import rule_sync_sessions
+
+        super().save_model(request, obj, form, change)
+        rule_sync_sessions(rule=obj)
+
+
+@admin.register(Closure)
+class ClosureAdmin(admin.ModelAdmin):
+    list_display = ["facility", "starts_on", "ends_on", "reason"]
+    list_filter = ["facility"]
+    filter_horizontal = ["units"]
+
+
+@admin.register(Session)
+class SessionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "kind", "capacity", "held", "status", "needs_review"]
+    list_filter = ["facility", "kind", "status", "needs_review"]
+    date_hierarchy = "starts_at"
+    readonly_fields = ["held"]
+
+
+@admin.register(Resident)
+class ResidentAdmin(admin.ModelAdmin):
+    list_display = ["last_name", "first_name", "facility", "unit", "prison_id"]
+    list_filter = ["facility"]
+    search_fields = ["last_name", "first_name", "prison_id"]
+
+
+class VisitorInline(admin.TabularInline):
+    model = Visitor
+    extra = 0
+
+
+@admin.register(Household)
+class HouseholdAdmin(admin.ModelAdmin):
+    list_display = ["name", "caregiver", "phone"]
+    search_fields = ["name"]
+    inlines = [VisitorInline]
+
+
+@admin.register(Visitor)
+class VisitorAdmin(admin.ModelAdmin):
+    list_display = ["last_name", "first_name", "date_of_birth", "household"]
+    search_fields = ["last_name", "first_name"]
+
+
+@admin.register(ApprovedVisitor)
+class ApprovedVisitorAdmin(admin.ModelAdmin):
+    list_display = ["visitor", "resident", "status", "expires_on", "guardian_consent_on_file"]
+    list_filter = ["status", "resident__facility"]
+
+
+class BookingVisitorInline(admin.TabularInline):
+    model = BookingVisitor
+    extra = 0
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = BookingStatusChange
+    extra = 0
+    readonly_fields = ["from_status", "to_status", "actor", "reason", "at"]
+
+
+@admin.register(Booking)
+class BookingAdmin(admin.ModelAdmin):
+    """Read-mostly: changes go through the services so places and history stay right."""
+
+    list_display = ["id", "session", "resident", "household", "status", "created_at"]
+    list_filter = ["status", "session__facility"]
+    readonly_fields = ["session", "resident", "household", "status", "idempotency_key"]
+    inlines = [BookingVisitorInline, StatusChangeInline]
+
+
+@admin.register(Liaison)
+class LiaisonAdmin(admin.ModelAdmin):
+    list_display = ["user", "facility"]
+
+
+@admin.register(CalendarToken)
+class CalendarTokenAdmin(admin.ModelAdmin):
+    """Who has a calendar feed, and when it was revoked; the secret itself is never shown."""
+
+    list_display = ["owner", "kind", "created_at", "revoked_at"]
+    list_filter = ["kind"]
+    fields = ["owner", "kind", "language", "created_at", "revoked_at"]
+    readonly_fields = ["owner", "kind", "language", "created_at"]
+
+    def has_add_permission(self, request) -> bool:  # noqa: ANN001
+        return False  # feeds are made by their owners, from their pages

@@ -1,0 +1,46 @@
+"""Enqueue the periodic visits tasks on a timer; `db_worker` runs them.
+
+Django's tasks framework has no scheduler of its own, so this small loop plays cron.
+Run one of these per deployment (more would only enqueue duplicate, harmless work).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from notifications.tasks import send_due_deliveries
+from visits.tasks import expire_waitlist_offers, fill_session_horizon, send_visit_reminders
+
+SCHEDULE = (  # task, every N seconds
+    (fill_session_horizon, 3600),
+    (expire_waitlist_offers, 60),
+    (send_visit_reminders, 60),
+    # Email/SMS held by quiet hours, due for a retry, or whose task was lost.
+    (send_due_deliveries, 60),
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Enqueue periodic tasks (session horizon, waiting-list offers, visit reminders, "
+        "held email/SMS) forever."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--once", action="store_true", help="enqueue each task once and exit")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        last_run: dict[str, float] = {}
+        while True:
+            now = time.monotonic()
+            for task, every in SCHEDULE:
+                name = task.name
+                if now - last_run.get(name, -every) >= every:
+                    task.enqueue()
+                    last_run[name] = now
+            if options["once"]:
+                return
+            time.sleep(5)

@@ -1,0 +1,243 @@
+"""Create a believable demo: two facilities, rules, residents, families and staff."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from transport.models import Coordinator, Driver
+from visits.models import (
+    ApprovalStatus,
+    ApprovedVisitor,
+    Facility,
+    Household,
+    HousingUnit,
+    Liaison,
+    Resident,
+    VisitingRule,
+    VisitKind,
+    Visitor,
+)
+from visits.services import sessions_fill_horizon
+
+DEMO_PASSWORD = "visit-demo-2026"
+
+FACILITIES = [
+    {
+        "name": "Lakeview Women's Correctional Center",
+        "time_zone": "America/Chicago",
+        "address": "1200 Lakeview Rd, Decatur, IL",
+        "latitude": 39.84, "longitude": -88.95,
+        "units": ["Unit A", "Unit B"],
+    },
+    {
+        "name": "High Desert State Prison",
+        "time_zone": "America/Los_Angeles",
+        "address": "475 Rice Canyon Rd, Susanville, CA",
+        "latitude": 40.41, "longitude": -120.65,
+        "units": ["Yard C"],
+    },
+]
+
+RESIDENTS = [  # first, last, prison id, facility index, unit name
+    ("Maria", "Lopez", "W48213", 0, "Unit A"),
+    ("Tanya", "Brooks", "W51877", 0, "Unit B"),
+    ("Aisha", "Johnson", "W60342", 0, "Unit A"),
+    ("Daniel", "Reyes", "H20931", 1, "Yard C"),
+]
+
+# caregiver user, household name, caregiver (first, last, born), children, resident index
+FAMILIES = [
+    ("rosa", "Lopez family", ("Rosa", "Lopez", dt.date(1961, 4, 2)),
+     [("Sofia", "Lopez", 9), ("Mateo", "Lopez", 6)], 0),
+    ("linda", "Brooks family", ("Linda", "Brooks", dt.date(1958, 11, 20)),
+     [("Jaylen", "Brooks", 12)], 1),
+    ("carmen", "Reyes family", ("Carmen", "Reyes", dt.date(1985, 7, 14)),
+     [("Lucia", "Reyes", 4)], 3),
+]
+
+
+def years_ago(age: int) -> dt.date:
+    today = timezone.now().date()
+    return today.replace(year=today.year - age) - dt.timedelta(days=40)
+
+
+class Command(BaseCommand):
+    help = "Seed demo data and print the logins (use --json for a machine-readable copy)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--json", action="store_true", help="print logins and ids as JSON")
+        parser.add_argument("--households", type=int, default=0,
+                            help="add N more households with approved visitors (load tests)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["households"] < 0:
+            self.stderr.write("--households must be 0 or more")
+            raise SystemExit(2)
+        with transaction.atomic():
+            facilities = [self._facility(spec) for spec in FACILITIES]
+            residents = [self._resident(r, facilities) for r in RESIDENTS]
+            users = self._staff(facilities)
+            families = [self._family(f, residents) for f in FAMILIES]
+            extra = self._load_households(options["households"], residents)
+        sessions = sessions_fill_horizon()
+        report = self._report(facilities, residents, users, families, extra, sessions)
+        if options["json"]:
+            self.stdout.write(json.dumps(report, indent=2))
+        else:
+            self._print(report)
+
+    def _facility(self, spec: dict[str, Any]) -> Facility:
+        fields = {k: v for k, v in spec.items() if k not in {"name", "units"}}
+        facility, _ = Facility.objects.get_or_create(name=spec["name"], defaults=fields)
+        if not facility.video_link_template:
+            facility.video_link_template = "https://video.example.org/room/{booking}"
+            facility.kiosk_instructions = "Use the kiosk at the front desk; bring photo ID."
+            facility.save()
+        for unit in spec["units"]:
+            HousingUnit.objects.get_or_create(facility=facility, name=unit)
+        self._rules(facility)
+        return facility
+
+    def _rules(self, facility: Facility) -> None:
+        today = timezone.now().date()
+        rules = [
+            ("Weekend visits", VisitKind.IN_PERSON,
+             "FREQ=WEEKLY;BYDAY=SA,SU;BYHOUR=9,13;BYMINUTE=0",
+             120, 12, "Arrive 30 minutes early with photo ID. No bags in the visiting room."),
+            ("Evening video calls", VisitKind.VIDEO, "FREQ=DAILY;BYHOUR=18,19;BYMINUTE=0",
+             30, 4, "You will get a link to join from your phone. Test your camera first."),
+        ]
+        for name, kind, rrule, minutes, capacity, how in rules:
+            VisitingRule.objects.get_or_create(
+                facility=facility, name=name,
+                defaults={"kind": kind, "rrule": rrule, "starts_on": today,
+                          "duration_minutes": minutes, "capacity": capacity,
+                          "opens_days_before": 21, "closes_hours_before": 2,
+                          "cancel_hours_before": 2, "weekly_quota": 3, "monthly_quota": 10,
+                          "join_instructions": how},
+            )
+
+    def _resident(self, row: tuple, facilities: list[Facility]) -> Resident:
+        first, last, prison_id, fi, unit_name = row
+        facility = facilities[fi]
+        unit = HousingUnit.objects.get(facility=facility, name=unit_name)
+        resident, _ = Resident.objects.get_or_create(
+            facility=facility, prison_id=prison_id,
+            defaults={"first_name": first, "last_name": last, "unit": unit},
+        )
+        return resident
+
+    def _user(self, username: str, first: str, last: str, **extra: Any):  # noqa: ANN202
+        user, created = get_user_model().objects.get_or_create(
+            username=username, defaults={"first_name": first, "last_name": last, **extra}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        Token.objects.get_or_create(user=user)
+        return user
+
+    def _staff(self, facilities: list[Facility]) -> dict[str, Any]:
+        liaison = self._user("liaison", "Dana", "Whitfield")
+        Liaison.objects.get_or_create(user=liaison, defaults={"facility": facilities[0]})
+        liaison2 = self._user("liaison2", "Marcus", "Hale")
+        Liaison.objects.get_or_create(user=liaison2, defaults={"facility": facilities[1]})
+        coordinator = self._user("coordinator", "Priya", "Shah")
+        Coordinator.objects.get_or_create(user=coordinator)
+        driver = self._user("driver", "Joe", "Miller")
+        Driver.objects.get_or_create(user=driver, defaults={"home_base": "Springfield, IL"})
+        admin = self._user("admin", "Site", "Admin", is_staff=True, is_superuser=True)
+        return {"liaison": liaison, "liaison2": liaison2, "coordinator": coordinator,
+                "driver": driver, "admin": admin}
+
+    def _family(self, row: tuple, residents: list[Resident]) -> Household:
+        username, name, (first, last, born), children, ri = row
+        user = self._user(username, first, last)
+        household, _ = Household.objects.get_or_create(caregiver=user, defaults={"name": name})
+        people = [Visitor.objects.get_or_create(
+            household=household, first_name=first, last_name=last,
+            defaults={"date_of_birth": born, "is_caregiver": True})[0]]
+        for child_first, child_last, age in children:
+            people.append(Visitor.objects.get_or_create(
+                household=household, first_name=child_first, last_name=child_last,
+                defaults={"date_of_birth": years_ago(age)})[0])
+        for person in people:
+            ApprovedVisitor.objects.get_or_create(
+                visitor=person, resident=residents[ri],
+                defaults={"status": ApprovalStatus.APPROVED, "guardian_consent_on_file": True,
+                          "expires_on": timezone.now().date() + dt.timedelta(days=365)})
+        return household
+
+    def _load_households(self, count: int, residents: list[Resident]) -> list[dict[str, Any]]:
+        """Many households at once; one shared password hash keeps this fast."""
+        if not count:
+            return []
+        User = get_user_model()  # noqa: N806
+        start = User.objects.filter(username__startswith="family").count()
+        password = make_password(DEMO_PASSWORD)
+        new_users = User.objects.bulk_create([
+            User(username=f"family{start + i}", first_name="Family", last_name=str(start + i),
+                 password=password) for i in range(count)])
+        new_users = list(User.objects.filter(username__in=[u.username for u in new_users]))
+        Token.objects.bulk_create([Token(user=u, key=Token.generate_key()) for u in new_users])
+        households = Household.objects.bulk_create([
+            Household(caregiver=u, name=f"Family {u.last_name}") for u in new_users])
+        return self._load_people(households, residents)
+
+    def _load_people(self, households: list[Household], residents: list[Resident]) -> list[dict]:
+        visitors, pairs = [], []
+        for i, household in enumerate(households):
+            adult = Visitor(household=household, first_name="Adult", last_name=str(i),
+                            date_of_birth=dt.date(1970, 1, 1), is_caregiver=True)
+            child = Visitor(household=household, first_name="Child", last_name=str(i),
+                            date_of_birth=years_ago(8))
+            visitors += [adult, child]
+            pairs.append((household, adult, child, residents[i % len(residents)]))
+        Visitor.objects.bulk_create(visitors)
+        expires = timezone.now().date() + dt.timedelta(days=365)
+        ApprovedVisitor.objects.bulk_create([
+            ApprovedVisitor(visitor=v, resident=r, status=ApprovalStatus.APPROVED,
+                            guardian_consent_on_file=True, expires_on=expires)
+            for _, a, c, r in pairs for v in (a, c)])
+        tokens = dict(Token.objects.filter(user__in=[h.caregiver_id for h, *_ in pairs])
+                      .values_list("user_id", "key"))
+        return [{"username": h.caregiver.username, "password": DEMO_PASSWORD,
+                 "token": tokens[h.caregiver_id], "household_id": h.pk, "resident_id": r.pk,
+                 "visitor_ids": [a.pk, c.pk]} for h, a, c, r in pairs]
+
+    def _report(self, facilities, residents, users, families, extra, sessions) -> dict:  # noqa: ANN001
+        def login(user, role: str) -> dict:  # noqa: ANN001
+            return {"role": role, "username": user.username, "password": DEMO_PASSWORD,
+                    "token": Token.objects.get(user=user).key, "user_id": user.pk}
+
+        logins = [login(h.caregiver, "caregiver") | {"household_id": h.pk} for h in families]
+        logins += [login(users[k], k.rstrip("2")) for k in
+                   ("liaison", "liaison2", "coordinator", "driver", "admin")]
+        return {
+            "url": "http://127.0.0.1:8000/",
+            "logins": logins,
+            "facilities": [{"id": f.pk, "name": f.name, "time_zone": f.time_zone}
+                           for f in facilities],
+            "residents": [{"id": r.pk, "first_name": r.first_name, "facility_id": r.facility_id}
+                          for r in residents],
+            "households": extra,
+            "sessions_created": sessions,
+        }
+
+    def _print(self, report: dict) -> None:
+        self.stdout.write(f"Demo ready at {report['url']}  (API docs: {report['url']}api/docs/)")
+        self.stdout.write(f"Logins (password for all: {DEMO_PASSWORD}):")
+        for login in report["logins"]:
+            self.stdout.write(f"  {login['role']:<12} {login['username']}")
+        if report["households"]:
+            self.stdout.write(f"Added {len(report['households'])} load-test households "
+                              f"(family0, family1, ...).")

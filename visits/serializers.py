@@ -1,0 +1,191 @@
+"""API shapes. Input serializers validate form only; the services decide the rest."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from visits.models import (
+    ApprovedVisitor,
+    Booking,
+    Facility,
+    Household,
+    HousingUnit,
+    Resident,
+    Session,
+    Visitor,
+)
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = HousingUnit
+        fields = ["id", "name"]
+
+
+class FacilitySerializer(serializers.ModelSerializer):
+    units = UnitSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Facility
+        fields = ["id", "name", "time_zone", "address", "units"]
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    remaining = serializers.IntegerField(read_only=True)
+    facility_name = serializers.CharField(source="facility.name", read_only=True)
+    unit_name = serializers.CharField(source="unit.name", read_only=True, default=None)
+    local_start = serializers.SerializerMethodField()
+    join_instructions = serializers.CharField(source="rule.join_instructions", read_only=True)
+
+    class Meta:
+        model = Session
+        fields = [
+            "id", "facility", "facility_name", "unit", "unit_name", "kind", "starts_at",
+            "ends_at", "local_start", "capacity", "remaining", "status", "close_reason",
+            "join_instructions",
+        ]
+
+    def get_local_start(self, session: Session) -> str:
+        return session.starts_at.astimezone(session.facility.tz).isoformat()
+
+
+class ResidentSerializer(serializers.ModelSerializer):
+    """For families: first name, last initial, facility; never the prison ID."""
+
+    facility_name = serializers.CharField(source="facility.name", read_only=True)
+    unit_name = serializers.CharField(source="unit.name", read_only=True, default=None)
+    display_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Resident
+        fields = [
+            "id", "first_name", "display_name", "facility", "facility_name", "unit", "unit_name",
+        ]
+
+    def get_display_name(self, resident: Resident) -> str:
+        return f"{resident.first_name} {resident.last_name[:1]}."
+
+
+class ApprovalSerializer(serializers.ModelSerializer):
+    resident_first_name = serializers.CharField(source="resident.first_name", read_only=True)
+
+    class Meta:
+        model = ApprovedVisitor
+        fields = ["id", "resident", "resident_first_name", "status", "expires_on",
+                  "guardian_consent_on_file"]
+
+
+class VisitorSerializer(serializers.ModelSerializer):
+    approvals = ApprovalSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Visitor
+        fields = ["id", "first_name", "last_name", "date_of_birth", "is_caregiver", "approvals"]
+
+
+class HouseholdSerializer(serializers.ModelSerializer):
+    visitors = VisitorSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Household
+        fields = ["id", "name", "phone", "visitors"]
+
+
+class BookingVisitorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Visitor
+        fields = ["id", "first_name"]
+
+
+class BookingSerializer(serializers.ModelSerializer):
+    session = SessionSerializer(read_only=True)
+    resident = ResidentSerializer(read_only=True)
+    visitors = BookingVisitorSerializer(many=True, read_only=True)
+    join_url = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Booking
+        fields = ["id", "status", "session", "resident", "visitors", "reason",
+                  "offer_expires_at", "join_url", "created_at"]
+
+
+class RosterBookingSerializer(serializers.ModelSerializer):
+    """For the facility's own liaisons: the roster needs full names and the prison ID."""
+
+    resident_name = serializers.CharField(source="resident.__str__", read_only=True)
+    prison_id = serializers.CharField(source="resident.prison_id", read_only=True)
+    household_name = serializers.CharField(source="household.name", read_only=True)
+    visitors = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Booking
+        fields = ["id", "status", "resident_name", "prison_id", "household_name", "visitors",
+                  "reason"]
+
+    def get_visitors(self, booking: Booking) -> list[str]:
+        return [str(v) for v in booking.visitors.all()]
+
+
+class RosterSessionSerializer(SessionSerializer):
+    bookings = RosterBookingSerializer(source="live_bookings", many=True, read_only=True)
+
+    class Meta(SessionSerializer.Meta):
+        fields = [*SessionSerializer.Meta.fields, "needs_review", "bookings"]
+
+
+# The largest id a database row can have (64-bit). A bigger number in an `id__in` list
+# overflows the database driver instead of simply matching nothing.
+MAX_ID = 2**63 - 1
+
+
+class BookingCreateSerializer(serializers.Serializer):
+    session_id = serializers.IntegerField(min_value=1)
+    resident_id = serializers.IntegerField(min_value=1)
+    visitor_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), min_length=1,
+        max_length=12,
+        error_messages={"min_length": _("Choose at least one person who is coming.")},
+    )
+    join_waitlist_if_full = serializers.BooleanField(default=False)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, allow_blank=False, trim_whitespace=True)
+
+
+class OptionalReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+
+class ClosureCreateSerializer(serializers.Serializer):
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+    reason = serializers.CharField(max_length=200)
+    unit_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False
+    )
+
+
+class ApprovalDecideSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["approved", "denied", "revoked"])
+    expires_on = serializers.DateField(required=False, allow_null=True)
+    guardian_consent_on_file = serializers.BooleanField(required=False, allow_null=True)
+
+
+class SessionQuerySerializer(serializers.Serializer):
+    facility = serializers.IntegerField(min_value=1, required=False)
+    resident = serializers.IntegerField(min_value=1, required=False)
+    kind = serializers.ChoiceField(choices=["in_person", "video"], required=False)
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+
+
+class RosterQuerySerializer(serializers.Serializer):
+    date = serializers.DateField(required=False)
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    roles = serializers.ListField(child=serializers.CharField())

@@ -1,0 +1,48 @@
+"""Write services of visits. Each public function is one transaction."""
+
+from visits.services.booking import (
+    BookingResult,
+    SessionFull,
+    booking_cancel,
+    booking_create,
+    offer_accept,
+    offer_pass,
+    offers_expire,
+)
+from visits.services.calendar_tokens import (
+    calendar_token_ensure,
+    calendar_token_revoke,
+    calendar_token_rotate,
+)
+from visits.services.liaison import (
+    approval_decide,
+    booking_check_in,
+    booking_confirm,
+    booking_decline,
+    booking_mark_no_show,
+    closure_create,
+    session_close,
+)
+from visits.services.sessions import rule_sync_sessions, sessions_fill_horizon
+
+__all__ = [
+    "BookingResult",
+    "SessionFull",
+    "approval_decide",
+    "booking_cancel",
+    "booking_check_in",
+    "booking_confirm",
+    "booking_create",
+    "booking_decline",
+    "booking_mark_no_show",
+    "calendar_token_ensure",
+    "calendar_token_revoke",
+    "calendar_token_rotate",
+    "closure_create",
+    "offer_accept",
+    "offer_pass",
+    "offers_expire",
+    "rule_sync_sessions",
+    "session_close",
+    "sessions_fill_horizon",
+]

@@ -1,0 +1,293 @@
+"""A family's writes: book, join the waiting list, accept or pass an offer, cancel.
+
+Lock order, everywhere: household, then resident, then session (by primary key within a
+kind). Booking needs all three: the household for its visitors and idempotency key, the
+resident for the quota across sessions, the session for its places.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from notifications.text import Text
+from scheduler.errors import Conflict, InvalidInput
+from visits.access import booking_of_household, household_of
+from visits.facts import draft_for, session_facts
+from visits.models import (
+    HOLDING_STATUSES,
+    Booking,
+    BookingStatus,
+    BookingStatusChange,
+    BookingVisitor,
+    Household,
+    Resident,
+    Session,
+    Visitor,
+)
+from visits.rules import booking_window, check_booking
+from visits.services.common import (
+    change_held,
+    check_reason_fits,
+    local_when,
+    lock_household,
+    lock_resident,
+    lock_session,
+    locked_transaction,
+    now,
+    raise_violations,
+    tell_household,
+    tell_liaisons,
+    transition,
+)
+
+
+class SessionFull(Conflict):
+    code = "session_full"
+
+    def __init__(self) -> None:
+        super().__init__(
+            _("This session is full. You can join its waiting list."),
+            extra={"can_join_waitlist": True},
+        )
+
+
+@dataclass(frozen=True)
+class BookingResult:
+    booking: Booking
+    created: bool  # False when an Idempotency-Key retry returned the first result
+
+
+def _visitors_of(household: Household, visitor_ids: list[int]) -> list[Visitor]:
+    unique_ids = sorted(set(visitor_ids))
+    visitors = list(Visitor.objects.filter(household=household, pk__in=unique_ids))
+    if len(visitors) != len(unique_ids):
+        raise InvalidInput(
+            _("Choose visitors from your own household."),
+            fields={"visitor_ids": [_("One or more of these people are not in your household.")]},
+        )
+    return visitors
+
+
+def _replay(household: Household, key: str, session_id: int, resident_id: int) -> Booking | None:
+    """The booking an earlier request with this Idempotency-Key made, if any."""
+    earlier = Booking.objects.filter(household=household, idempotency_key=key).first()
+    if earlier and (earlier.session_id, earlier.resident_id) != (session_id, resident_id):
+        raise Conflict(
+            _("This Idempotency-Key was already used for a different booking; use a new key."),
+            code="idempotency_key_reused",
+        )
+    return earlier
+
+
+def booking_create(
+    *,
+    actor: AbstractBaseUser,
+    session_id: int,
+    resident_id: int,
+    visitor_ids: list[int],
+    idempotency_key: str | None = None,
+    waitlist_if_full: bool = False,
+) -> BookingResult:
+    """Book a place (status requested), or a waiting-list spot when asked and full.
+
+    Raises NotPermitted, NotFound, InvalidInput, RuleViolation (every broken rule at once),
+    SessionFull, Conflict (key reused), Busy (lock wait too long).
+    Locks the household, the resident and the session rows, in that order.
+    """
+    household = household_of(actor)
+    with locked_transaction():
+        lock_household(household.pk)
+        if idempotency_key:
+            earlier = _replay(household, idempotency_key, session_id, resident_id)
+            if earlier:
+                return BookingResult(earlier, created=False)
+        visitors = _visitors_of(household, visitor_ids)
+        resident = lock_resident(resident_id)
+        session = lock_session(session_id)
+        _check_session_serves(session, resident)
+        draft = draft_for(session=session, resident_id=resident_id, visitors=visitors, now=now())
+        raise_violations(check_booking(draft))
+        if session.held >= session.capacity and not waitlist_if_full:
+            raise SessionFull()
+        booking = _insert(session, resident_id, household, visitors, idempotency_key, actor)
+    return BookingResult(booking, created=True)
+
+
+def _check_session_serves(session: Session, resident: Resident) -> None:
+    """A session is for the residents of its facility (and of its unit, if it has one);
+    anything else would put a stranger on another facility's roster."""
+    if session.facility_id != resident.facility_id or (
+        session.unit_id is not None and session.unit_id != resident.unit_id
+    ):
+        raise InvalidInput(
+            _("This session is not one where this person can be visited."),
+            fields={"session_id": [_("Choose one of the sessions offered for this person.")]},
+        )
+
+
+def _insert(
+    session: Session,
+    resident_id: int,
+    household: Household,
+    visitors: list[Visitor],
+    key: str | None,
+    actor: AbstractBaseUser,
+) -> Booking:
+    has_place = session.held < session.capacity
+    status = BookingStatus.REQUESTED if has_place else BookingStatus.WAITLISTED
+    if has_place:
+        change_held(session, +1)
+    booking = Booking.objects.create(
+        session=session, resident_id=resident_id, household=household,
+        status=status, idempotency_key=key,
+    )
+    BookingVisitor.objects.bulk_create(
+        [BookingVisitor(booking=booking, visitor=v) for v in visitors]
+    )
+    BookingStatusChange.objects.create(booking=booking, to_status=status, actor=actor)
+    booking.session = session
+    booking.household = household
+    if has_place:
+        tell_liaisons(booking, type="visits.booking.requested", title=_("New booking request"))
+    return booking
+
+
+def booking_cancel(*, actor: AbstractBaseUser, booking_id: int, reason: str = "") -> Booking:
+    """The family cancels (until the rule's deadline) or leaves the waiting list.
+
+    Raises NotFound, Conflict (too late, or already ended). Locks the session; a freed
+    place is offered to the first family on the waiting list.
+    """
+    check_reason_fits(reason, Booking)
+    booking = booking_of_household(actor, booking_id)
+    with locked_transaction():
+        session = lock_session(booking.session_id)
+        booking.refresh_from_db()
+        booking.session = session
+        if booking.status in HOLDING_STATUSES:
+            _check_cancel_deadline(session)
+        old = transition(
+            booking, to=BookingStatus.CANCELLED, actor=actor,
+            allowed_from=[*HOLDING_STATUSES, BookingStatus.WAITLISTED],
+            reason=reason or _("Cancelled by the family"),
+        )
+        if old in HOLDING_STATUSES:
+            release_place(session)
+        tell_liaisons(booking, type="visits.booking.cancelled",
+                      title=Text(gettext_noop("A family cancelled")), urgent=True)
+    return booking
+
+
+def _check_cancel_deadline(session: Session) -> None:
+    deadline = session.starts_at - dt.timedelta(hours=session.rule.cancel_hours_before)
+    if now() >= deadline:
+        raise Conflict(
+            _("It is too late to cancel online; please call the facility."),
+            code="cancel_deadline_passed",
+        )
+
+
+def release_place(session: Session) -> None:
+    """Give back one place (the caller holds the session lock) and offer it onwards."""
+    change_held(session, -1)
+    offer_next_place(session)
+
+
+def offer_next_place(session: Session) -> Booking | None:
+    """Offer a free place to the first family waiting, until the offer deadline.
+
+    The place is held for them (status offered) so nobody else takes it meanwhile.
+    """
+    if session.held >= session.capacity or session.status != "open":
+        return None
+    _opens, closes = booking_window(session_facts(session))  # not `_`: that is gettext
+    if now() >= closes:
+        return None
+    waiting = (
+        Booking.objects.filter(session=session, status=BookingStatus.WAITLISTED)
+        .select_related("household__caregiver", "resident")
+        .order_by("created_at", "id")
+        .first()
+    )
+    if waiting is None:
+        return None
+    expires = min(now() + dt.timedelta(hours=settings.WAITLIST_OFFER_HOURS), closes)
+    waiting.session = session
+    transition(
+        waiting, to=BookingStatus.OFFERED, allowed_from=[BookingStatus.WAITLISTED],
+        actor=None, offer_expires_at=expires,
+    )
+    change_held(session, +1)
+    tell_household(
+        waiting, type="visits.booking.offered", title=_("A place opened up for you"),
+        body=_("Accept it before %(when)s (facility time) or it goes to the next family.")
+        % {"when": expires.astimezone(session.facility.tz).strftime("%Y-%m-%d %H:%M")},
+    )
+    return waiting
+
+
+def offer_accept(*, actor: AbstractBaseUser, booking_id: int) -> Booking:
+    """Take the offered place: the booking becomes a request, if every rule still holds.
+
+    Raises NotFound, Conflict (no live offer), RuleViolation.
+    """
+    booking = booking_of_household(actor, booking_id)
+    with locked_transaction():
+        lock_household(booking.household_id)
+        lock_resident(booking.resident_id)
+        session = lock_session(booking.session_id)
+        booking.refresh_from_db()
+        if booking.status == BookingStatus.OFFERED and booking.offer_expires_at <= now():
+            raise Conflict(_("This offer has expired."), code="offer_expired")
+        visitors = list(booking.visitors.all())
+        draft = draft_for(
+            session=session, resident_id=booking.resident_id, visitors=visitors,
+            now=now(), exclude_booking_id=booking.pk,
+        )
+        raise_violations(check_booking(draft))
+        booking.session = session
+        transition(booking, to=BookingStatus.REQUESTED, allowed_from=[BookingStatus.OFFERED],
+                   actor=actor, offer_expires_at=None)
+        tell_liaisons(booking, type="visits.booking.requested", title=_("New booking request"))
+    return booking
+
+
+def offer_pass(*, actor: AbstractBaseUser, booking_id: int) -> Booking:
+    """Let the offered place go to the next family. Raises NotFound, Conflict."""
+    booking = booking_of_household(actor, booking_id)
+    with locked_transaction():
+        session = lock_session(booking.session_id)
+        booking.session = session
+        transition(booking, to=BookingStatus.CANCELLED, allowed_from=[BookingStatus.OFFERED],
+                   actor=actor, reason=_("The family let the offered place go"))
+        release_place(session)
+    return booking
+
+
+def offers_expire() -> int:
+    """Turn offers past their deadline into cancellations and offer the place onwards."""
+    expired = 0
+    due = Booking.objects.filter(status=BookingStatus.OFFERED, offer_expires_at__lte=now())
+    for booking_id, session_id in due.values_list("pk", "session_id").order_by("session_id"):
+        with locked_transaction():
+            session = lock_session(session_id)
+            booking = Booking.objects.select_related("household__caregiver", "resident").get(
+                pk=booking_id
+            )
+            if booking.status != BookingStatus.OFFERED or booking.offer_expires_at > now():
+                continue
+            booking.session = session
+            transition(booking, to=BookingStatus.CANCELLED, allowed_from=[BookingStatus.OFFERED],
+                       actor=None, reason=_("The offer expired"))
+            tell_household(booking, type="visits.booking.offer_expired",
+                           title=_("The offered place has expired"),
+                           body=local_when(session))
+            release_place(session)
+            expired += 1
+    return expired

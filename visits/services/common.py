@@ -1,0 +1,202 @@
+"""Pieces the write services share: locks, status transitions, events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import OperationalError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from notifications.live import publish_topic_after_commit
+from notifications.services import event_emit
+from notifications.text import Text
+from scheduler.errors import Busy, Conflict, InvalidInput, NotFound, RuleViolation
+from visits.models import (
+    Booking,
+    BookingStatus,
+    BookingStatusChange,
+    Household,
+    Resident,
+    Session,
+)
+from visits.rules import Violation
+
+
+def set_lock_timeout() -> None:
+    """Make a long wait for a row lock fail fast (as Busy) instead of piling up requests."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = {int(settings.BOOKING_LOCK_TIMEOUT_MS)}")
+
+
+def is_lock_timeout(exc: OperationalError) -> bool:
+    text = str(exc).lower()
+    return "lock timeout" in text or "database is locked" in text or "lock_timeout" in text
+
+
+@contextmanager
+def locked_transaction() -> Iterator[None]:
+    """`transaction.atomic()` with a lock timeout; a timed-out wait becomes Busy (503)."""
+    try:
+        with transaction.atomic():
+            set_lock_timeout()
+            yield
+    except OperationalError as exc:
+        if is_lock_timeout(exc):
+            raise Busy() from exc
+        raise
+
+
+def lock_household(pk: int) -> Household:
+    return Household.objects.select_for_update().get(pk=pk)
+
+
+def lock_resident(pk: int) -> Resident:
+    try:
+        return Resident.objects.select_for_update().get(pk=pk)
+    except Resident.DoesNotExist:
+        raise NotFound(_("We could not find that person.")) from None
+
+
+def lock_session(pk: int) -> Session:
+    """Lock one session row. Everything that changes its places holds this lock."""
+    try:
+        return (
+            Session.objects.select_for_update(of=("self",))
+            .select_related("rule", "facility")
+            .get(pk=pk)
+        )
+    except Session.DoesNotExist:
+        raise NotFound(_("We could not find that session.")) from None
+
+
+def change_held(session: Session, delta: int) -> None:
+    Session.objects.filter(pk=session.pk).update(held=F("held") + delta)
+    session.held += delta
+    announce_places(session)
+
+
+def announce_places(session: Session) -> None:
+    """Tell open session lists the new number of places (public: no personal data)."""
+    publish_topic_after_commit(
+        topic=f"facility.{session.facility_id}.places",
+        event_type="visits.session.places",
+        data={"session_id": session.pk, "remaining": session.remaining},
+    )
+
+
+def transition(
+    booking: Booking,
+    *,
+    to: str,
+    allowed_from: Iterable[str],
+    actor: AbstractBaseUser | None,
+    reason: str = "",
+    **fields: object,
+) -> str:
+    """Move a booking to `to` only if it is still in one of `allowed_from` (compare-and-swap).
+
+    Returns the old status. Zero rows changed means someone else moved it first: Conflict.
+    """
+    allowed = list(allowed_from)
+    old = booking.status
+    changed = Booking.objects.filter(pk=booking.pk, status__in=allowed).update(
+        status=to, reason=reason or booking.reason, updated_at=timezone.now(), **fields
+    )
+    if not changed:
+        booking.refresh_from_db(fields=["status"])
+        raise Conflict(
+            _("This booking is %(status)s now, so it cannot be changed that way.")
+            % {"status": BookingStatus(booking.status).label.lower()},
+            code="wrong_status",
+        )
+    booking.status = to
+    for name, value in fields.items():
+        setattr(booking, name, value)
+    BookingStatusChange.objects.create(
+        booking=booking, from_status=old, to_status=to, actor=actor, reason=reason
+    )
+    return old
+
+
+def raise_violations(violations: list[Violation]) -> None:
+    if not violations:
+        return
+    fields: dict[str, list[str]] = {}
+    for v in violations:
+        fields.setdefault(v.field, []).append(v.message)
+    raise RuleViolation(
+        violations[0].message if len(violations) == 1 else None,
+        fields=fields,
+        extra={"violations": [{"code": v.code, "message": v.message} for v in violations]},
+    )
+
+
+def booking_event_data(booking: Booking) -> dict[str, object]:
+    """What a booking event may say: no prison ID, no visitor names, resident's first name."""
+    session = booking.session
+    return {
+        "booking_id": booking.pk,
+        "session_id": session.pk,
+        "facility_id": session.facility_id,
+        "status": booking.status,
+        "kind": session.kind,
+        "starts_at": session.starts_at.isoformat(),
+        "resident_first_name": booking.resident.first_name,
+        "reason": booking.reason,
+    }
+
+
+def local_when(session: Session) -> str:
+    local = session.starts_at.astimezone(session.facility.tz)
+    return local.strftime("%a %Y-%m-%d %H:%M")
+
+
+def tell_household(
+    booking: Booking, *, type: str, title: str | Text, body: str | Text = "",
+    urgent: bool = False,
+) -> None:
+    """Write the booking's change into its caregiver's inbox (same transaction).
+
+    `urgent` for cancellations and closures: emailed and texted even in quiet hours,
+    since a family may be about to drive hours to the facility.
+    """
+    caregiver = booking.household.caregiver
+    event_emit(
+        type=type, title=title, body=body, recipients=[caregiver],
+        data=booking_event_data(booking), urgent=urgent,
+    )
+
+
+def tell_liaisons(
+    booking: Booking, *, type: str, title: str | Text, urgent: bool = False
+) -> None:
+    from visits.models import Liaison
+
+    staff = [
+        liaison.user
+        for liaison in Liaison.objects.filter(facility_id=booking.session.facility_id)
+        .select_related("user")
+    ]
+    if staff:
+        event_emit(type=type, title=title, recipients=staff, data=booking_event_data(booking),
+                   urgent=urgent)
+
+
+def now() -> dt.datetime:
+    return timezone.now()
+
+
+def check_reason_fits(reason: str, model: type, field: str = "reason") -> None:
+    """Refuse a reason longer than the column that keeps it, as a clear InvalidInput;
+    PostgreSQL would otherwise fail the whole write (a 500) where SQLite quietly stores it."""
+    limit = model._meta.get_field(field).max_length
+    if len(reason.strip()) > limit:
+        raise InvalidInput(fields={"reason": [
+            _("Keep the reason to %(limit)d characters or fewer.") % {"limit": limit}]})

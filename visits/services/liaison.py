@@ -1,0 +1,229 @@
+"""A liaison's writes: confirm, decline, check in, no-show, close a session, open a closure."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from notifications.text import Text
+from scheduler.errors import Conflict, InvalidInput, NotFound
+from visits.access import booking_of_facility, facility_of_liaison
+from visits.calendar import local_date, local_midnight_utc
+from visits.models import (
+    LIVE_STATUSES,
+    ApprovalStatus,
+    ApprovedVisitor,
+    Booking,
+    BookingStatus,
+    Closure,
+    HousingUnit,
+    Session,
+    SessionStatus,
+)
+from visits.services.booking import release_place
+from visits.services.common import (
+    announce_places,
+    check_reason_fits,
+    local_when,
+    lock_session,
+    locked_transaction,
+    now,
+    tell_household,
+    tell_liaisons,
+    transition,
+)
+
+
+def _liaison_booking(actor: AbstractBaseUser, booking_id: int) -> Booking:
+    return booking_of_facility(actor, booking_id)
+
+
+def booking_confirm(*, actor: AbstractBaseUser, booking_id: int) -> Booking:
+    """Confirm a requested booking. Raises NotPermitted, NotFound, Conflict."""
+    booking = _liaison_booking(actor, booking_id)
+    with locked_transaction():
+        transition(booking, to=BookingStatus.CONFIRMED, allowed_from=[BookingStatus.REQUESTED],
+                   actor=actor)
+        tell_household(booking, type="visits.booking.confirmed", title=_("Your visit is confirmed"),
+                       body=local_when(booking.session))
+    return booking
+
+
+def booking_decline(*, actor: AbstractBaseUser, booking_id: int, reason: str) -> Booking:
+    """Decline a request (with a reason the family will read); the place goes onwards."""
+    if not reason.strip():
+        raise InvalidInput(fields={"reason": [_("Tell the family why, in a few words.")]})
+    check_reason_fits(reason, Booking)
+    booking = _liaison_booking(actor, booking_id)
+    with locked_transaction():
+        session = lock_session(booking.session_id)
+        booking.session = session
+        transition(booking, to=BookingStatus.DECLINED,
+                   allowed_from=[BookingStatus.REQUESTED, BookingStatus.CONFIRMED],
+                   actor=actor, reason=reason.strip())
+        release_place(session)
+        tell_household(booking, type="visits.booking.declined",
+                       title=Text(gettext_noop("Your visit was declined")),
+                       body=reason.strip(), urgent=True)
+    return booking
+
+
+def _check_on_the_day(booking: Booking) -> None:
+    session = booking.session
+    tz = session.facility.time_zone
+    if local_date(now(), tz) != local_date(session.starts_at, tz):
+        raise Conflict(_("Families can only be checked in on the day of their visit."),
+                       code="not_visit_day")
+
+
+def booking_check_in(*, actor: AbstractBaseUser, booking_id: int) -> Booking:
+    """Mark the family as arrived, on the day of the visit. Raises Conflict otherwise."""
+    booking = _liaison_booking(actor, booking_id)
+    _check_on_the_day(booking)
+    with locked_transaction():
+        transition(booking, to=BookingStatus.CHECKED_IN,
+                   allowed_from=[BookingStatus.REQUESTED, BookingStatus.CONFIRMED], actor=actor)
+        tell_liaisons(booking, type="visits.booking.checked_in", title=_("Family checked in"))
+    return booking
+
+
+def booking_mark_no_show(*, actor: AbstractBaseUser, booking_id: int) -> Booking:
+    """Mark that nobody came, once the session has started."""
+    booking = _liaison_booking(actor, booking_id)
+    if now() < booking.session.starts_at:
+        raise Conflict(_("A no-show can only be marked after the session starts."),
+                       code="too_early")
+    with locked_transaction():
+        transition(booking, to=BookingStatus.NO_SHOW,
+                   allowed_from=[BookingStatus.REQUESTED, BookingStatus.CONFIRMED], actor=actor)
+    return booking
+
+
+def _cancel_all_in(session: Session, *, actor: AbstractBaseUser, reason: str) -> int:
+    """Cancel every live booking of a locked session and tell each household."""
+    bookings = list(
+        Booking.objects.filter(session=session, status__in=LIVE_STATUSES)
+        .select_related("household__caregiver", "resident")
+    )
+    for booking in bookings:
+        booking.session = session
+        transition(booking, to=BookingStatus.CANCELLED, allowed_from=LIVE_STATUSES,
+                   actor=actor, reason=reason, offer_expires_at=None)
+        tell_household(booking, type="visits.session.closed",
+                       title=Text(gettext_noop("Your visit on %(when)s is cancelled"),
+                                  {"when": local_when(session)}),
+                       body=reason, urgent=True)
+    Session.objects.filter(pk=session.pk).update(
+        status=SessionStatus.CLOSED, close_reason=reason, held=0
+    )
+    session.status, session.close_reason, session.held = SessionStatus.CLOSED, reason, 0
+    announce_places(session)
+    return len(bookings)
+
+
+def session_close(*, actor: AbstractBaseUser, session_id: int, reason: str) -> int:
+    """Close one session (e.g. a lockdown): every booking cancelled with the reason.
+
+    Returns how many bookings were cancelled. Raises NotPermitted, NotFound, InvalidInput,
+    Conflict (already closed). Locks the session.
+    """
+    if not reason.strip():
+        raise InvalidInput(fields={"reason": [_("Give the reason families will read.")]})
+    check_reason_fits(reason, Session, "close_reason")
+    facility = facility_of_liaison(actor)
+    with locked_transaction():
+        session = lock_session(session_id)
+        if session.facility_id != facility.pk:
+            raise NotFound(_("We could not find that session."))
+        if session.status == SessionStatus.CLOSED:
+            raise Conflict(_("This session is already closed."), code="already_closed")
+        return _cancel_all_in(session, actor=actor, reason=reason.strip())
+
+
+def closure_create(
+    *,
+    actor: AbstractBaseUser,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    reason: str,
+    unit_ids: list[int] | None = None,
+) -> tuple[Closure, int]:
+    """Close the liaison's facility (or some units) for a date range.
+
+    Every session inside it is closed and its bookings cancelled with the reason; sessions
+    made later for those days start closed. Returns the closure and how many bookings were
+    cancelled. Raises NotPermitted, InvalidInput. Locks each affected session in id order.
+    """
+    facility = facility_of_liaison(actor)
+    _check_closure_input(starts_on, ends_on, reason)
+    units = list(HousingUnit.objects.filter(facility=facility, pk__in=unit_ids or []))
+    if unit_ids and len(units) != len(set(unit_ids)):
+        raise InvalidInput(fields={"unit_ids": [_("Choose units of your own facility.")]})
+    with locked_transaction():
+        closure = Closure.objects.create(
+            facility=facility, starts_on=starts_on, ends_on=ends_on, reason=reason.strip()
+        )
+        closure.units.set(units)
+        cancelled = 0
+        for session_id in sessions_in_closure(closure).values_list("pk", flat=True):
+            session = lock_session(session_id)
+            if session.status == SessionStatus.OPEN:
+                cancelled += _cancel_all_in(session, actor=actor, reason=closure.reason)
+    return closure, cancelled
+
+
+def _check_closure_input(starts_on: dt.date, ends_on: dt.date, reason: str) -> None:
+    fields = {}
+    if ends_on < starts_on:
+        fields["ends_on"] = [_("The last day must be on or after the first day.")]
+    if not reason.strip():
+        fields["reason"] = [_("Give the reason families will read.")]
+    elif len(reason.strip()) > Closure._meta.get_field("reason").max_length:
+        fields["reason"] = [_("Keep the reason to %(limit)d characters or fewer.")
+                            % {"limit": Closure._meta.get_field("reason").max_length}]
+    if fields:
+        raise InvalidInput(fields=fields)
+
+
+def sessions_in_closure(closure: Closure):  # noqa: ANN201 - QuerySet[Session]
+    tz = closure.facility.time_zone
+    start = local_midnight_utc(closure.starts_on, tz)
+    end = local_midnight_utc(closure.ends_on + dt.timedelta(days=1), tz)
+    qs = Session.objects.filter(facility=closure.facility, starts_at__gte=start, starts_at__lt=end)
+    unit_ids = list(closure.units.values_list("pk", flat=True))
+    if unit_ids:
+        qs = qs.filter(unit_id__in=unit_ids)
+    return qs.order_by("pk")
+
+
+def approval_decide(
+    *,
+    actor: AbstractBaseUser,
+    approval_id: int,
+    status: str,
+    expires_on: dt.date | None = None,
+    guardian_consent_on_file: bool | None = None,
+) -> ApprovedVisitor:
+    """Approve, deny or revoke one visitor for one resident of the liaison's facility."""
+    facility = facility_of_liaison(actor)
+    if status not in ApprovalStatus.values:
+        raise InvalidInput(fields={"status": [_("Choose approved, denied or revoked.")]})
+    if expires_on and expires_on < local_date(now(), facility.time_zone):
+        raise InvalidInput(fields={"expires_on": [_("The expiry date is in the past.")]})
+    with locked_transaction():
+        approval = ApprovedVisitor.objects.select_for_update().filter(
+            pk=approval_id, resident__facility=facility
+        ).first()
+        if approval is None:
+            raise NotFound(_("We could not find that approval."))
+        approval.status = status
+        approval.expires_on = expires_on
+        if guardian_consent_on_file is not None:
+            approval.guardian_consent_on_file = guardian_consent_on_file
+        approval.decided_at = now()
+        approval.save()
+    return approval
+

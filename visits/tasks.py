@@ -1,0 +1,24 @@
+"""Background work for visits, run by django-tasks-db's `db_worker`."""
+
+from django.tasks import task
+
+from visits.reminders import reminders_send_due
+from visits.services import offers_expire, sessions_fill_horizon
+
+
+@task()
+def fill_session_horizon() -> int:
+    """Keep sessions materialised for the rolling horizon."""
+    return sessions_fill_horizon()
+
+
+@task()
+def expire_waitlist_offers() -> int:
+    """Pass expired waiting-list offers to the next family."""
+    return offers_expire()
+
+
+@task()
+def send_visit_reminders() -> int:
+    """Remind families the day before and two hours before their visit."""
+    return reminders_send_due()

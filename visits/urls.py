@@ -1,0 +1,47 @@
+from django.urls import path, re_path
+
+from visits import api, ics_views, views
+
+BOOKING_ACTIONS = r"(?P<action>cancel|accept-offer|pass-offer|confirm|decline|check-in|no-show)"
+
+api_urlpatterns = [
+    path("me/", api.MeApi.as_view(), name="api-me"),
+    path("facilities/", api.FacilityListApi.as_view(), name="api-facilities"),
+    path("sessions/", api.SessionListApi.as_view(), name="api-sessions"),
+    path(
+        "sessions/<int:session_id>/close/",
+        api.SessionCloseApi.as_view(),
+        name="api-session-close",
+    ),
+    path("household/", api.HouseholdApi.as_view(), name="api-household"),
+    path("bookings/", api.BookingListCreateApi.as_view(), name="api-bookings"),
+    re_path(rf"^bookings/(?P<booking_id>\d+)/{BOOKING_ACTIONS}/$",
+            api.BookingActionApi.as_view(), name="api-booking-action"),
+    path("waitlist/", api.WaitlistJoinApi.as_view(), name="api-waitlist"),
+    path("closures/", api.ClosureCreateApi.as_view(), name="api-closures"),
+    path("roster/", api.RosterApi.as_view(), name="api-roster"),
+    path("approvals/", api.ApprovalListApi.as_view(), name="api-approvals"),
+    path("approvals/<int:approval_id>/decide/", api.ApprovalDecideApi.as_view(),
+         name="api-approval-decide"),
+]
+
+page_urlpatterns = [
+    path("", views.home, name="home"),
+    path("visit/", views.visit_residents, name="visit-residents"),
+    path("visit/<int:resident_id>/", views.visit_sessions, name="visit-sessions"),
+    path("visit/<int:resident_id>/<int:session_id>/", views.visit_confirm, name="visit-confirm"),
+    path("bookings/", views.my_bookings, name="my-bookings"),
+    re_path(r"^bookings/(?P<booking_id>\d+)/(?P<action>cancel|accept-offer|pass-offer)/$",
+            views.booking_action, name="booking-action"),
+    path("roster/", views.roster, name="roster"),
+    re_path(r"^roster/(?P<booking_id>\d+)/(?P<action>confirm|decline|check-in|no-show)/$",
+            views.roster_action, name="roster-action"),
+    path("roster/sessions/<int:session_id>/close/", views.session_close_view,
+         name="session-close"),
+    path("bookings/<int:booking_id>/visit.ics", ics_views.booking_ics, name="booking-ics"),
+    # No login: the secret token is the credential a calendar app sends.
+    re_path(r"^calendar/(?P<token>[A-Za-z0-9_-]{20,64})\.ics$", ics_views.calendar_feed,
+            name="calendar-feed"),
+    re_path(r"^calendar/(?P<kind>caregiver|facility)/reset/$", ics_views.calendar_feed_reset,
+            name="calendar-feed-reset"),
+]

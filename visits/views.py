@@ -1,0 +1,312 @@
+"""Server-rendered pages for caregivers and liaisons. Views only translate HTTP to services."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format, time_format
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from notifications.selectors import inbox_for_user
+from scheduler.errors import DomainError, NotFound
+from visits import selectors, services
+from visits.access import facility_of_liaison, household_of, is_caregiver, is_liaison
+from visits.ics_views import feed_urls
+from visits.models import (
+    ApprovalStatus,
+    BookingStatus,
+    CalendarTokenKind,
+    Facility,
+    Session,
+    Visitor,
+)
+
+
+def show_error(request: HttpRequest, error: DomainError) -> None:
+    messages.error(request, error.message)
+    for problems in error.fields.values():
+        for problem in problems:
+            if problem != error.message:
+                messages.error(request, problem)
+
+
+def _mark_days(sessions: list[Session]) -> list[Session]:
+    """Give each session a `day_word` ("Today", "Tomorrow" or "") in its facility's zone."""
+    for session in sessions:
+        tz = session.facility.tz
+        today = timezone.now().astimezone(tz).date()
+        day = session.starts_at.astimezone(tz).date()
+        session.day_word = {0: _("Today"), 1: _("Tomorrow")}.get((day - today).days, "")
+    return sessions
+
+
+def say_when(moment: dt.datetime, tz: dt.tzinfo) -> str:
+    """A moment as people say it, in the active language: "Saturday, November 28, 9 a.m."."""
+    local = moment.astimezone(tz)
+    return ", ".join([capfirst(date_format(local, "l")), date_format(local, "MONTH_DAY_FORMAT"),
+                      time_format(local, "TIME_FORMAT")])
+
+
+def _inbox_items(deliveries: list) -> list[dict[str, str]]:
+    """The caregiver's messages, worded in the reader's language and the facility's time.
+
+    An event is stored in the language of whoever caused it (often a liaison's), so the
+    booking events a family gets are worded again here from their data; any other event
+    shows as it was stored.
+    """
+    titles = {
+        "visits.booking.confirmed": _("Your visit is confirmed"),
+        "visits.booking.declined": _("Your visit was declined"),
+        "visits.booking.offered": _("A place opened up for you"),
+        "visits.booking.offer_expired": _("The offered place has expired"),
+    }
+    # The offer's deadline is on its booking card, in the reader's language.
+    keep_body = {"visits.booking.declined", "visits.session.closed"}
+    facility_ids = {d.event.data.get("facility_id") for d in deliveries if d.event.data}
+    facilities = Facility.objects.in_bulk([pk for pk in facility_ids if pk])
+    items = []
+    for delivery in deliveries:
+        event, data = delivery.event, delivery.event.data or {}
+        item = {"title": event.title, "when": "", "body": event.body}
+        facility = facilities.get(data.get("facility_id"))
+        if facility and data.get("starts_at") and (
+            event.type in titles or event.type == "visits.session.closed"
+        ):
+            when = say_when(dt.datetime.fromisoformat(data["starts_at"]), facility.tz)
+            if event.type == "visits.session.closed":
+                item["title"] = _("Your visit on %(when)s is cancelled") % {"when": when}
+            else:
+                item["title"], item["when"] = titles[event.type], when
+            if event.type not in keep_body:
+                item["body"] = ""
+        items.append(item)
+    return items
+
+
+def _last_event_id(request: HttpRequest) -> int:
+    """Where live.js starts listening: events after this one refresh the page's live part."""
+    latest = list(inbox_for_user(user=request.user, limit=1))
+    return latest[0].event_id if latest else 0
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("login")
+    if is_caregiver(request.user):
+        return redirect("visit-residents")
+    if is_liaison(request.user):
+        return redirect("roster")
+    if request.user.is_staff:
+        return redirect("admin:index")
+    return render(request, "visits/no_role.html")
+
+
+@login_required
+def visit_residents(request: HttpRequest) -> HttpResponse:
+    """Tap 1: whom to visit."""
+    residents = list(selectors.residents_for_household(user=request.user))
+    return render(request, "visits/residents.html", {"residents": residents})
+
+
+def _resident_or_404(request: HttpRequest, resident_id: int):  # noqa: ANN202
+    resident = selectors.residents_for_household(user=request.user).filter(pk=resident_id).first()
+    if resident is None:
+        raise NotFound(_("We could not find that person."))
+    return resident
+
+
+@login_required
+def visit_sessions(request: HttpRequest, resident_id: int) -> HttpResponse:
+    """Tap 2: when, among the next open sessions."""
+    resident = _resident_or_404(request, resident_id)
+    kind = request.GET.get("kind") if request.GET.get("kind") in {"in_person", "video"} else None
+    sessions = _mark_days(list(
+        selectors.sessions_available(user=request.user, resident_id=resident.pk, kind=kind)[:30]
+    ))
+    return render(request, "visits/sessions.html", {
+        "resident": resident, "sessions": sessions, "kind": kind,
+        "live_after": _last_event_id(request),
+    })
+
+
+def _approved_visitors(request: HttpRequest, resident_id: int) -> list[Visitor]:
+    household = household_of(request.user)
+    return list(
+        Visitor.objects.filter(
+            household=household,
+            approvals__resident_id=resident_id,
+            approvals__status=ApprovalStatus.APPROVED,
+        ).order_by("date_of_birth")
+    )
+
+
+@login_required
+def visit_confirm(request: HttpRequest, resident_id: int, session_id: int) -> HttpResponse:
+    """Tap 3: who comes, then book."""
+    resident = _resident_or_404(request, resident_id)
+    session = selectors.sessions_available(
+        user=request.user, resident_id=resident.pk, only_open=False
+    ).filter(pk=session_id).first()
+    if session is None:
+        raise NotFound(_("We could not find that session."))
+    visitors = _approved_visitors(request, resident.pk)
+    if request.method == "POST":
+        outcome = _book_from_form(request, resident.pk, session.pk)
+        if outcome:
+            return outcome
+    _mark_days([session])
+    if request.method == "POST":  # show the boxes as she left them, even all unticked
+        chosen = {int(v) for v in request.POST.getlist("visitor_ids") if v.isdigit()}
+    else:
+        chosen = {v.pk for v in visitors}
+    return render(request, "visits/confirm.html", {
+        "resident": resident, "session": session, "visitors": visitors,
+        "chosen": chosen,
+        "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
+        # A full session offers its waiting list straight away, before she taps "Book".
+        "offer_waitlist": getattr(request, "offer_waitlist", False)
+        or (session.status == "open" and session.held >= session.capacity),
+    })
+
+
+def _book_from_form(request: HttpRequest, resident_id: int, session_id: int) -> HttpResponse | None:
+    visitor_ids = [int(v) for v in request.POST.getlist("visitor_ids") if v.isdigit()]
+    try:
+        result = services.booking_create(
+            actor=request.user, session_id=session_id, resident_id=resident_id,
+            visitor_ids=visitor_ids,
+            idempotency_key=(request.POST.get("idempotency_key") or "")[:80] or None,
+            waitlist_if_full=request.POST.get("waitlist") == "1",
+        )
+    except services.SessionFull as full:
+        request.offer_waitlist = True
+        messages.warning(request, full.message)
+        return None
+    except DomainError as error:
+        show_error(request, error)
+        return None
+    if result.booking.status == BookingStatus.WAITLISTED:
+        messages.success(request, _("You are on the waiting list. If a place opens up, "
+                                    "we will tell you here."))
+    else:
+        messages.success(request, _("Booked. The facility will confirm your visit."))
+    return redirect("my-bookings")
+
+
+@login_required
+def my_bookings(request: HttpRequest) -> HttpResponse:
+    bookings = list(selectors.bookings_for_household(user=request.user, upcoming_only=True))
+    _mark_days([booking.session for booking in bookings])
+    deliveries = list(inbox_for_user(user=request.user, limit=5))
+    inbox = _inbox_items(deliveries)
+    feed = feed_urls(request, kind=CalendarTokenKind.CAREGIVER)
+    return render(request, "visits/bookings.html", {
+        "bookings": bookings, "inbox": inbox, "feed": feed,
+        "live_after": deliveries[0].event_id if deliveries else 0,
+    })
+
+
+def _run_action(
+    request: HttpRequest, action: Callable[[], object], done: str, back: str
+) -> HttpResponse:
+    try:
+        action()
+    except DomainError as error:
+        show_error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect(back)
+
+
+@require_POST
+@login_required
+def booking_action(request: HttpRequest, booking_id: int, action: str) -> HttpResponse:
+    """The family's buttons on "My visits"."""
+    user = request.user
+    reason = request.POST.get("reason", "")
+    actions = {
+        "cancel": (lambda: services.booking_cancel(actor=user, booking_id=booking_id,
+                                                   reason=reason),
+                   _("Your visit is cancelled.")),
+        "accept-offer": (lambda: services.offer_accept(actor=user, booking_id=booking_id),
+                         _("The place is yours. The facility will confirm your visit.")),
+        "pass-offer": (lambda: services.offer_pass(actor=user, booking_id=booking_id),
+                       _("The place goes to the next family.")),
+    }
+    if action not in actions:
+        raise NotFound()
+    func, done = actions[action]
+    return _run_action(request, func, done, reverse("my-bookings"))
+
+
+def _roster_day(request: HttpRequest, tz) -> dt.date:  # noqa: ANN001
+    raw = request.GET.get("date") or request.POST.get("date") or ""
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        return timezone.now().astimezone(tz).date()
+
+
+@login_required
+def roster(request: HttpRequest) -> HttpResponse:
+    facility = facility_of_liaison(request.user)
+    day = _roster_day(request, facility.tz)
+    sessions = selectors.roster_for_day(user=request.user, day=day)
+    return render(request, "visits/roster.html", {
+        "facility": facility, "day": day, "sessions": sessions,
+        "prev_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
+        "today": timezone.now().astimezone(facility.tz).date(),
+        "feed": feed_urls(request, kind=CalendarTokenKind.FACILITY),
+    })
+
+
+@require_POST
+@login_required
+def roster_action(request: HttpRequest, booking_id: int, action: str) -> HttpResponse:
+    """The liaison's buttons on the roster."""
+    user = request.user
+    reason = request.POST.get("reason", "")
+    actions = {
+        "confirm": (lambda: services.booking_confirm(actor=user, booking_id=booking_id),
+                    _("Booking confirmed.")),
+        "decline": (lambda: services.booking_decline(actor=user, booking_id=booking_id,
+                                                     reason=reason), _("Booking declined.")),
+        "check-in": (lambda: services.booking_check_in(actor=user, booking_id=booking_id),
+                     _("Family checked in.")),
+        "no-show": (lambda: services.booking_mark_no_show(actor=user, booking_id=booking_id),
+                    _("Marked as no-show.")),
+    }
+    if action not in actions:
+        raise NotFound()
+    func, done = actions[action]
+    return _run_action(request, func, done, _roster_url(request))
+
+
+def _roster_url(request: HttpRequest) -> str:
+    day = request.POST.get("date", "")
+    return reverse("roster") + (f"?date={day}" if day else "")
+
+
+@require_POST
+@login_required
+def session_close_view(request: HttpRequest, session_id: int) -> HttpResponse:
+    reason = request.POST.get("reason", "")
+
+    def close() -> None:
+        count = services.session_close(actor=request.user, session_id=session_id, reason=reason)
+        messages.info(request, ngettext("%(count)d family was told.",
+                                        "%(count)d families were told.", count)
+                      % {"count": count})
+
+    return _run_action(request, close, _("Session closed."), _roster_url(request))
