@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "notifications",
     "visits",
     "transport",
+    "transport.fund",
 ]
 
 MIDDLEWARE = [

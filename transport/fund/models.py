@@ -1,0 +1,1 @@
+"""Travel fund models (donations, ledger entries, subsidies) arrive with the fund work."""
