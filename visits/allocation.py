@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass(frozen=True)
@@ -178,3 +178,60 @@ def _serve(
         reasons[session_id] = why
     waitlist = tuple(s for s in request.choices if reasons.get(s) == "full")
     return Outcome(request.id, None, None, weight, key, position, reasons, waitlist)
+
+
+# --- the record a round keeps, so anyone can re-run its draw ------------------------------
+
+
+def snapshot(
+    *,
+    requests: list[RoundRequest],
+    slots: list[SessionSlot],
+    weights: Weights,
+    quota_used: dict[tuple[int, str], int],
+    busy: dict[tuple[str, int], list[tuple[dt.datetime, dt.datetime]]],
+) -> dict:
+    """The lottery's inputs as plain JSON (the inverse of `from_snapshot`)."""
+    return {
+        "weights": asdict(weights),
+        "slots": [
+            {**asdict(s), "starts_at": s.starts_at.isoformat(), "ends_at": s.ends_at.isoformat()}
+            for s in slots
+        ],
+        "requests": [
+            {**asdict(r), "visitor_ids": list(r.visitor_ids), "choices": list(r.choices),
+             "ineligible": {str(k): v for k, v in r.ineligible.items()}}
+            for r in requests
+        ],
+        "quota_used": [[resident, key, used] for (resident, key), used in quota_used.items()],
+        "busy": [
+            [kind, pk, [[a.isoformat(), b.isoformat()] for a, b in spans]]
+            for (kind, pk), spans in busy.items()
+        ],
+    }
+
+
+def from_snapshot(data: dict) -> dict:
+    """Keyword arguments for `allocate` (all but the seed) from a `snapshot`."""
+    when = dt.datetime.fromisoformat
+    slots = [
+        SessionSlot(**{**s, "starts_at": when(s["starts_at"]), "ends_at": when(s["ends_at"])})
+        for s in data["slots"]
+    ]
+    requests = [
+        RoundRequest(**{
+            **r, "visitor_ids": tuple(r["visitor_ids"]), "choices": tuple(r["choices"]),
+            "ineligible": {int(k): v for k, v in r["ineligible"].items()},
+        })
+        for r in data["requests"]
+    ]
+    return {
+        "requests": requests,
+        "slots": slots,
+        "weights": Weights(**data["weights"]),
+        "quota_used": {(resident, key): used for resident, key, used in data["quota_used"]},
+        "busy": {
+            (kind, pk): [(when(a), when(b)) for a, b in spans]
+            for kind, pk, spans in data["busy"]
+        },
+    }

@@ -72,6 +72,11 @@ class VisitKind(models.TextChoices):
     VIDEO = "video", _("Video call")
 
 
+class AllocationMode(models.TextChoices):
+    FIRST_COME = "first_come", _("First come, first served")
+    ROUND = "round", _("Request round with a fair lottery")
+
+
 class VisitingRule(models.Model):
     facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="rules")
     unit = models.ForeignKey(
@@ -98,6 +103,18 @@ class VisitingRule(models.Model):
     monthly_quota = models.PositiveIntegerField(_("visits per resident per month"), default=6)
     join_instructions = models.TextField(_("how to join"), blank=True)
     active = models.BooleanField(_("active"), default=True)
+    # Scarce sessions are shared out by a request round (a seeded lottery at a deadline)
+    # instead of going to whoever taps fastest when booking opens.
+    allocation_mode = models.CharField(
+        _("how places are given out"), max_length=12, choices=AllocationMode.choices,
+        default=AllocationMode.FIRST_COME,
+    )
+    round_opens_days_before = models.PositiveIntegerField(
+        _("requests open (days before)"), default=14
+    )
+    round_closes_days_before = models.PositiveIntegerField(
+        _("requests close (days before)"), default=8
+    )
 
     class Meta:
         ordering = ["facility", "name"]
@@ -105,6 +122,10 @@ class VisitingRule(models.Model):
             models.CheckConstraint(condition=Q(capacity__gte=1), name="rule_capacity_positive"),
             models.CheckConstraint(
                 condition=Q(duration_minutes__gte=5), name="rule_duration_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(round_opens_days_before__gt=models.F("round_closes_days_before")),
+                name="rule_round_opens_before_it_closes",
             ),
         ]
         verbose_name = _("visiting rule")
@@ -118,6 +139,9 @@ class VisitingRule(models.Model):
 
         if self.unit_id and self.facility_id and self.unit.facility_id != self.facility_id:
             raise ValidationError({"unit": _("This unit belongs to another facility.")})
+        if (self.round_opens_days_before or 0) <= (self.round_closes_days_before or 0):
+            raise ValidationError({"round_opens_days_before": _(
+                "Requests must open more days before the visit than they close.")})
         try:
             first_day = self.starts_on or dt.date.today()
             parse_rrule(self.rrule, dt.datetime.combine(first_day, dt.time()))
@@ -235,6 +259,8 @@ class Household(models.Model):
     )
     name = models.CharField(_("name"), max_length=150)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # One way, home to the facility; a priority in request rounds (a long trip weighs more).
+    distance_km = models.PositiveIntegerField(_("distance to the facility (km)"), default=0)
 
     class Meta:
         ordering = ["name"]
@@ -492,3 +518,13 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} reminder for booking #{self.booking_id}"
+
+
+# Request rounds live in their own module; importing them here registers them with the app.
+from visits.round_models import (  # noqa: E402, F401
+    PriorityWeights,
+    RequestRound,
+    RequestStatus,
+    RoundStatus,
+    VisitRequest,
+)

@@ -3,7 +3,12 @@
 from django.tasks import task
 
 from visits.reminders import reminders_send_due
-from visits.services import offers_expire, sessions_fill_horizon
+from visits.services import (
+    offers_expire,
+    rounds_allocate_due,
+    rounds_open_due,
+    sessions_fill_horizon,
+)
 
 
 @task()
@@ -22,3 +27,15 @@ def expire_waitlist_offers() -> int:
 def send_visit_reminders() -> int:
     """Remind families the day before and two hours before their visit."""
     return reminders_send_due()
+
+
+@task()
+def open_request_rounds() -> int:
+    """Open request rounds for the coming weeks of every rule shared out by a lottery."""
+    return rounds_open_due()
+
+
+@task()
+def allocate_due_rounds() -> int:
+    """Draw every request round whose deadline has passed (each exactly once)."""
+    return rounds_allocate_due()

@@ -23,10 +23,27 @@ from visits.services.liaison import (
     closure_create,
     session_close,
 )
+from visits.services.round_draw import (
+    DrawSummary,
+    VerifyResult,
+    round_allocate,
+    round_verify,
+    rounds_allocate_due,
+)
+from visits.services.rounds import (
+    RoundInProgress,
+    request_change,
+    request_submit,
+    request_withdraw,
+    rounds_open_due,
+)
 from visits.services.sessions import rule_sync_sessions, sessions_fill_horizon
 
 __all__ = [
     "BookingResult",
+    "DrawSummary",
+    "RoundInProgress",
+    "VerifyResult",
     "SessionFull",
     "approval_decide",
     "booking_cancel",
@@ -42,6 +59,13 @@ __all__ = [
     "offer_accept",
     "offer_pass",
     "offers_expire",
+    "request_change",
+    "request_submit",
+    "request_withdraw",
+    "round_allocate",
+    "round_verify",
+    "rounds_allocate_due",
+    "rounds_open_due",
     "rule_sync_sessions",
     "session_close",
     "sessions_fill_horizon",

@@ -45,6 +45,7 @@ from visits.services.common import (
     tell_liaisons,
     transition,
 )
+from visits.services.rounds import first_come_check
 
 
 class SessionFull(Conflict):
@@ -97,7 +98,8 @@ def booking_create(
     """Book a place (status requested), or a waiting-list spot when asked and full.
 
     Raises NotPermitted, NotFound, InvalidInput, RuleViolation (every broken rule at once),
-    SessionFull, Conflict (key reused), Busy (lock wait too long).
+    SessionFull, Conflict (key reused), RoundInProgress (the session's places go out by a
+    request round), Busy (lock wait too long).
     Locks the household, the resident and the session rows, in that order.
     """
     household = household_of(actor)
@@ -111,6 +113,7 @@ def booking_create(
         resident = lock_resident(resident_id)
         session = lock_session(session_id)
         _check_session_serves(session, resident)
+        first_come_check(session, now())
         draft = draft_for(session=session, resident_id=resident_id, visitors=visitors, now=now())
         raise_violations(check_booking(draft))
         if session.held >= session.capacity and not waitlist_if_full:

@@ -12,12 +12,22 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from notifications.tasks import send_due_deliveries
-from visits.tasks import expire_waitlist_offers, fill_session_horizon, send_visit_reminders
+from visits.tasks import (
+    allocate_due_rounds,
+    expire_waitlist_offers,
+    fill_session_horizon,
+    open_request_rounds,
+    send_visit_reminders,
+)
 
 SCHEDULE = (  # task, every N seconds
     (fill_session_horizon, 3600),
     (expire_waitlist_offers, 60),
     (send_visit_reminders, 60),
+    # Request rounds: open the coming weeks' rounds, and draw each one soon after its
+    # deadline (the draw locks the round row, so duplicates are harmless).
+    (open_request_rounds, 600),
+    (allocate_due_rounds, 60),
     # Email/SMS held by quiet hours, due for a retry, or whose task was lost.
     (send_due_deliveries, 60),
 )
@@ -26,7 +36,7 @@ SCHEDULE = (  # task, every N seconds
 class Command(BaseCommand):
     help = (
         "Enqueue periodic tasks (session horizon, waiting-list offers, visit reminders, "
-        "held email/SMS) forever."
+        "request rounds, held email/SMS) forever."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

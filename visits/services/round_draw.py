@@ -1,0 +1,485 @@
+"""Draw a request round at its deadline and write the result.
+
+Build the pure lottery's inputs from rows, run `allocate()` with a seed drawn now and
+recorded, then book the winners through the same checks as any booking (every visiting
+rule again, under the row locks, with the session's `held` constraint as the last guard),
+put the others on the waiting lists of their choices in draw order, say why on each
+request, and tell each household at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from notifications.services import event_emit
+from notifications.text import Text
+from scheduler.errors import Conflict, NotFound
+from visits.access import facility_of_liaison
+from visits.allocation import (
+    Outcome,
+    RoundRequest,
+    SessionSlot,
+    Weights,
+    allocate,
+    from_snapshot,
+    snapshot,
+)
+from visits.calendar import local_date, local_midnight_utc, month_bounds, week_bounds
+from visits.facts import draft_for
+from visits.models import (
+    ACTIVE_STATUSES,
+    LIVE_STATUSES,
+    Booking,
+    BookingStatus,
+    BookingStatusChange,
+    BookingVisitor,
+    Household,
+    Resident,
+    Session,
+    SessionStatus,
+)
+from visits.round_models import (
+    LOST_STATUSES,
+    PriorityWeights,
+    RequestRound,
+    RequestStatus,
+    RoundStatus,
+    VisitRequest,
+)
+from visits.rules import check_booking, is_child
+from visits.services.common import announce_places, now
+from visits.services.rounds import request_violations
+
+# At the draw the round itself is the booking window, so "booking has not opened yet"
+# does not apply; every other rule does.
+NOT_AT_DRAW = {"window_not_open"}
+# A resident who was never visited has waited as long as the lottery counts.
+NEVER_VISITED_DAYS = Weights().max_days_since_visit
+
+
+@dataclass(frozen=True)
+class DrawSummary:
+    round_id: int
+    seed: int
+    requests: int
+    granted: int
+    waitlisted: int
+    not_granted: int
+
+
+# --- the pure inputs, from rows -----------------------------------------------------------
+
+
+def _week_key(day: dt.date, kind: str) -> str:
+    return f"{week_bounds(day)[0].isoformat()}:{kind}"
+
+
+def _month_key(day: dt.date, kind: str) -> str:
+    return f"{day:%Y-%m}:{kind}"
+
+
+def _slot(session: Session) -> SessionSlot:
+    day = local_date(session.starts_at, session.facility.time_zone)
+    return SessionSlot(
+        id=session.pk, starts_at=session.starts_at, ends_at=session.ends_at,
+        places=session.remaining, quota_key_week=_week_key(day, session.kind),
+        quota_key_month=_month_key(day, session.kind),
+        weekly_quota=session.rule.weekly_quota, monthly_quota=session.rule.monthly_quota,
+    )
+
+
+def weights_for(facility_id: int) -> Weights:
+    row = PriorityWeights.objects.filter(facility_id=facility_id).first()
+    if row is None:
+        return Weights()
+    return Weights(per_child=row.per_child, per_100_km=row.per_100_km,
+                   per_30_days_since_visit=row.per_30_days_since_visit,
+                   per_round_lost=row.per_round_lost)
+
+
+def rounds_lost_in_row(household_ids: list[int], facility_id: int) -> dict[int, int]:
+    """Per household, how many of its latest drawn rounds at this facility it lost in a row
+    (a round counts as won if any of its requests in it got a place)."""
+    history = (
+        VisitRequest.objects.filter(
+            household_id__in=household_ids, round__facility_id=facility_id,
+            round__status=RoundStatus.ALLOCATED,
+        )
+        .exclude(status=RequestStatus.WITHDRAWN)
+        .order_by("household_id", "-round__deadline", "-round_id")
+        .values_list("household_id", "round_id", "status")
+    )
+    rounds: dict[int, dict[int, bool]] = defaultdict(dict)  # newest round first
+    for household_id, round_id, status in history:
+        won = rounds[household_id].get(round_id, False)
+        rounds[household_id][round_id] = won or status not in LOST_STATUSES
+    streaks = {}
+    for household_id, results in rounds.items():
+        lost = 0
+        for won in results.values():
+            if won:
+                break
+            lost += 1
+        streaks[household_id] = lost
+    return streaks
+
+
+def days_since_last_visit(resident_ids: list[int], moment: dt.datetime) -> dict[int, int]:
+    visited = (
+        Booking.objects.filter(
+            resident_id__in=resident_ids, session__starts_at__lt=moment,
+            status__in=[BookingStatus.CHECKED_IN, BookingStatus.CONFIRMED],
+        )
+        .values("resident_id").annotate(last=Max("session__starts_at"))
+    )
+    last = {row["resident_id"]: row["last"] for row in visited}
+    return {
+        pk: (moment - last[pk]).days if pk in last else NEVER_VISITED_DAYS for pk in resident_ids
+    }
+
+
+def _existing_bookings(
+    rnd: RequestRound, resident_ids: list[int], visitor_ids: list[int], slots: list[SessionSlot]
+) -> list[Booking]:
+    """Live bookings outside this round that count against quotas or could overlap: the
+    residents' and the visitors' bookings in the months the round's sessions fall in."""
+    if not slots or not resident_ids:
+        return []
+    tz = rnd.facility.time_zone
+    first = month_bounds(local_date(min(s.starts_at for s in slots), tz))[0]
+    last = month_bounds(local_date(max(s.starts_at for s in slots), tz))[1]
+    # A week either side: a quota week can straddle the turn of a month.
+    span = (local_midnight_utc(first - dt.timedelta(days=7), tz),
+            local_midnight_utc(last + dt.timedelta(days=8), tz))
+    live = Booking.objects.filter(
+        status__in=ACTIVE_STATUSES, session__starts_at__gte=span[0],
+        session__starts_at__lt=span[1],
+    ).select_related("session__facility")
+    found = {b.pk: b for b in live.filter(resident_id__in=resident_ids)}
+    for booking in live.filter(booking_visitors__visitor_id__in=visitor_ids).distinct():
+        found.setdefault(booking.pk, booking)
+    return list(found.values())
+
+
+def _already_booked(
+    rnd: RequestRound, requests: list[VisitRequest], slots: list[SessionSlot]
+) -> tuple[dict, dict]:
+    """What residents and visitors already hold: quota used per (resident, key), and the
+    time spans each person is busy."""
+    resident_ids = sorted({r.resident_id for r in requests})
+    visitor_ids = sorted({v.pk for r in requests for v in r.visitors.all()})
+    bookings = _existing_bookings(rnd, resident_ids, visitor_ids, slots)
+    people: dict[int, list[int]] = defaultdict(list)
+    rows = BookingVisitor.objects.filter(booking_id__in=[b.pk for b in bookings])
+    for booking_id, visitor_id in rows.values_list("booking_id", "visitor_id"):
+        people[booking_id].append(visitor_id)
+    quota_used: dict[tuple[int, str], int] = defaultdict(int)
+    busy: dict[tuple[str, int], list] = defaultdict(list)
+    wanted_visitors = set(visitor_ids)
+    for booking in bookings:
+        session = booking.session
+        day = local_date(session.starts_at, session.facility.time_zone)
+        if booking.resident_id in resident_ids:
+            quota_used[(booking.resident_id, _week_key(day, session.kind))] += 1
+            quota_used[(booking.resident_id, _month_key(day, session.kind))] += 1
+            busy[("resident", booking.resident_id)].append((session.starts_at, session.ends_at))
+        for visitor_id in people[booking.pk]:
+            if visitor_id in wanted_visitors:
+                busy[("visitor", visitor_id)].append((session.starts_at, session.ends_at))
+    return dict(quota_used), dict(busy)
+
+
+def _round_request(
+    request: VisitRequest, sessions: dict[int, Session], moment: dt.datetime,
+    lost: dict[int, int], waited: dict[int, int],
+) -> RoundRequest:
+    visitors = list(request.visitors.all())
+    choices = [pk for pk in request.choice_ids if pk in sessions]
+    first = sessions[choices[0]] if choices else None
+    day = local_date(first.starts_at, first.facility.time_zone) if first else moment.date()
+    found = request_violations([sessions[pk] for pk in choices], visitors,
+                               request.resident_id, moment)
+    ineligible = {pk: found[pk][0].code for pk in choices if found[pk]}
+    children = sum(1 for v in visitors if is_child(_as_facts(v), day))
+    return RoundRequest(
+        id=request.pk, household_id=request.household_id, resident_id=request.resident_id,
+        visitor_ids=tuple(sorted(v.pk for v in visitors)), choices=tuple(choices),
+        children=children, distance_km=float(request.household.distance_km),
+        days_since_last_visit=waited.get(request.resident_id, NEVER_VISITED_DAYS),
+        rounds_lost_in_row=lost.get(request.household_id, 0), ineligible=ineligible,
+    )
+
+
+def _as_facts(visitor):  # noqa: ANN001, ANN202 - only the birthday matters for is_child
+    from visits.rules import VisitorFacts
+
+    return VisitorFacts(id=visitor.pk, first_name=visitor.first_name,
+                        date_of_birth=visitor.date_of_birth, approval_status=None)
+
+
+def build_inputs(rnd: RequestRound, requests: list[VisitRequest], moment: dt.datetime) -> dict:
+    """Keyword arguments for `allocate` (all but the seed), from rows."""
+    sessions = {
+        s.pk: s for s in rnd.sessions.select_related("facility", "rule").order_by("starts_at", "id")
+    }
+    slots = [_slot(s) for s in sessions.values()]
+    lost = rounds_lost_in_row(sorted({r.household_id for r in requests}), rnd.facility_id)
+    waited = days_since_last_visit(sorted({r.resident_id for r in requests}), moment)
+    quota_used, busy = _already_booked(rnd, requests, slots)
+    return {
+        "requests": [_round_request(r, sessions, moment, lost, waited) for r in requests],
+        "slots": slots, "weights": weights_for(rnd.facility_id),
+        "quota_used": quota_used, "busy": busy,
+    }
+
+
+# --- the draw ------------------------------------------------------------------------------
+
+
+def rounds_allocate_due() -> int:
+    """Draw every open round whose deadline has passed; returns how many were drawn."""
+    due = RequestRound.objects.filter(status=RoundStatus.OPEN, deadline__lte=now())
+    drawn = 0
+    for round_id in due.order_by("deadline", "id").values_list("pk", flat=True):
+        drawn += round_allocate(round_id=round_id) is not None
+    return drawn
+
+
+def round_allocate(*, round_id: int, seed: int | None = None) -> DrawSummary | None:
+    """Draw one round whose deadline has passed. Returns None if it is not due or was
+    already drawn (so running it twice, or in two workers at once, draws it once).
+
+    Locks the round row for the whole draw (a second worker waits, then finds it drawn),
+    then every household, resident and session involved, each in primary-key order.
+    `seed` is for tests and benchmarks; otherwise a fresh random one is drawn.
+    """
+    with transaction.atomic():
+        rnd = (
+            RequestRound.objects.select_for_update(of=("self",))
+            .select_related("facility", "rule").filter(pk=round_id).first()
+        )
+        if rnd is None or rnd.status != RoundStatus.OPEN or now() < rnd.deadline:
+            return None
+        requests = list(
+            VisitRequest.objects.filter(round=rnd, status=RequestStatus.PENDING)
+            .select_related("household__caregiver", "resident").prefetch_related("visitors")
+            .order_by("id")
+        )
+        locked = _lock_rows(rnd, requests)
+        moment = now()
+        inputs = build_inputs(rnd, requests, moment)
+        seed = secrets.randbits(62) if seed is None else seed
+        outcomes = allocate(seed=seed, **inputs)
+        summary = _write(rnd, requests, outcomes, locked, inputs, moment)
+        _mark_allocated(rnd, seed, moment, inputs)
+    return DrawSummary(round_id=rnd.pk, seed=seed, requests=len(requests), **summary)
+
+
+def _lock_rows(rnd: RequestRound, requests: list[VisitRequest]) -> dict[int, Session]:
+    """Lock households, residents and sessions in the order every booking locks them."""
+    list(Household.objects.select_for_update().filter(
+        pk__in={r.household_id for r in requests}).order_by("pk").values_list("pk"))
+    list(Resident.objects.select_for_update().filter(
+        pk__in={r.resident_id for r in requests}).order_by("pk").values_list("pk"))
+    sessions = (
+        Session.objects.select_for_update(of=("self",)).select_related("facility", "rule")
+        .filter(request_rounds=rnd).order_by("pk")
+    )
+    return {s.pk: s for s in sessions}
+
+
+def _mark_allocated(rnd: RequestRound, seed: int, moment: dt.datetime, inputs: dict) -> None:
+    record = snapshot(**inputs)
+    changed = RequestRound.objects.filter(pk=rnd.pk, status=RoundStatus.OPEN).update(
+        status=RoundStatus.ALLOCATED, seed=seed, allocated_at=moment, inputs=record
+    )
+    assert changed == 1, "the round row is locked: nobody else can have drawn it"
+
+
+# --- writing the result --------------------------------------------------------------------
+
+
+def _write(
+    rnd: RequestRound, requests: list[VisitRequest], outcomes: list[Outcome],
+    sessions: dict[int, Session], inputs: dict, moment: dt.datetime,
+) -> dict[str, int]:
+    by_id = {r.pk: r for r in requests}
+    pure = {r.id: r for r in inputs["requests"]}
+    counts = {"granted": 0, "waitlisted": 0, "not_granted": 0}
+    touched: set[int] = set()
+    for outcome in outcomes:
+        request = by_id[outcome.request_id]
+        _apply(request, outcome, pure[outcome.request_id], sessions, moment, len(outcomes))
+        counts[request.status] += 1
+        touched.update(request.choice_ids)
+    VisitRequest.objects.bulk_update(
+        requests, ["status", "granted_session", "granted_rank", "booking", "position", "weight",
+                   "explanation", "updated_at"], batch_size=500,
+    )
+    for request in requests:
+        _tell(request, sessions)
+    for pk in sorted(touched & set(sessions)):
+        announce_places(sessions[pk])
+    return counts
+
+
+def _apply(
+    request: VisitRequest, outcome: Outcome, pure: RoundRequest, sessions: dict[int, Session],
+    moment: dt.datetime, total: int,
+) -> None:
+    reasons = {str(k): v for k, v in outcome.reasons.items()}
+    booking = None
+    if outcome.session_id is not None:
+        booking, refused = _book(request, sessions[outcome.session_id], moment)
+        if refused:
+            reasons[str(outcome.session_id)] = refused
+    waiting = [] if booking else _waitlist(request, outcome, sessions)
+    request.status = (
+        RequestStatus.GRANTED if booking
+        else RequestStatus.WAITLISTED if waiting else RequestStatus.NOT_GRANTED
+    )
+    request.booking = booking
+    request.granted_session_id = booking.session_id if booking else None
+    request.granted_rank = outcome.choice_rank if booking else None
+    request.position, request.weight = outcome.position, outcome.weight
+    request.updated_at = moment
+    request.explanation = {
+        "priorities": {"children": pure.children, "distance_km": pure.distance_km,
+                       "days_since_last_visit": pure.days_since_last_visit,
+                       "rounds_lost_in_row": pure.rounds_lost_in_row},
+        "of": total, "reasons": reasons, "waitlisted_on": waiting,
+        "lottery": {"session_id": outcome.session_id, "rank": outcome.choice_rank,
+                    "position": outcome.position},
+    }
+
+
+def _book(
+    request: VisitRequest, session: Session, moment: dt.datetime
+) -> tuple[Booking | None, str]:
+    """Book a drawn place after checking every rule again from rows, as a booking does.
+
+    Returns the booking, or None and the first rule it breaks (the pure draw mirrors the
+    rules, so this only happens if rows and draw disagree; the family is then told why).
+    """
+    visitors = list(request.visitors.all())
+    draft = draft_for(session=session, resident_id=request.resident_id, visitors=visitors,
+                      now=moment)
+    violations = [v for v in check_booking(draft) if v.code not in NOT_AT_DRAW]
+    if violations:
+        return None, violations[0].code
+    if session.held >= session.capacity:
+        return None, "full"
+    # The F() update is checked by the held <= capacity constraint: the last guard.
+    Session.objects.filter(pk=session.pk).update(held=F("held") + 1)
+    session.held += 1
+    return _insert(session, request, visitors, BookingStatus.REQUESTED), ""
+
+
+def _insert(
+    session: Session, request: VisitRequest, visitors: list, status: str
+) -> Booking:
+    booking = Booking.objects.create(
+        session=session, resident_id=request.resident_id, household_id=request.household_id,
+        status=status,
+    )
+    BookingVisitor.objects.bulk_create([BookingVisitor(booking=booking, visitor=v)
+                                        for v in visitors])
+    BookingStatusChange.objects.create(booking=booking, to_status=status,
+                                       reason="request round")
+    return booking
+
+
+def _waitlist(
+    request: VisitRequest, outcome: Outcome, sessions: dict[int, Session]
+) -> list[int]:
+    """Put the request on the waiting list of each choice that was full, in draw order
+    (bookings are made in draw order, and waiting lists are served oldest first)."""
+    visitors = list(request.visitors.all())
+    placed = []
+    for session_id in outcome.waitlisted_on:
+        session = sessions.get(session_id)
+        already = Booking.objects.filter(
+            session_id=session_id, resident_id=request.resident_id, status__in=LIVE_STATUSES
+        ).exists()
+        if session is None or session.status != SessionStatus.OPEN or already:
+            continue
+        _insert(session, request, visitors, BookingStatus.WAITLISTED)
+        placed.append(session_id)
+    return placed
+
+
+OUTCOME_TITLES = {
+    RequestStatus.GRANTED: gettext_noop("Good news: you have a visit"),
+    RequestStatus.WAITLISTED: gettext_noop("No place this time: you are on the waiting list"),
+    RequestStatus.NOT_GRANTED: gettext_noop("No place this time"),
+}
+
+
+def _tell(request: VisitRequest, sessions: dict[int, Session]) -> None:
+    """The household hears its outcome at once (inbox, live, and email/SMS as it prefers).
+    No prison ID and no visitor names: only what the family's own page shows."""
+    shown = request.granted_session_id or next(iter(request.choice_ids), None)
+    session = sessions.get(shown) if shown else None
+    event_emit(
+        type=f"visits.request.{request.status}",
+        title=Text(OUTCOME_TITLES[request.status]),
+        recipients=[request.household.caregiver],
+        data={
+            "request_id": request.pk, "round_id": request.round_id, "status": request.status,
+            "facility_id": session.facility_id if session else None,
+            "session_id": request.granted_session_id, "booking_id": request.booking_id,
+            "starts_at": session.starts_at.isoformat() if session else None,
+            "resident_first_name": request.resident.first_name,
+            "waitlisted_on": request.explanation.get("waitlisted_on", []),
+        },
+    )
+
+
+# --- checking a draw -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    round_id: int
+    seed: int
+    checked: int
+    matches: bool
+    differences: list[dict]
+
+
+def round_verify(*, actor: AbstractBaseUser, round_id: int) -> VerifyResult:
+    """Re-run a drawn round's lottery from its recorded inputs and seed and compare each
+    request's result with what was recorded. Raises NotPermitted, NotFound, Conflict."""
+    facility = facility_of_liaison(actor)
+    rnd = RequestRound.objects.filter(pk=round_id, facility=facility).first()
+    if rnd is None:
+        raise NotFound(_("We could not find that request round."))
+    if rnd.status != RoundStatus.ALLOCATED:
+        raise Conflict(_("This round has not been drawn yet."), code="round_not_drawn")
+    outcomes = allocate(seed=rnd.seed, **from_snapshot(rnd.inputs))
+    recorded = {
+        pk: (exp.get("lottery") or {})
+        for pk, exp in VisitRequest.objects.filter(round=rnd).exclude(
+            status=RequestStatus.WITHDRAWN).values_list("pk", "explanation")
+    }
+    differences = []
+    for outcome in outcomes:
+        was = recorded.pop(outcome.request_id, {})
+        rerun = {"session_id": outcome.session_id, "rank": outcome.choice_rank,
+                 "position": outcome.position}
+        if was != rerun:
+            differences.append({"request_id": outcome.request_id, "recorded": was,
+                                "re_run": rerun})
+    differences += [{"request_id": pk, "recorded": was, "re_run": None}
+                    for pk, was in recorded.items()]
+    return VerifyResult(round_id=rnd.pk, seed=rnd.seed, checked=len(outcomes),
+                        matches=not differences, differences=differences)
