@@ -178,6 +178,19 @@ WAITLIST_OFFER_HOURS = env_int("WAITLIST_OFFER_HOURS", 12)
 # A booking that waits longer than this for a lock gets "busy, try again" instead of hanging.
 BOOKING_LOCK_TIMEOUT_MS = env_int("BOOKING_LOCK_TIMEOUT_MS", 5000)
 
+# Travel fund (transport.fund): Stripe keys, where Stripe.js comes from, and the money rules.
+# STRIPE_API_BASE points the server's Stripe client elsewhere (localstripe in tests).
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "sk_test_dev_only")
+STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY", "pk_test_dev_only")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "whsec_dev_only")
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")
+STRIPE_JS_URL = env_str("STRIPE_JS_URL", "https://js.stripe.com/v3/")
+FUND_CURRENCY = env_str("FUND_CURRENCY", "usd")
+FUND_MIN_DONATION_CENTS = env_int("FUND_MIN_DONATION_CENTS", 100)
+FUND_MAX_DONATION_CENTS = env_int("FUND_MAX_DONATION_CENTS", 1_000_000)
+FUND_MILEAGE_RATE_CENTS = env_int("FUND_MILEAGE_RATE_CENTS", 14)
+FUND_HOUSEHOLD_MONTHLY_CAP_CENTS = env_int("FUND_HOUSEHOLD_MONTHLY_CAP_CENTS", 20_000)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,0 +1,193 @@
+"""Write services for gifts: validate, ask Stripe for an intent, record the pending gift.
+
+The ledger is not touched here: money lands only when Stripe's signed webhook says so
+(see `events.py`), so a page that is closed half-way never counts a gift that was not paid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from scheduler.errors import InvalidInput, NotFound
+from transport.fund import gateway
+from transport.fund.ledger import fund_default
+from transport.fund.models import Donation, DonationKind, MonthlyGift
+from visits.models import Facility
+
+
+@dataclass(frozen=True)
+class GiftStarted:
+    """What the donation page needs to show Stripe's Payment Element."""
+
+    kind: str
+    client_secret: str
+    intent_id: str
+    amount_cents: int
+    currency: str
+
+
+def money_text(cents: int, currency: str) -> str:
+    """12345, "usd" -> "123.45 USD" (plain, so it reads the same in every language)."""
+    return f"{cents // 100:,}.{cents % 100:02d} {currency.upper()}"
+
+
+def amount_check(raw: Any, currency: str | None = None) -> int:
+    """A gift's amount in whole cents, from what a person typed ("25", "25.50").
+
+    Raises InvalidInput naming the `amount` (or `currency`) field.
+    """
+    fund_currency = settings.FUND_CURRENCY.lower()
+    if currency not in (None, "") and str(currency).lower() != fund_currency:
+        raise InvalidInput(fields={"currency": [
+            _("The fund takes gifts in %(currency)s only.") % {"currency": fund_currency.upper()}
+        ]})
+    cents = cents_of(raw)
+    low, high = settings.FUND_MIN_DONATION_CENTS, settings.FUND_MAX_DONATION_CENTS
+    if cents < low or cents > high:
+        raise InvalidInput(fields={"amount": [
+            _("Please give between %(low)s and %(high)s.")
+            % {"low": money_text(low, fund_currency), "high": money_text(high, fund_currency)}
+        ]})
+    return cents
+
+
+def cents_of(raw: Any) -> int:
+    """Whole cents from a typed amount in units ("25.5" -> 2550); InvalidInput otherwise."""
+    text = str(raw if raw is not None else "").strip().replace(",", "")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        amount = None
+    if isinstance(raw, bool) or amount is None or not amount.is_finite():
+        raise InvalidInput(fields={"amount": [_("Enter an amount, for example 25 or 25.50.")]})
+    cents = amount * 100
+    if cents != cents.to_integral_value():
+        raise InvalidInput(fields={"amount": [_("An amount can have at most two decimals.")]})
+    return int(cents)
+
+
+def earmark_check(raw: Any) -> Facility | None:
+    if raw in (None, ""):
+        return None
+    try:
+        return Facility.objects.get(pk=int(raw))
+    except (TypeError, ValueError, Facility.DoesNotExist):
+        raise InvalidInput(fields={"earmark": [_("Choose a facility from the list.")]}) from None
+
+
+def donor_check(email: Any, name: Any) -> tuple[str, str]:
+    email_text, name_text = str(email or "").strip(), str(name or "").strip()
+    problems: dict[str, list[str]] = {}
+    try:
+        validate_email(email_text)
+    except ValidationError:
+        problems["email"] = [_("Enter an email address so we can send your receipt.")]
+    if len(name_text) > 120:
+        problems["name"] = [_("A name can be at most 120 characters.")]
+    if problems:
+        raise InvalidInput(fields=problems)
+    return email_text, name_text
+
+
+def _metadata(kind: str, earmark: Facility | None) -> dict[str, str]:
+    return {"fund": "travel", "kind": kind, "earmark": str(earmark.pk if earmark else "")}
+
+
+def donation_start(
+    *, amount: Any, email: Any, name: Any = "", earmark: Any = None, currency: Any = None,
+    kind: str = DonationKind.ONE_TIME,
+) -> GiftStarted:
+    """Check the gift, then create its PaymentIntent (one-time) or SetupIntent (monthly).
+
+    Raises InvalidInput (fields: amount, currency, email, name, earmark, kind) and
+    PaymentServiceDown. Stripe is called before any row is written, outside a transaction.
+    """
+    if kind not in DonationKind.values:
+        raise InvalidInput(fields={"kind": [_("Choose a one-time or a monthly gift.")]})
+    problems: dict[str, list[str]] = {}
+    cents, place, donor = 0, None, ("", "")
+    for check in (lambda: amount_check(amount, currency), lambda: earmark_check(earmark),
+                  lambda: donor_check(email, name)):
+        try:
+            result = check()
+        except InvalidInput as exc:
+            problems.update(exc.fields)
+            continue
+        if isinstance(result, int):
+            cents = result
+        elif isinstance(result, tuple):
+            donor = result
+        else:
+            place = result
+    if problems:
+        raise InvalidInput(fields=problems)
+    if kind == DonationKind.MONTHLY:
+        return _monthly_start(cents, place, *donor)
+    return _one_time_start(cents, place, *donor)
+
+
+def _one_time_start(cents: int, place: Facility | None, email: str, name: str) -> GiftStarted:
+    fund = fund_default()
+    intent = gateway.payment_intent_create(
+        amount_cents=cents, currency=fund.currency,
+        metadata=_metadata(DonationKind.ONE_TIME, place),
+    )
+    with transaction.atomic():
+        Donation.objects.create(
+            fund=fund, kind=DonationKind.ONE_TIME, payment_intent_id=intent.id,
+            amount_cents=cents, currency=fund.currency, earmark=place, email=email, name=name,
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+        )
+    return GiftStarted(DonationKind.ONE_TIME, intent.client_secret, intent.id, cents,
+                       fund.currency)
+
+
+def _monthly_start(cents: int, place: Facility | None, email: str, name: str) -> GiftStarted:
+    fund = fund_default()
+    customer = gateway.customer_create(email=email, name=name)
+    setup = gateway.setup_intent_create(
+        customer_id=customer.id, metadata=_metadata(DonationKind.MONTHLY, place)
+    )
+    with transaction.atomic():
+        MonthlyGift.objects.create(
+            fund=fund, customer_id=customer.id, setup_intent_id=setup.id, amount_cents=cents,
+            earmark=place, email=email, name=name,
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+        )
+    return GiftStarted(DonationKind.MONTHLY, setup.client_secret, setup.id, cents, fund.currency)
+
+
+def monthly_gift_subscribe(*, setup_intent_id: str) -> MonthlyGift:
+    """After the donor's card is saved (SetupIntent succeeded), start the Subscription.
+
+    Safe to call again (the return page may be reloaded): a gift with a subscription is
+    returned as it is. Raises NotFound, InvalidInput (card not saved), PaymentServiceDown.
+    """
+    gift = MonthlyGift.objects.filter(setup_intent_id=str(setup_intent_id)).first()
+    if gift is None:
+        raise NotFound(_("We could not find that monthly gift."))
+    if gift.subscription_id:
+        return gift
+    setup = gateway.setup_intent_retrieve(gift.setup_intent_id)
+    if setup.status != "succeeded" or not setup.payment_method:
+        raise InvalidInput(_("Your card was not saved. Please try again."))
+    plan_id = gateway.monthly_plan(amount_cents=gift.amount_cents, currency=gift.fund.currency)
+    subscription = gateway.subscription_create(
+        customer_id=gift.customer_id, payment_method_id=str(setup.payment_method),
+        plan_id=plan_id, metadata={"fund": "travel", "monthly_gift": str(gift.pk)},
+    )
+    # Two reloads racing: only the first subscription id is kept.
+    MonthlyGift.objects.filter(pk=gift.pk, subscription_id__isnull=True).update(
+        subscription_id=subscription.id
+    )
+    gift.refresh_from_db()
+    return gift

@@ -1,0 +1,102 @@
+"""The ledger's reads and its one write: balances are sums of entries, nothing else.
+
+A bucket is the money kept for one facility's families (a donor's earmark) or, with
+`earmark=None`, for any family. Every bucket stays at or above zero.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from transport.fund.models import EntryKind, Fund, LedgerEntry
+
+DEFAULT_FUND = "travel"
+
+
+def fund_default() -> Fund:
+    """The travel fund (created on first use, in the configured currency)."""
+    fund, _created = Fund.objects.get_or_create(
+        slug=DEFAULT_FUND,
+        defaults={"name": _("Travel fund"), "currency": settings.FUND_CURRENCY.lower()},
+    )
+    return fund
+
+
+def fund_balance(fund: Fund) -> int:
+    """All of the fund's money, in cents."""
+    return LedgerEntry.objects.filter(fund=fund).aggregate(s=Sum("amount_cents"))["s"] or 0
+
+
+def bucket_balance(fund: Fund, earmark_id: int | None) -> int:
+    """Money kept for one facility's families (or, for None, for any family), in cents."""
+    entries = LedgerEntry.objects.filter(fund=fund, earmark_id=earmark_id)
+    return entries.aggregate(s=Sum("amount_cents"))["s"] or 0
+
+
+def balances_by_earmark(fund: Fund) -> dict[int | None, int]:
+    rows = LedgerEntry.objects.filter(fund=fund).values("earmark_id").annotate(
+        total=Sum("amount_cents")
+    )
+    return {row["earmark_id"]: row["total"] for row in rows}
+
+
+def entry_append(
+    *,
+    fund: Fund,
+    kind: str,
+    amount_cents: int,
+    source_key: str,
+    earmark_id: int | None = None,
+    **links: object,
+) -> tuple[LedgerEntry, bool]:
+    """Write one entry unless one with the same `source_key` exists (then return that).
+
+    The caller holds the fund's row lock, so the existence check and the insert cannot
+    interleave with another writer of the same key; the unique index is the last guard.
+    """
+    existing = LedgerEntry.objects.filter(source_key=source_key).first()
+    if existing is not None:
+        return existing, False
+    entry = LedgerEntry.objects.create(
+        fund=fund, kind=kind, amount_cents=amount_cents, source_key=source_key,
+        earmark_id=earmark_id, **links,
+    )
+    return entry, True
+
+
+def outflow_forced(
+    *, fund: Fund, kind: str, amount_cents: int, source_key: str, earmark_id: int | None,
+    **links: object,
+) -> list[LedgerEntry]:
+    """Record money Stripe takes back (refund, dispute), keeping every bucket >= 0.
+
+    Stripe does not ask: if the gift was already spent on rides, the organisation's
+    reserves cover the shortfall, written as its own entry so the ledger says so.
+    """
+    if LedgerEntry.objects.filter(source_key=source_key).exists():
+        return []
+    written = []
+    shortfall = amount_cents - max(bucket_balance(fund, earmark_id), 0)
+    if shortfall > 0:
+        cover, _new = entry_append(
+            fund=fund, kind=EntryKind.COVER, amount_cents=shortfall,
+            source_key=f"cover:{source_key}", earmark_id=earmark_id, **links,
+        )
+        written.append(cover)
+    entry, _new = entry_append(
+        fund=fund, kind=kind, amount_cents=-amount_cents, source_key=source_key,
+        earmark_id=earmark_id, **links,
+    )
+    written.append(entry)
+    return written
+
+
+def fund_lock(fund_id: int) -> Fund:
+    """Lock the fund's row for the rest of the transaction.
+
+    Every write to the ledger takes this lock first, so two writers cannot both read
+    "enough money" and both spend it; on SQLite the IMMEDIATE transaction does the same.
+    """
+    return Fund.objects.select_for_update().get(pk=fund_id)

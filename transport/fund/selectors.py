@@ -1,0 +1,126 @@
+"""Reads of the fund. Public figures are aggregates only: no family is ever named in them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from transport.fund.ledger import balances_by_earmark, fund_balance, fund_default
+from transport.fund.models import EntryKind, LedgerEntry, Subsidy, SubsidyStatus
+from transport.fund.subsidies import coordinator_check
+from visits.models import Facility
+
+MONEY_IN = (EntryKind.DONATION, EntryKind.DISPUTE_WON)
+MONEY_BACK = (EntryKind.REFUND, EntryKind.DISPUTE)
+
+
+@dataclass(frozen=True)
+class Totals:
+    currency: str
+    raised_cents: int
+    spent_cents: int
+    balance_cents: int
+    rides: int
+    visits: int
+
+
+@dataclass(frozen=True)
+class MonthBar:
+    month: dt.date
+    raised_cents: int
+    spent_cents: int
+
+
+def _sum(entries: QuerySet[LedgerEntry]) -> int:
+    return entries.aggregate(s=Sum("amount_cents"))["s"] or 0
+
+
+def public_totals() -> Totals:
+    """Raised (gifts less refunds and disputes), spent on trips, and trips paid for."""
+    fund = fund_default()
+    entries = LedgerEntry.objects.filter(fund=fund)
+    raised = _sum(entries.filter(kind__in=MONEY_IN + MONEY_BACK))
+    spent = -_sum(entries.filter(Q(kind=EntryKind.SUBSIDY) | Q(kind=EntryKind.REVERSAL,
+                                                                 subsidy__isnull=False)))
+    granted = Subsidy.objects.filter(fund=fund, status=SubsidyStatus.GRANTED)
+    counts = granted.aggregate(rides=Count("id"), visits=Count("booking", distinct=True))
+    return Totals(fund.currency, raised, spent, fund_balance(fund), counts["rides"],
+                  counts["visits"])
+
+
+def month_starts(today: dt.date, count: int = 12) -> list[dt.date]:
+    """The first days of the last `count` months, oldest first, ending with this month."""
+    year, month = today.year, today.month
+    starts = []
+    for _ in range(count):
+        starts.append(dt.date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return starts[::-1]
+
+
+def last_twelve_months() -> list[MonthBar]:
+    fund = fund_default()
+    months = month_starts(timezone.now().date())
+    since = dt.datetime.combine(months[0], dt.time(), tzinfo=dt.UTC)
+    rows = (
+        LedgerEntry.objects.filter(fund=fund, created_at__gte=since)
+        .annotate(month=TruncMonth("created_at", tzinfo=dt.UTC))
+        .values("month", "kind", "subsidy_id")
+        .annotate(total=Sum("amount_cents"))
+    )
+    raised: dict[dt.date, int] = {}
+    spent: dict[dt.date, int] = {}
+    for row in rows:
+        month = row["month"].date() if isinstance(row["month"], dt.datetime) else row["month"]
+        if row["kind"] in MONEY_IN + MONEY_BACK:
+            raised[month] = raised.get(month, 0) + row["total"]
+        elif row["kind"] == EntryKind.SUBSIDY or row["subsidy_id"]:
+            spent[month] = spent.get(month, 0) - row["total"]
+    return [MonthBar(m, raised.get(m, 0), spent.get(m, 0)) for m in months]
+
+
+def subsidy_report(*, user: AbstractBaseUser | None) -> QuerySet[Subsidy]:
+    """Every subsidy with its visit and family: coordinators only (NotPermitted otherwise)."""
+    coordinator_check(user)
+    return (
+        Subsidy.objects.select_related(
+            "booking__session__facility", "household", "granted_by"
+        ).order_by("-granted_at", "-id")
+    )
+
+
+def subsidy_payload(subsidy: Subsidy) -> dict[str, Any]:
+    session = subsidy.booking.session
+    return {
+        "id": subsidy.pk,
+        "booking": subsidy.booking_id,
+        "household": subsidy.household_id,
+        "facility": session.facility.name,
+        "visit_starts_at": session.starts_at.isoformat(),
+        "kind": subsidy.kind,
+        "amount_cents": subsidy.amount_cents,
+        "miles": subsidy.miles,
+        "status": subsidy.status,
+        "granted_at": subsidy.granted_at.isoformat(),
+    }
+
+
+def balance_summary() -> dict[str, Any]:
+    fund = fund_default()
+    buckets = balances_by_earmark(fund)
+    names = Facility.objects.in_bulk([pk for pk in buckets if pk])
+    return {
+        "currency": fund.currency,
+        "balance_cents": sum(buckets.values()),
+        "general_cents": buckets.get(None, 0),
+        "earmarked": [
+            {"facility": pk, "facility_name": names[pk].name, "balance_cents": cents}
+            for pk, cents in sorted(buckets.items(), key=lambda kv: kv[0] or 0) if pk
+        ],
+    }

@@ -1,0 +1,207 @@
+"""Write services for subsidies: a coordinator pays for a family's trip out of the fund.
+
+Each grant is one transaction that locks the fund's row, re-reads the balances from the
+entries under that lock, checks the household's monthly cap, then writes the subsidy, its
+ledger entries and the event that tells the family, all or nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from notifications.services import event_emit
+from notifications.text import Text
+from scheduler.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from transport.fund.donations import money_text
+from transport.fund.errors import InsufficientFunds, MonthlyCapReached
+from transport.fund.ledger import bucket_balance, entry_append, fund_default, fund_lock
+from transport.fund.models import EntryKind, Fund, Subsidy, SubsidyKind, SubsidyStatus
+from transport.models import Coordinator
+from visits.models import HOLDING_STATUSES, Booking, BookingStatus
+
+MAX_MILES = 2000
+MAX_SUBSIDY_CENTS = 100_000
+# A subsidy pays for a trip that happens (or happened): not for a visit that is off.
+PAYABLE_STATUSES = tuple(s for s in HOLDING_STATUSES if s != BookingStatus.NO_SHOW)
+
+
+def is_coordinator(user: AbstractBaseUser | None) -> bool:
+    return bool(user and user.is_authenticated
+                and Coordinator.objects.filter(user_id=user.pk).exists())
+
+
+def coordinator_check(user: AbstractBaseUser | None) -> None:
+    if not is_coordinator(user):
+        raise NotPermitted(_("Only a transport coordinator can do this."))
+
+
+def subsidy_amount(*, kind: Any, amount: Any = None, miles: Any = None) -> tuple[int, int | None]:
+    """The subsidy in cents (and miles for mileage) from what the coordinator entered.
+
+    Mileage is miles x FUND_MILEAGE_RATE_CENTS; the other kinds take an amount in cents.
+    Raises InvalidInput naming the field to fix.
+    """
+    if kind not in SubsidyKind.values:
+        raise InvalidInput(fields={"kind": [_("Choose the kind of help.")]})
+    if kind == SubsidyKind.MILEAGE:
+        count = _whole_number(miles, "miles", _("Enter the miles driven, a whole number."))
+        if not 1 <= count <= MAX_MILES:
+            raise InvalidInput(fields={"miles": [
+                _("Miles must be between 1 and %(max)d.") % {"max": MAX_MILES}]})
+        return count * settings.FUND_MILEAGE_RATE_CENTS, count
+    cents = _whole_number(amount, "amount_cents", _("Enter the amount in cents, e.g. 1250."))
+    if not 1 <= cents <= MAX_SUBSIDY_CENTS:
+        raise InvalidInput(fields={"amount_cents": [
+            _("The amount must be between 1 and %(max)d cents.") % {"max": MAX_SUBSIDY_CENTS}]})
+    return cents, None
+
+
+def _whole_number(raw: Any, field: str, message: str) -> int:
+    if isinstance(raw, bool):
+        raise InvalidInput(fields={field: [message]})
+    try:
+        return int(str(raw).strip())
+    except (TypeError, ValueError):
+        raise InvalidInput(fields={field: [message]}) from None
+
+
+def _booking_for_subsidy(booking_id: Any) -> Booking:
+    try:
+        pk = int(booking_id)
+    except (TypeError, ValueError):
+        raise InvalidInput(fields={"booking": [_("Choose a visit.")]}) from None
+    booking = Booking.objects.select_related("session__facility", "household__caregiver") \
+        .filter(pk=pk).first()
+    if booking is None:
+        raise NotFound(_("We could not find that visit."))
+    if booking.status not in PAYABLE_STATUSES:
+        raise Conflict(_("This visit is not going ahead, so its trip cannot be paid for."))
+    return booking
+
+
+def visit_month(booking: Booking) -> dt.date:
+    """First day of the visit's month, in the facility's time zone."""
+    local = booking.session.starts_at.astimezone(booking.session.facility.tz)
+    return local.date().replace(day=1)
+
+
+def household_month_total(fund: Fund, household_id: int, month: dt.date) -> int:
+    granted = Subsidy.objects.filter(
+        fund=fund, household_id=household_id, visit_month=month, status=SubsidyStatus.GRANTED
+    )
+    return granted.aggregate(s=Sum("amount_cents"))["s"] or 0
+
+
+def subsidy_grant(
+    *,
+    actor: AbstractBaseUser,
+    booking_id: Any,
+    kind: Any,
+    amount_cents: Any = None,
+    miles: Any = None,
+    ride_reference: Any = "",
+    note: Any = "",
+) -> Subsidy:
+    """Pay for one family's trip to one visit.
+
+    Locks the fund row. Raises NotPermitted (not a coordinator), InvalidInput, NotFound,
+    Conflict (visit off, same help already granted), InsufficientFunds, MonthlyCapReached.
+    """
+    coordinator_check(actor)
+    cents, mile_count = subsidy_amount(kind=kind, amount=amount_cents, miles=miles)
+    note_text, ride_text = str(note or "").strip(), str(ride_reference or "").strip()
+    if len(note_text) > 300 or len(ride_text) > 80:
+        raise InvalidInput(fields={"note": [_("The note is too long (300 characters at most).")]})
+    booking = _booking_for_subsidy(booking_id)
+    try:
+        with transaction.atomic():
+            fund = fund_lock(fund_default().pk)
+            subsidy = _grant_locked(fund, booking, actor, kind, cents, mile_count,
+                                    ride_text, note_text)
+    except IntegrityError:
+        raise Conflict(_("This help was already granted for this visit.")) from None
+    return subsidy
+
+
+def _grant_locked(
+    fund: Fund, booking: Booking, actor: AbstractBaseUser, kind: str, cents: int,
+    miles: int | None, ride_reference: str, note: str,
+) -> Subsidy:
+    facility_id = booking.session.facility_id
+    kept_for_facility = max(bucket_balance(fund, facility_id), 0)
+    general = max(bucket_balance(fund, None), 0)
+    if cents > kept_for_facility + general:
+        raise InsufficientFunds(extra={"available_cents": kept_for_facility + general})
+    month = visit_month(booking)
+    used = household_month_total(fund, booking.household_id, month)
+    cap = settings.FUND_HOUSEHOLD_MONTHLY_CAP_CENTS
+    if used + cents > cap:
+        raise MonthlyCapReached(extra={"remaining_cents": max(cap - used, 0)})
+    subsidy = Subsidy.objects.create(
+        fund=fund, booking=booking, household_id=booking.household_id, kind=kind,
+        amount_cents=cents, miles=miles,
+        rate_cents_per_mile=settings.FUND_MILEAGE_RATE_CENTS if miles else None,
+        ride_reference=ride_reference, note=note, visit_month=month, granted_by=actor,
+    )
+    # Money kept for this facility's families is spent first, then the general pot.
+    from_facility = min(cents, kept_for_facility)
+    for earmark_id, part in ((facility_id, from_facility), (None, cents - from_facility)):
+        if part:
+            entry_append(
+                fund=fund, kind=EntryKind.SUBSIDY, amount_cents=-part,
+                source_key=f"subsidy:{subsidy.pk}:{earmark_id or 'general'}",
+                earmark_id=earmark_id, subsidy=subsidy, created_by=actor,
+            )
+    _tell_family(booking, subsidy, fund)
+    return subsidy
+
+
+def _tell_family(booking: Booking, subsidy: Subsidy, fund: Fund) -> None:
+    event_emit(
+        type="fund.subsidy.granted",
+        title=Text(gettext_noop("Your trip is paid for")),
+        body=Text(
+            gettext_noop("The travel fund pays %(amount)s (%(kind)s) for your visit on %(day)s."),
+            {"amount": money_text(subsidy.amount_cents, fund.currency),
+             "kind": str(subsidy.get_kind_display()),
+             "day": booking.session.starts_at.astimezone(booking.session.facility.tz)
+             .date().isoformat()},
+        ),
+        recipients=[booking.household.caregiver],
+        data={"booking_id": booking.pk, "subsidy_id": subsidy.pk},
+    )
+
+
+def subsidy_reverse(*, actor: AbstractBaseUser, subsidy_id: Any, reason: Any) -> Subsidy:
+    """Undo a grant made in error: reversal entries give the money back to the fund.
+
+    Locks the fund row. Raises NotPermitted, NotFound, InvalidInput (no reason), Conflict.
+    """
+    coordinator_check(actor)
+    reason_text = str(reason or "").strip()
+    if not reason_text or len(reason_text) > 300:
+        raise InvalidInput(fields={"reason": [_("Say why (300 characters at most).")]})
+    with transaction.atomic():
+        fund = fund_lock(fund_default().pk)
+        changed = Subsidy.objects.filter(
+            pk=_whole_number(subsidy_id, "subsidy", _("Choose a subsidy.")),
+            status=SubsidyStatus.GRANTED,
+        ).update(status=SubsidyStatus.REVERSED)
+        if not changed:
+            raise Conflict(_("This subsidy is not granted (or was already reversed)."))
+        subsidy = Subsidy.objects.get(pk=subsidy_id)
+        for entry in subsidy.entries.filter(kind=EntryKind.SUBSIDY):
+            entry_append(
+                fund=fund, kind=EntryKind.REVERSAL, amount_cents=-entry.amount_cents,
+                source_key=f"reversal:{entry.pk}", earmark_id=entry.earmark_id,
+                reverses=entry, subsidy=subsidy, memo=reason_text, created_by=actor,
+            )
+    return subsidy

@@ -1,0 +1,166 @@
+"""Pages of the fund: give (public), the public totals, and the coordinators' report.
+
+Views only translate HTTP to a service or selector call and back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from scheduler.errors import DomainError, InvalidInput
+from transport.fund import selectors
+from transport.fund.donations import cents_of, donation_start, money_text, monthly_gift_subscribe
+from transport.fund.models import Donation, DonationKind, DonationStatus, SubsidyKind
+from transport.fund.subsidies import coordinator_check, subsidy_grant
+from visits.models import HOLDING_STATUSES, Booking, Facility
+
+PRESET_AMOUNTS = ("10", "25", "50", "100")
+
+
+def _donate_form(request: HttpRequest, values: dict[str, Any], errors: dict[str, list[str]],
+                 status: int = 200) -> HttpResponse:
+    context = {
+        "values": values, "errors": errors, "presets": PRESET_AMOUNTS,
+        "facilities": Facility.objects.order_by("name"),
+        "currency": settings.FUND_CURRENCY.upper(),
+        "minimum": money_text(settings.FUND_MIN_DONATION_CENTS, settings.FUND_CURRENCY),
+        "maximum": money_text(settings.FUND_MAX_DONATION_CENTS, settings.FUND_CURRENCY),
+    }
+    return render(request, "fund/donate.html", context, status=status)
+
+
+def donate_page(request: HttpRequest) -> HttpResponse:
+    """Step 1 (amount, donor, earmark) without any script; step 2 is Stripe's card form."""
+    if request.method != "POST":
+        return _donate_form(request, {"kind": DonationKind.ONE_TIME, "amount": "25"}, {})
+    values = {name: request.POST.get(name, "") for name in
+              ("amount", "kind", "earmark", "email", "name")}
+    try:
+        started = donation_start(
+            amount=values["amount"], email=values["email"], name=values["name"],
+            earmark=values["earmark"], kind=values["kind"] or DonationKind.ONE_TIME,
+        )
+    except InvalidInput as error:
+        return _donate_form(request, values, error.fields or {"amount": [error.message]}, 400)
+    except DomainError as error:
+        return _donate_form(request, values, {"__all__": [error.message]}, error.status)
+    return render(request, "fund/pay.html", {
+        "started": started, "amount_text": money_text(started.amount_cents, started.currency),
+        "monthly": started.kind == DonationKind.MONTHLY,
+        "stripe_js_url": settings.STRIPE_JS_URL,
+        "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+        "return_url": request.build_absolute_uri(reverse("fund-thanks")),
+    })
+
+
+def thanks_page(request: HttpRequest) -> HttpResponse:
+    """Where Stripe sends the donor back. The webhook, not this page, lands the money."""
+    failed = request.GET.get("redirect_status") == "failed"
+    setup_intent = request.GET.get("setup_intent", "")
+    monthly = None
+    if setup_intent and not failed:
+        try:
+            monthly = monthly_gift_subscribe(setup_intent_id=setup_intent)
+        except DomainError as error:
+            messages.error(request, error.message)
+            failed = True
+    donation = Donation.objects.filter(
+        payment_intent_id=request.GET.get("payment_intent") or "-"
+    ).first()
+    return render(request, "fund/thanks.html", {
+        "failed": failed or (donation is not None and donation.status == DonationStatus.FAILED),
+        "arrived": donation is not None and donation.status == DonationStatus.SUCCEEDED,
+        "monthly": monthly,
+        "amount_text": money_text(donation.amount_cents, donation.currency) if donation else "",
+    })
+
+
+def totals_page(request: HttpRequest) -> HttpResponse:
+    """Public: what was raised and spent, and a chart of the last twelve months."""
+    totals = selectors.public_totals()
+    bars = selectors.last_twelve_months()
+    return render(request, "fund/totals.html", {
+        "totals": totals, "chart": _chart(bars, totals.currency),
+        "raised_text": money_text(totals.raised_cents, totals.currency),
+        "spent_text": money_text(totals.spent_cents, totals.currency),
+        "balance_text": money_text(totals.balance_cents, totals.currency),
+    })
+
+
+CHART_HEIGHT = 150
+MONTH_WIDTH = 30
+
+
+def _chart(bars: list[selectors.MonthBar], currency: str) -> list[dict[str, Any]]:
+    """Bar geometry for the inline SVG: two bars a month scaled to the largest figure."""
+    top = max([b.raised_cents for b in bars] + [b.spent_cents for b in bars] + [1])
+    out = []
+    for i, bar in enumerate(bars):
+        raised_h = round(CHART_HEIGHT * max(bar.raised_cents, 0) / top)
+        spent_h = round(CHART_HEIGHT * max(bar.spent_cents, 0) / top)
+        out.append({
+            "month": bar.month, "x": i * MONTH_WIDTH + 3,
+            "raised_h": raised_h, "raised_y": CHART_HEIGHT - raised_h,
+            "spent_h": spent_h, "spent_y": CHART_HEIGHT - spent_h,
+            "raised_text": money_text(bar.raised_cents, currency),
+            "spent_text": money_text(bar.spent_cents, currency),
+        })
+    return out
+
+
+def _bookings_to_help() -> list[Booking]:
+    return list(
+        Booking.objects.filter(status__in=HOLDING_STATUSES)
+        .select_related("session__facility", "household").order_by("session__starts_at")[:200]
+    )
+
+
+@login_required
+def subsidy_report_page(request: HttpRequest) -> HttpResponse:
+    """Coordinators: what the fund paid for which visits, and the form to grant help."""
+    subsidies = list(selectors.subsidy_report(user=request.user)[:500])
+    summary = selectors.balance_summary()
+    total = sum(s.amount_cents for s in subsidies if s.status == "granted")
+    for subsidy in subsidies:
+        subsidy.amount_text = money_text(subsidy.amount_cents, summary["currency"])
+    return render(request, "fund/report.html", {
+        "subsidies": subsidies, "bookings": _bookings_to_help(),
+        "kinds": SubsidyKind.choices, "currency": summary["currency"],
+        "balance_text": money_text(summary["balance_cents"], summary["currency"]),
+        "total_text": money_text(total, summary["currency"]),
+        "mileage_rate": settings.FUND_MILEAGE_RATE_CENTS,
+        "errors": {}, "values": {},
+    })
+
+
+@login_required
+@require_POST
+def subsidy_grant_page(request: HttpRequest) -> HttpResponse:
+    coordinator_check(request.user)
+    data = request.POST
+    try:
+        amount_cents = None
+        if data.get("kind") != SubsidyKind.MILEAGE:
+            amount_cents = cents_of(data.get("amount"))
+        subsidy = subsidy_grant(
+            actor=request.user, booking_id=data.get("booking"), kind=data.get("kind"),
+            amount_cents=amount_cents, miles=data.get("miles"), note=data.get("note", ""),
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        for problems in error.fields.values():
+            for problem in problems:
+                messages.error(request, problem)
+        return redirect("fund-report")
+    messages.success(request, _("Granted %(amount)s. The family has been told.")
+                     % {"amount": money_text(subsidy.amount_cents, subsidy.fund.currency)})
+    return redirect("fund-report")
