@@ -54,6 +54,8 @@ class Problem:
     travel: list[list[float]]  # travel[i][j]: time from node i to node j; cost is its sum
     # request index -> vehicle index: the request must ride with that vehicle
     pinned: dict[int, int] = field(default_factory=dict)
+    # what each load dimension counts, used in the reasons for unserved requests
+    load_names: tuple[str, ...] = ("seats", "child seats", "wheelchair places")
 
 
 @dataclass
