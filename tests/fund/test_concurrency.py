@@ -1,0 +1,117 @@
+"""Coordinators racing for the last of the fund: real threads against PostgreSQL.
+
+Each thread has its own connection; a barrier releases them together so they meet at the
+fund's row lock. SQLite has no row locks (it serialises writers), so this runs on
+PostgreSQL only, like tests/visits/test_concurrency.py.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from tests import factories as f
+from tests.fund.helpers import donate
+from transport.fund.ledger import fund_balance, fund_default
+from transport.fund.models import LedgerEntry, Subsidy
+from transport.fund.subsidies import subsidy_grant
+
+pytestmark = [
+    pytest.mark.skipif(connection.vendor != "postgresql",
+                       reason="row locks need PostgreSQL; CI runs this file on PostgreSQL"),
+    pytest.mark.django_db(transaction=True),
+]
+
+THREADS = 12
+
+
+@pytest.fixture
+def pool_for_threads() -> Iterator[None]:
+    """A pool big enough for every thread to hold a connection at the barrier."""
+    options = connection.settings_dict["OPTIONS"]
+    previous = options.get("pool")
+    connection.close()
+    connection.close_pool()
+    options["pool"] = {**(previous if isinstance(previous, dict) else {}),
+                       "min_size": 1, "max_size": THREADS + 10, "timeout": 60}
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.close_pool()
+        options["pool"] = previous
+
+
+def race(count: int, work: Callable[[int], Any]) -> list[tuple[str, Any]]:
+    barrier = threading.Barrier(count)
+    results: list[tuple[str, Any]] = [("not run", None)] * count
+
+    def runner(i: int) -> None:
+        try:
+            connection.ensure_connection()
+            barrier.wait(timeout=60)
+            results[i] = ("ok", work(i))
+        except Exception as exc:  # noqa: BLE001 - every outcome is inspected by the test
+            results[i] = ("error", exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung"
+    return results
+
+
+def test_two_coordinators_grant_the_last_of_the_fund_at_once(pool_for_threads: None) -> None:
+    facility = f.make_facility()
+    session = f.make_session(f.make_rule(facility, capacity=10))
+    coordinators = [f.make_coordinator(), f.make_coordinator()]
+    bookings = []
+    for _ in range(2):
+        household = f.make_household()
+        resident = f.make_resident(facility)
+        f.approve(f.adults(household), resident)
+        bookings.append(f.make_booking(session, resident, household))
+    donate(3000)
+
+    def spend(i: int) -> int:
+        return subsidy_grant(actor=coordinators[i], booking_id=bookings[i].pk,
+                             kind="bus_fare", amount_cents=2000).pk
+
+    results = race(2, spend)
+
+    assert Counter(kind for kind, _ in results) == Counter({"ok": 1, "error": 1})
+    assert [v.code for k, v in results if k == "error"] == ["insufficient_funds"]
+    assert fund_balance(fund_default()) == 1000
+    assert Subsidy.objects.count() == 1
+
+
+def test_many_coordinators_never_overdraw(pool_for_threads: None) -> None:
+    facility = f.make_facility()
+    session = f.make_session(f.make_rule(facility, capacity=THREADS))
+    work = []
+    for _ in range(THREADS):
+        household = f.make_household()
+        resident = f.make_resident(facility)
+        f.approve(f.adults(household), resident)
+        work.append((f.make_coordinator(), f.make_booking(session, resident, household).pk))
+    donate(5000)
+
+    def spend(i: int) -> int:
+        user, booking_id = work[i]
+        return subsidy_grant(actor=user, booking_id=booking_id, kind="fuel_card",
+                             amount_cents=1000).pk
+
+    results = race(THREADS, spend)
+
+    assert sum(1 for kind, _ in results if kind == "ok") == 5
+    assert fund_balance(fund_default()) == 0
+    assert sum(LedgerEntry.objects.values_list("amount_cents", flat=True)) == 0
