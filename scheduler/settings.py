@@ -178,6 +178,20 @@ WAITLIST_OFFER_HOURS = env_int("WAITLIST_OFFER_HOURS", 12)
 # A booking that waits longer than this for a lock gets "busy, try again" instead of hanging.
 BOOKING_LOCK_TIMEOUT_MS = env_int("BOOKING_LOCK_TIMEOUT_MS", 5000)
 
+# Ride planning (transport.planner). Families arrive between ARRIVAL_WINDOW and CHECK_IN
+# minutes before their session; a ride lasts at most min(FACTOR x direct time, MAX minutes).
+TRANSPORT_CHECK_IN_MINUTES = env_int("TRANSPORT_CHECK_IN_MINUTES", 30)
+TRANSPORT_ARRIVAL_WINDOW_MINUTES = env_int("TRANSPORT_ARRIVAL_WINDOW_MINUTES", 90)
+TRANSPORT_RETURN_AFTER_MINUTES = env_int("TRANSPORT_RETURN_AFTER_MINUTES", 15)
+TRANSPORT_RETURN_WAIT_MINUTES = env_int("TRANSPORT_RETURN_WAIT_MINUTES", 60)
+TRANSPORT_MAX_RIDE_FACTOR = float(env_str("TRANSPORT_MAX_RIDE_FACTOR", "1.6"))
+TRANSPORT_MAX_RIDE_MINUTES = env_int("TRANSPORT_MAX_RIDE_MINUTES", 240)
+TRANSPORT_STOP_MINUTES = env_int("TRANSPORT_STOP_MINUTES", 5)
+TRANSPORT_ROAD_FACTOR = float(env_str("TRANSPORT_ROAD_FACTOR", "1.3"))
+TRANSPORT_AVERAGE_KMH = float(env_str("TRANSPORT_AVERAGE_KMH", "70"))
+TRANSPORT_SOLVER_SECONDS = float(env_str("TRANSPORT_SOLVER_SECONDS", "10"))
+TRANSPORT_TRAVEL_TIMES = env_str("TRANSPORT_TRAVEL_TIMES", "transport.travel.StraightLine")
+
 # Travel fund (transport.fund): Stripe keys, where Stripe.js comes from, and the money rules.
 # STRIPE_API_BASE points the server's Stripe client elsewhere (localstripe in tests).
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "sk_test_dev_only")

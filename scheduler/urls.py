@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from notifications.urls import api_urlpatterns as notifications_api
 from transport.fund.urls import api_urlpatterns as fund_api
 from transport.fund.urls import page_urlpatterns as fund_pages
+from transport.urls import api_urlpatterns as transport_api
+from transport.urls import page_urlpatterns as transport_pages
 from visits.urls import api_urlpatterns as visits_api
 from visits.urls import page_urlpatterns as visits_pages
 
@@ -18,7 +20,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include(visits_api)),
     path("api/v1/", include(notifications_api)),
+    path("api/v1/", include(transport_api)),
     path("api/v1/", include(fund_api)),
     path("", include(fund_pages)),
     path("", include(visits_pages)),
+    path("", include(transport_pages)),
 ]

@@ -1,0 +1,31 @@
+"""Who may see and do what in transport: coordinators everything, a driver her own trips."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils.translation import gettext_lazy as _
+
+from scheduler.errors import NotPermitted
+from transport.models import Coordinator, Driver
+
+
+def is_coordinator(user: AbstractBaseUser | None) -> bool:
+    return bool(user and user.pk) and Coordinator.objects.filter(user_id=user.pk).exists()
+
+
+def is_driver(user: AbstractBaseUser | None) -> bool:
+    return bool(user and user.pk) and Driver.objects.filter(user_id=user.pk).exists()
+
+
+def check_coordinator(user: AbstractBaseUser) -> None:
+    """NotPermitted unless the user plans rides."""
+    if not is_coordinator(user):
+        raise NotPermitted(_("Only a transport coordinator can do this."))
+
+
+def driver_of(user: AbstractBaseUser) -> Driver:
+    """The acting driver's profile; NotPermitted for any other account."""
+    driver = Driver.objects.filter(user_id=user.pk).first()
+    if driver is None:
+        raise NotPermitted(_("Only a volunteer driver can see this."))
+    return driver

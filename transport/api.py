@@ -1,0 +1,130 @@
+"""REST API of transport: HTTP in, a service or selector call, HTTP out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from scheduler.errors import NotFound
+from transport import selectors, services
+from transport.access import check_coordinator
+from transport.models import PlanRun, RideRequest
+from transport.serializers import (
+    BoardSerializer,
+    DayQuerySerializer,
+    DriverStopSerializer,
+    DriverTripSerializer,
+    PinSerializer,
+    PlanRunSerializer,
+    PlanStartSerializer,
+    RideRequestCreateSerializer,
+    RideRequestSerializer,
+    StopStatusSerializer,
+)
+
+
+def valid(serializer_class: type, data: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _ride_response(request_id: int, code: int = status.HTTP_200_OK) -> Response:
+    ride = RideRequest.objects.prefetch_related("stops").get(pk=request_id)
+    return Response(RideRequestSerializer(ride).data, status=code)
+
+
+class RideRequestListCreateApi(APIView):
+    """A caregiver's own ride requests; ask for a ride for one of her bookings."""
+
+    @extend_schema(responses=RideRequestSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        rides = selectors.rides_for_household(user=request.user)
+        return Response(RideRequestSerializer(rides, many=True).data)
+
+    @extend_schema(request=RideRequestCreateSerializer, responses={201: RideRequestSerializer})
+    def post(self, request: Request) -> Response:
+        data = dict(valid(RideRequestCreateSerializer, request.data))
+        booking_id = data.pop("booking_id")
+        ride = services.ride_request_create(
+            actor=request.user, booking_id=booking_id, ask=services.RideAsk(**data))
+        return _ride_response(ride.pk, status.HTTP_201_CREATED)
+
+
+class RideRequestCancelApi(APIView):
+    @extend_schema(request=None, responses=RideRequestSerializer)
+    def post(self, request: Request, request_id: int) -> Response:
+        ride = services.ride_request_cancel(actor=request.user, request_id=request_id)
+        return _ride_response(ride.pk)
+
+
+class RideRequestPinApi(APIView):
+    """Pin a request to a trip (`trip_id`), or unpin it (`null`); re-plan to apply."""
+
+    @extend_schema(request=PinSerializer, responses=RideRequestSerializer)
+    def post(self, request: Request, request_id: int) -> Response:
+        data = valid(PinSerializer, request.data)
+        ride = services.ride_request_pin(actor=request.user, request_id=request_id,
+                                         trip_id=data["trip_id"])
+        return _ride_response(ride.pk)
+
+
+def _day(query: dict[str, Any]) -> dt.date:
+    return query.get("date") or timezone.localdate()
+
+
+class BoardApi(APIView):
+    """The coordinator's day: requests (with reasons), trips and stops, the last plan."""
+
+    @extend_schema(parameters=[DayQuerySerializer], responses=BoardSerializer)
+    def get(self, request: Request) -> Response:
+        query = valid(DayQuerySerializer, request.query_params)
+        board = selectors.board_for_day(user=request.user, day=_day(query),
+                                        facility_id=query.get("facility"))
+        return Response(BoardSerializer(board).data)
+
+
+class PlanStartApi(APIView):
+    """Queue planning a day in the background; watch it at /rides/plan/<id>/ or live."""
+
+    @extend_schema(request=PlanStartSerializer, responses={202: PlanRunSerializer})
+    def post(self, request: Request) -> Response:
+        data = valid(PlanStartSerializer, request.data)
+        run = services.plan_run_start(actor=request.user, day=data["date"],
+                                      facility_id=data["facility_id"])
+        return Response(PlanRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class PlanRunApi(APIView):
+    @extend_schema(responses=PlanRunSerializer)
+    def get(self, request: Request, run_id: int) -> Response:
+        check_coordinator(request.user)
+        run = PlanRun.objects.filter(pk=run_id).first()
+        if run is None:
+            raise NotFound()
+        return Response(PlanRunSerializer(run).data)
+
+
+class DriverTripsApi(APIView):
+    """A driver's own trips (a day, or from today on): first names and pickup points only."""
+
+    @extend_schema(parameters=[DayQuerySerializer], responses=DriverTripSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        query = valid(DayQuerySerializer, request.query_params)
+        trips = selectors.trips_for_driver(user=request.user, day=query.get("date"))
+        return Response(DriverTripSerializer(trips, many=True).data)
+
+
+class StopStatusApi(APIView):
+    @extend_schema(request=StopStatusSerializer, responses=DriverStopSerializer)
+    def post(self, request: Request, stop_id: int) -> Response:
+        data = valid(StopStatusSerializer, request.data)
+        stop = services.stop_mark(actor=request.user, stop_id=stop_id, status=data["status"])
+        return Response(DriverStopSerializer(stop).data)

@@ -1,0 +1,185 @@
+"""What transport tells people, as events in the caller's transaction (the outbox).
+
+Families hear their pickup times (only when they change), drivers that their trip changed,
+coordinators how planning goes. Events carry ids and counts, never a prison ID or a child's
+name: a driver's event names no rider at all, her page shows first names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone, translation
+from django.utils.formats import date_format, time_format
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from notifications.live import push_after_commit
+from notifications.preferences import preference_of
+from notifications.services import event_emit
+from notifications.text import Text
+from transport.models import (
+    Coordinator,
+    Driver,
+    Leg,
+    PlanRun,
+    RideRequest,
+    RideStatus,
+    Stop,
+    StopKind,
+    Trip,
+    UnservedReason,
+)
+
+
+def coordinators() -> list[AbstractBaseUser]:
+    return [c.user for c in Coordinator.objects.select_related("user")]
+
+
+def _language(user: AbstractBaseUser) -> str:
+    return preference_of(user).language
+
+
+def say_day(moment: dt.datetime, tz: dt.tzinfo) -> str:
+    local = moment.astimezone(tz)
+    return f"{capfirst(date_format(local, 'l'))}, {date_format(local, 'MONTH_DAY_FORMAT')}"
+
+
+def say_time(moment: dt.datetime, tz: dt.tzinfo) -> str:
+    return time_format(moment.astimezone(tz), "TIME_FORMAT")
+
+
+# --- families ---------------------------------------------------------------------------
+
+
+def _pickups(request: RideRequest) -> dict[str, Stop]:
+    stops = Stop.objects.filter(request=request, kind=StopKind.PICKUP)
+    return {stop.leg: stop for stop in stops}
+
+
+def _ride_message(request: RideRequest, pickups: dict[str, Stop]) -> tuple[str, str]:
+    facility = request.booking.session.facility
+    tz = facility.tz
+    day = say_day(request.booking.session.starts_at, tz)
+    parts = []
+    if Leg.OUTBOUND in pickups:
+        parts.append(_("Pickup at %(time)s at %(place)s.") % {
+            "time": say_time(pickups[Leg.OUTBOUND].planned_at, tz),
+            "place": request.pickup_label})
+    if Leg.RETURN in pickups:
+        parts.append(_("The ride home leaves %(facility)s at %(time)s.") % {
+            "time": say_time(pickups[Leg.RETURN].planned_at, tz), "facility": facility.name})
+    if request.status == RideStatus.UNSERVED:
+        parts.append(str(UnservedReason(request.unserved_reason).label))
+        return _("Your ride on %(day)s is not planned yet") % {"day": day}, " ".join(parts)
+    return _("Your ride on %(day)s is planned") % {"day": day}, " ".join(parts)
+
+
+def _tell_family(request: RideRequest, pickups: dict[str, Stop]) -> None:
+    caregiver = request.booking.household.caregiver
+    with translation.override(_language(caregiver)):
+        title, body = _ride_message(request, pickups)
+    event_emit(
+        type="transport.ride.planned" if request.status == RideStatus.PLANNED
+        else "transport.ride.unserved",
+        title=title, body=body, recipients=[caregiver],
+        data={"ride_request_id": request.pk, "booking_id": request.booking_id},
+    )
+
+
+def families_of_planned_rides(requests: Iterable[RideRequest]) -> int:
+    """Tell each family whose pickup times changed (or whose ride fell through); count them."""
+    told = 0
+    for stale in requests:
+        request = RideRequest.objects.select_related(
+            "booking__session__facility", "booking__household__caregiver").get(pk=stale.pk)
+        pickups = _pickups(request)
+        outbound = pickups.get(Leg.OUTBOUND)
+        back = pickups.get(Leg.RETURN)
+        now_told = (outbound.planned_at if outbound else None, back.planned_at if back else None)
+        fell_through = (request.status == RideStatus.UNSERVED
+                        and stale.status != RideStatus.UNSERVED)
+        if now_told == (request.told_outbound_at, request.told_return_at) and not fell_through:
+            continue
+        _tell_family(request, pickups)
+        RideRequest.objects.filter(pk=request.pk).update(
+            told_outbound_at=now_told[0], told_return_at=now_told[1])
+        told += 1
+    return told
+
+
+# --- drivers ----------------------------------------------------------------------------
+
+
+def trip_signatures(trips: Iterable[Trip]) -> dict[int, tuple]:
+    """Per driver, what her trip looks like: changed signature, changed trip."""
+    return {
+        trip.driver_id: tuple(
+            (s.request_id, s.leg, s.kind, s.planned_at)
+            for s in Stop.objects.filter(trip=trip).order_by("position"))
+        for trip in trips
+    }
+
+
+def drivers_of_changed_trips(day: dt.date, before: dict[int, tuple], after: list[Trip]) -> None:
+    now = trip_signatures(after)
+    changed = {d for d in set(before) | set(now) if before.get(d) != now.get(d)}
+    trips = {t.driver_id: t for t in after}
+    for driver_id in sorted(changed):
+        trip = trips.get(driver_id)
+        user = (trip.driver if trip else Driver.objects.get(pk=driver_id)).user
+        with translation.override(_language(user)):
+            when = capfirst(date_format(day, "l")) + ", " + date_format(day, "MONTH_DAY_FORMAT")
+            if trip is None or not now.get(driver_id):
+                title = _("Your trip on %(day)s is off") % {"day": when}
+            else:
+                title = _("Your trip on %(day)s has changed") % {"day": when}
+        event_emit(type="transport.trip.changed", title=title, recipients=[user],
+                   data={"day": day.isoformat(), "trip_id": trip.pk if trip else None})
+
+
+# --- coordinators -----------------------------------------------------------------------
+
+
+def plan_event(run: PlanRun, kind: str) -> None:
+    """Planning started / finished / failed, to every coordinator (their board refreshes)."""
+    params: dict[str, Any] = {"day": run.day.isoformat(), "legs": str(run.requests_count),
+                              "drivers": str(run.drivers_count),
+                              "planned": str(run.planned_count),
+                              "unserved": str(run.unserved_count)}
+    titles = {
+        "started": gettext_noop("Planning rides for %(day)s: %(legs)s legs, %(drivers)s drivers"),
+        "finished": gettext_noop("Rides for %(day)s planned: %(planned)s rides planned, "
+                                 "%(unserved)s legs not"),
+        "failed": gettext_noop("Planning rides for %(day)s failed"),
+    }
+    event_emit(type=f"transport.plan.{kind}", title=Text(titles[kind], params),
+               recipients=coordinators(),
+               data={"plan_run_id": run.pk, "day": run.day.isoformat(), "status": run.status})
+
+
+def board_changed(*, day: dt.date, what: str, ride_request_id: int | None = None) -> None:
+    """Something on the day's board changed (a ride asked for or cancelled, a stop done)."""
+    titles = {
+        "ride.created": gettext_noop("A ride was asked for on %(day)s"),
+        "ride.cancelled": gettext_noop("A ride on %(day)s was cancelled"),
+        "ride.pinned": gettext_noop("A ride on %(day)s was pinned to a trip"),
+    }
+    event_emit(type=f"transport.{what}", title=Text(titles[what], {"day": day.isoformat()}),
+               recipients=coordinators(),
+               data={"day": day.isoformat(), "ride_request_id": ride_request_id,
+                     "at": timezone.now().isoformat()})
+
+
+def stop_updated(*, day: dt.date, stop: Stop) -> None:
+    """A driver marked a stop: refresh coordinators' boards live, without an inbox message
+    each (a day has dozens of stops); a board opened later reads the state anyway."""
+    push_after_commit(
+        event_id=0, event_type="transport.stop.updated",
+        data={"day": day.isoformat(), "stop_id": stop.pk, "status": stop.status},
+        user_ids=sorted(c.pk for c in coordinators()),
+    )

@@ -1,0 +1,407 @@
+"""Plan a day's rides: read the open requests and the drivers, solve, write trips and stops.
+
+The solve runs outside any transaction (it takes seconds); the write then locks the day's
+requests and replaceable trips, checks nothing changed meanwhile (a pin, a cancellation, a
+driver who set off) and writes everything in one transaction, or plans again.
+
+Scope: the day's live ride requests (optionally of one facility). Trips already under way
+are left alone with the legs they carry. Planned trips that carry only in-scope requests are
+replaced, except trips with a request pinned to them: those rows stay (with their driver and
+vehicle) and the solver must put the pinned requests on them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from transport import notify
+from transport.models import (
+    LIVE_RIDE_STATUSES,
+    Driver,
+    DriverAvailability,
+    PlanRun,
+    RideRequest,
+    RideStatus,
+    Stop,
+    StopKind,
+    Trip,
+    TripStatus,
+    UnservedReason,
+)
+from transport.planning import Built, DriverInput, RideInput, Rules, build_problem
+from transport.travel import Point, TravelTimes, travel_times
+from visits.models import ACTIVE_STATUSES
+
+logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3
+
+
+class PlanStale(Exception):
+    """Something in scope changed while the solver ran; read again and re-plan."""
+
+
+def rules_from_settings() -> Rules:
+    return Rules(
+        check_in=settings.TRANSPORT_CHECK_IN_MINUTES,
+        arrival_window=settings.TRANSPORT_ARRIVAL_WINDOW_MINUTES,
+        return_after=settings.TRANSPORT_RETURN_AFTER_MINUTES,
+        return_wait=settings.TRANSPORT_RETURN_WAIT_MINUTES,
+        max_ride_factor=settings.TRANSPORT_MAX_RIDE_FACTOR,
+        max_ride_cap=settings.TRANSPORT_MAX_RIDE_MINUTES,
+        stop_minutes=settings.TRANSPORT_STOP_MINUTES,
+    )
+
+
+def session_day(request: RideRequest) -> dt.date:
+    session = request.booking.session
+    return session.starts_at.astimezone(session.facility.tz).date()
+
+
+def requests_of_day(day: dt.date, facility_id: int | None = None) -> list[RideRequest]:
+    """Live ride requests whose visit is on `day` in its facility's time zone."""
+    start = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) - dt.timedelta(hours=14)
+    qs = RideRequest.objects.filter(
+        status__in=LIVE_RIDE_STATUSES,
+        booking__session__starts_at__gte=start,
+        booking__session__starts_at__lt=start + dt.timedelta(hours=52),
+    ).select_related("booking__session__facility", "booking__household__caregiver")
+    if facility_id is not None:
+        qs = qs.filter(booking__session__facility_id=facility_id)
+    return [r for r in qs.order_by("pk") if session_day(r) == day]
+
+
+@dataclass
+class Scope:
+    """What one planning run may change, as read before solving."""
+
+    day: dt.date
+    facility_id: int | None
+    requests: list[RideRequest]
+    replaceable: list[Trip]  # planned trips carrying only in-scope requests
+    kept: dict[int, Trip]  # driver id -> replaceable trip that has a pin (the row stays)
+    frozen: set[tuple[int, str]]  # (request, leg) on trips this run may not touch
+    busy_drivers: set[int]
+    busy_vehicles: set[int]
+    snapshot: dict[int, tuple] = field(default_factory=dict)
+
+
+def _trips_of_day(day: dt.date) -> list[Trip]:
+    return list(Trip.objects.filter(day=day).prefetch_related("stops"))
+
+
+def read_scope(day: dt.date, facility_id: int | None) -> Scope:
+    requests = requests_of_day(day, facility_id)
+    ids = {r.pk for r in requests}
+    replaceable, frozen, busy_drivers, busy_vehicles = [], set(), set(), set()
+    for trip in _trips_of_day(day):
+        carried = {s.request_id for s in trip.stops.all()}
+        if trip.status == TripStatus.PLANNED and carried <= ids:
+            replaceable.append(trip)
+            continue
+        busy_drivers.add(trip.driver_id)
+        busy_vehicles.add(trip.vehicle_id)
+        frozen |= {(s.request_id, s.leg) for s in trip.stops.all()}
+    pinned_trip_ids = {r.pinned_trip_id for r in requests if r.pinned_trip_id}
+    kept = {t.driver_id: t for t in replaceable if t.pk in pinned_trip_ids}
+    scope = Scope(day, facility_id, requests, replaceable, kept, frozen, busy_drivers,
+                  busy_vehicles)
+    scope.snapshot = _snapshot(requests, replaceable)
+    return scope
+
+
+def _snapshot(requests: list[RideRequest], trips: list[Trip]) -> dict:
+    state = {("r", r.pk): (r.status, r.pinned_trip_id, r.updated_at) for r in requests}
+    state.update({("t", t.pk): (t.status, t.updated_at) for t in trips})
+    return state
+
+
+# --- inputs for the problem ------------------------------------------------------------
+
+
+def _ride_input(request: RideRequest, scope: Scope) -> RideInput | None:
+    legs = tuple(leg for leg in request.legs if (request.pk, leg) not in scope.frozen)
+    if not legs:
+        return None
+    session = request.booking.session
+    facility = session.facility
+    has_location = facility.latitude is not None and facility.longitude is not None
+    pinned = request.pinned_trip
+    return RideInput(
+        request_id=request.pk, legs=legs,
+        home=Point(request.pickup_latitude, request.pickup_longitude),
+        home_label=request.pickup_label,
+        facility=Point(facility.latitude, facility.longitude) if has_location else None,
+        facility_label=facility.name, load=request.load,
+        earliest_pickup=request.earliest_pickup,
+        session_starts=session.starts_at, session_ends=session.ends_at,
+        pinned_driver_id=pinned.driver_id if pinned and pinned.day == scope.day else None,
+    )
+
+
+def _day_bounds(scope: Scope) -> tuple[dt.datetime, dt.datetime]:
+    zones = {r.booking.session.facility.tz for r in scope.requests} or {dt.UTC}
+    starts = [dt.datetime.combine(scope.day, dt.time(), tzinfo=tz) for tz in zones]
+    return min(starts), max(starts) + dt.timedelta(days=1)
+
+
+def _capacity(vehicle) -> tuple[int, int, int]:  # noqa: ANN001
+    return (vehicle.seats, vehicle.child_seats, vehicle.wheelchair_places)
+
+
+def _vehicle_for(availability: DriverAvailability, scope: Scope, taken: set[int]):  # noqa: ANN202
+    """The kept trip's vehicle, the one she named for the day, or her largest free one."""
+    kept = scope.kept.get(availability.driver_id)
+    if kept is not None:
+        return kept.vehicle
+    choices = [availability.vehicle] if availability.vehicle else list(
+        availability.driver.vehicles.filter(active=True))
+    free = [v for v in choices if v and v.active and v.pk not in taken]
+    return max(free, key=lambda v: (_capacity(v), -v.pk), default=None)
+
+
+def driver_inputs(scope: Scope) -> list[DriverInput]:
+    """One vehicle per available driver: her longest window of the day, from her home base."""
+    start, end = _day_bounds(scope)
+    windows = (
+        DriverAvailability.objects.filter(starts_at__lt=end, ends_at__gt=start)
+        .exclude(driver_id__in=scope.busy_drivers)
+        .select_related("driver", "vehicle").order_by("driver_id", "starts_at")
+    )
+    longest: dict[int, DriverAvailability] = {}
+    for window in windows:
+        best = longest.get(window.driver_id)
+        if best is None or window.ends_at - window.starts_at > best.ends_at - best.starts_at:
+            longest[window.driver_id] = window
+    taken = set(scope.busy_vehicles) | {t.vehicle_id for t in scope.kept.values()}
+    out = []
+    for driver_id in sorted(longest):
+        window = longest[driver_id]
+        driver: Driver = window.driver
+        vehicle = _vehicle_for(window, scope, taken)
+        if vehicle is None or not driver.has_location:
+            continue
+        taken.add(vehicle.pk)
+        out.append(DriverInput(
+            driver_id=driver.pk, vehicle_id=vehicle.pk,
+            home=Point(driver.latitude, driver.longitude),
+            home_label=driver.home_base or str(driver), capacity=_capacity(vehicle),
+            starts=window.starts_at, ends=window.ends_at,
+        ))
+    return out
+
+
+# --- solving and reading the answer -----------------------------------------------------
+
+
+@dataclass
+class StopPlan:
+    request_id: int
+    leg: str
+    kind: str
+    label: str
+    point: Point
+    at: dt.datetime
+
+
+@dataclass
+class RoutePlan:
+    driver: DriverInput
+    stops: list[StopPlan]
+    starts: dt.datetime
+    ends: dt.datetime
+    minutes: float
+
+
+@dataclass
+class PlanResult:
+    routes: list[RoutePlan]
+    unserved: dict[tuple[int, str], tuple[str, str]]  # (request, leg) -> (reason, detail)
+    legs: int = 0  # legs asked for, served or not
+    seconds: float = 0.0
+
+
+def _route_plan(built: Built, route, unserved: dict) -> RoutePlan | None:  # noqa: ANN001
+    """The solver's route as stops; legs it split or put on the wrong vehicle are dropped."""
+    driver = built.drivers[route.vehicle]
+    stops, travel = [], 0.0
+    for prev, node in zip(route.nodes, route.nodes[1:], strict=False):
+        travel += built.problem.travel[prev][node]
+    for node, minutes in zip(route.nodes, route.times, strict=True):
+        info = built.nodes[node]
+        if info.kind != "depot":
+            stops.append(StopPlan(info.request_id, info.leg, info.kind, info.label,
+                                  info.point, built.at(minutes)))
+    stops = _whole_legs(stops, unserved)
+    if not stops:
+        return None
+    return RoutePlan(driver, stops, built.at(route.times[0]), built.at(route.times[-1]), travel)
+
+
+def _whole_legs(stops: list[StopPlan], unserved: dict) -> list[StopPlan]:
+    kinds: dict[tuple[int, str], list[str]] = defaultdict(list)
+    for stop in stops:
+        kinds[(stop.request_id, stop.leg)].append(stop.kind)
+    broken = {key for key, seen in kinds.items() if seen != [StopKind.PICKUP, StopKind.DROPOFF]}
+    for key in broken:
+        logger.error("solver returned leg %s without a pickup before its drop-off", key)
+        unserved[key] = (UnservedReason.NO_ROOM, "inconsistent route from the solver")
+    return [s for s in stops if (s.request_id, s.leg) not in broken]
+
+
+def solve_built(built: Built, *, time_limit: float, seed: int = 0) -> PlanResult:
+    from transport.routing.solver import solve  # the solver module loads OR-Tools
+
+    unserved = {key: (reason, "") for key, reason in built.unserved.items()}
+    legs = len(built.legs) + len(built.unserved)
+    if not built.problem.requests:
+        return PlanResult(routes=[], unserved=unserved, legs=legs)
+    solution = solve(built.problem, time_limit=time_limit, seed=seed)
+    for index, why in solution.unserved.items():
+        unserved[built.legs[index]] = (UnservedReason.NO_ROOM, str(why)[:300])
+    routes = [plan for route in solution.routes
+              if (plan := _route_plan(built, route, unserved)) is not None]
+    _check_pins(built, routes, unserved)
+    return PlanResult(routes=routes, unserved=unserved, legs=legs, seconds=solution.seconds)
+
+
+def _check_pins(built: Built, routes: list[RoutePlan], unserved: dict) -> None:
+    """A pinned leg the solver put on another vehicle is reported, never silently moved."""
+    for index, vehicle in built.problem.pinned.items():
+        key = built.legs[index]
+        wanted = built.drivers[vehicle].driver_id
+        for route in routes:
+            if route.driver.driver_id != wanted and any(
+                    (s.request_id, s.leg) == key for s in route.stops):
+                route.stops = [s for s in route.stops if (s.request_id, s.leg) != key]
+                unserved[key] = (UnservedReason.NO_ROOM, "solver ignored the pin")
+
+
+# --- the whole run --------------------------------------------------------------------
+
+
+@dataclass
+class PlanOutcome:
+    legs: int
+    drivers: int
+    planned: int  # ride requests with every leg planned
+    unserved: int  # legs not planned
+    trips: int
+    seconds: float
+
+
+def plan_day(*, day: dt.date, facility_id: int | None = None, run: PlanRun | None = None,
+             time_limit: float | None = None, travel: TravelTimes | None = None,
+             on_solving: object = None) -> PlanOutcome:
+    """Plan the day's open rides and write the trips; tries again if the day changed meanwhile.
+
+    Raises PlanStale if the day kept changing for MAX_ATTEMPTS reads.
+    """
+    travel = travel or travel_times()
+    limit = settings.TRANSPORT_SOLVER_SECONDS if time_limit is None else time_limit
+    cancel_rides_of_dropped_bookings(day)
+    for _attempt in range(MAX_ATTEMPTS):
+        scope = read_scope(day, facility_id)
+        rides = [r for req in scope.requests if (r := _ride_input(req, scope)) is not None]
+        drivers = driver_inputs(scope)
+        built = build_problem(rides, drivers, rules=rules_from_settings(), travel=travel)
+        if callable(on_solving):
+            on_solving(len(built.legs) + len(built.unserved), len(drivers))
+        result = solve_built(built, time_limit=limit)
+        try:
+            return write_plan(scope, result, drivers=len(drivers), run=run)
+        except PlanStale:
+            logger.info("day %s changed while planning; planning again", day)
+    raise PlanStale()
+
+
+def _lock_and_check(scope: Scope) -> None:
+    requests = list(RideRequest.objects.select_for_update().filter(
+        pk__in=[r.pk for r in scope.requests]).order_by("pk"))
+    trips = list(Trip.objects.select_for_update().filter(
+        pk__in=[t.pk for t in scope.replaceable]).order_by("pk"))
+    if _snapshot(requests, trips) != scope.snapshot or len(requests) != len(scope.requests):
+        raise PlanStale()
+    if len(trips) != len(scope.replaceable):
+        raise PlanStale()
+    fresh = {r.pk for r in requests_of_day(scope.day, scope.facility_id)}
+    if fresh != {r.pk for r in scope.requests}:  # a ride was asked for meanwhile
+        raise PlanStale()
+
+
+def write_plan(scope: Scope, result: PlanResult, *, drivers: int = 0,
+               run: PlanRun | None = None) -> PlanOutcome:
+    """Replace the scope's trips with the result, in one transaction (PlanStale if changed)."""
+    with transaction.atomic():
+        _lock_and_check(scope)
+        before = notify.trip_signatures(scope.replaceable)
+        trips = _replace_trips(scope, result, run)
+        planned = _update_requests(scope, result)
+        notify.drivers_of_changed_trips(scope.day, before, trips)
+        notify.families_of_planned_rides(scope.requests)
+    return PlanOutcome(legs=result.legs, drivers=drivers, planned=planned,
+                       unserved=len(result.unserved), trips=len(trips), seconds=result.seconds)
+
+
+def _replace_trips(scope: Scope, result: PlanResult, run: PlanRun | None) -> list[Trip]:
+    kept_ids = {t.pk for t in scope.kept.values()}
+    Trip.objects.filter(pk__in=[t.pk for t in scope.replaceable]).exclude(
+        pk__in=kept_ids).delete()
+    Stop.objects.filter(trip_id__in=kept_ids).delete()
+    trips = []
+    for route in result.routes:
+        trip = scope.kept.get(route.driver.driver_id) or Trip(
+            day=scope.day, driver_id=route.driver.driver_id, vehicle_id=route.driver.vehicle_id)
+        trip.starts_at, trip.ends_at = route.starts, route.ends
+        trip.driving_minutes, trip.plan_run = route.minutes, run
+        trip.save()
+        Stop.objects.bulk_create([
+            Stop(trip=trip, position=i, request_id=s.request_id, leg=s.leg, kind=s.kind,
+                 label=s.label, latitude=s.point.latitude, longitude=s.point.longitude,
+                 planned_at=s.at)
+            for i, s in enumerate(route.stops, start=1)
+        ])
+        trips.append(trip)
+    used = {t.pk for t in trips}
+    for trip in scope.kept.values():
+        if trip.pk not in used:  # its pinned ride could not be planned: an empty trip stays
+            Trip.objects.filter(pk=trip.pk).update(starts_at=None, ends_at=None,
+                                                   driving_minutes=0, updated_at=timezone.now())
+            trips.append(trip)
+    return trips
+
+
+def _update_requests(scope: Scope, result: PlanResult) -> int:
+    planned = 0
+    for request in scope.requests:
+        missing = [result.unserved[(request.pk, leg)] for leg in request.legs
+                   if (request.pk, leg) in result.unserved]
+        if missing:
+            reason, detail = missing[0]
+            fields = {"status": RideStatus.UNSERVED, "unserved_reason": reason,
+                      "unserved_detail": detail}
+        else:
+            planned += 1
+            fields = {"status": RideStatus.PLANNED, "unserved_reason": "", "unserved_detail": ""}
+        RideRequest.objects.filter(pk=request.pk).update(updated_at=timezone.now(), **fields)
+    return planned
+
+
+def cancel_rides_of_dropped_bookings(day: dt.date) -> int:
+    """A booking cancelled or declined since its ride was asked for takes its ride with it."""
+    dropped = [r.pk for r in requests_of_day(day)
+               if r.booking.status not in ACTIVE_STATUSES]
+    if not dropped:
+        return 0
+    with transaction.atomic():
+        Stop.objects.filter(request_id__in=dropped, status="planned").delete()
+        return RideRequest.objects.filter(
+            Q(pk__in=dropped), status__in=LIVE_RIDE_STATUSES
+        ).update(status=RideStatus.CANCELLED, updated_at=timezone.now())

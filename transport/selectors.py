@@ -1,0 +1,105 @@
+"""Reads for transport pages and the API. Each takes the acting user and applies who-sees-what."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Prefetch, QuerySet
+
+from scheduler.errors import NotFound
+from transport.access import check_coordinator, driver_of
+from transport.models import (
+    LIVE_RIDE_STATUSES,
+    Driver,
+    PlanRun,
+    RideRequest,
+    RideStatus,
+    Stop,
+    Trip,
+)
+from transport.planner import requests_of_day
+from visits.access import household_of
+from visits.models import Booking, Facility
+
+
+@dataclass
+class Board:
+    day: dt.date
+    facility: Facility | None
+    requests: list[RideRequest]
+    unassigned: list[RideRequest]
+    trips: list[Trip]
+    last_run: PlanRun | None
+    facilities: list[Facility]
+
+    @property
+    def running(self) -> bool:
+        return self.last_run is not None and self.last_run.status in ("queued", "running")
+
+
+def _trips_with_stops(qs: QuerySet[Trip]) -> QuerySet[Trip]:
+    stops = Stop.objects.select_related(
+        "request__booking__household", "request__booking__session__facility").prefetch_related(
+        "request__booking__visitors").order_by("position")
+    return qs.select_related("driver__user", "vehicle").prefetch_related(
+        Prefetch("stops", queryset=stops))
+
+
+def board_for_day(*, user: AbstractBaseUser, day: dt.date,
+                  facility_id: int | None = None) -> Board:
+    """The coordinator's day: every live request, the trips, the last planning run."""
+    check_coordinator(user)
+    facility = None
+    if facility_id is not None:
+        facility = Facility.objects.filter(pk=facility_id).first()
+        if facility is None:
+            raise NotFound()
+    requests = requests_of_day(day, facility_id)
+    trips = list(_trips_with_stops(Trip.objects.filter(day=day)))
+    if facility_id is not None:
+        ids = {r.pk for r in requests}
+        trips = [t for t in trips if not t.stops.all() or any(
+            s.request_id in ids for s in t.stops.all())]
+    runs = PlanRun.objects.filter(day=day, facility_id=facility_id)
+    return Board(
+        day=day, facility=facility, requests=requests,
+        unassigned=[r for r in requests if r.status != RideStatus.PLANNED],
+        trips=trips, last_run=runs.first(), facilities=list(Facility.objects.all()),
+    )
+
+
+def trips_for_driver(*, user: AbstractBaseUser, day: dt.date | None = None) -> list[Trip]:
+    """The driver's own trips: one day, or from today on."""
+    driver: Driver = driver_of(user)
+    qs = Trip.objects.filter(driver=driver)
+    qs = qs.filter(day=day) if day else qs.filter(day__gte=dt.date.today())
+    return list(_trips_with_stops(qs))
+
+
+def trips_for_feed(*, driver: Driver, days_back: int = 7) -> list[Trip]:
+    since = dt.date.today() - dt.timedelta(days=days_back)
+    return list(_trips_with_stops(Trip.objects.filter(driver=driver, day__gte=since)))
+
+
+def rides_for_household(*, user: AbstractBaseUser, live_only: bool = False) -> QuerySet:
+    household = household_of(user)
+    qs = RideRequest.objects.filter(booking__household=household).select_related(
+        "booking__session__facility").prefetch_related("stops")
+    if live_only:
+        qs = qs.filter(status__in=LIVE_RIDE_STATUSES)
+    return qs.order_by("-booking__session__starts_at", "-pk")
+
+
+def booking_for_ride(*, user: AbstractBaseUser, booking_id: int) -> Booking:
+    booking = Booking.objects.select_related("session__facility").filter(
+        pk=booking_id, household=household_of(user)).first()
+    if booking is None:
+        raise NotFound()
+    return booking
+
+
+def first_names(request: RideRequest) -> list[str]:
+    """Who rides, as a driver may see them: first names only."""
+    return [v.first_name for v in request.booking.visitors.all()]

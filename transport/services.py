@@ -1,0 +1,350 @@
+"""Write services of transport. Each public function is one transaction.
+
+`check_*` validates, the `ride_request_*` / `stop_*` / `plan_*` functions change state and
+write their events in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from scheduler.errors import Conflict, InvalidInput, NotFound
+from transport import notify
+from transport.access import check_coordinator, driver_of, is_coordinator
+from transport.models import (
+    LIVE_RIDE_STATUSES,
+    Driver,
+    DriverFeed,
+    PlanRun,
+    PlanStatus,
+    RideRequest,
+    RideStatus,
+    Stop,
+    StopKind,
+    StopStatus,
+    Trip,
+    TripStatus,
+    new_feed_token,
+)
+from transport.planner import plan_day, session_day
+from visits.access import household_of
+from visits.models import Booking, BookingStatus, VisitKind
+
+RIDE_BOOKING_STATUSES = (BookingStatus.REQUESTED, BookingStatus.CONFIRMED)
+
+
+@dataclass(frozen=True)
+class RideAsk:
+    """What a family asks for; validated by `check_ride_ask`."""
+
+    pickup_label: str
+    pickup_latitude: float
+    pickup_longitude: float
+    adults: int = 1
+    children: int = 0
+    child_seats: int = 0
+    wheelchair_places: int = 0
+    outbound: bool = True
+    return_trip: bool = True
+    earliest_pickup: dt.datetime | None = None
+
+
+def _party(booking: Booking) -> tuple[int, int]:
+    """(adults, children) on the booking, by age on the visit's day."""
+    day = booking.session.starts_at.astimezone(booking.session.facility.tz).date()
+    visitors = list(booking.visitors.all())
+    children = sum(v.is_child_on(day) for v in visitors)
+    return len(visitors) - children, children
+
+
+def check_ride_ask(ask: RideAsk, booking: Booking) -> None:
+    """InvalidInput naming every field that does not fit the booking."""
+    fields: dict[str, list[str]] = {}
+    adults, children = _party(booking)
+    if not ask.pickup_label.strip():
+        fields["pickup_label"] = [_("Say where we pick you up, e.g. a street address.")]
+    if not -90 <= ask.pickup_latitude <= 90:
+        fields["pickup_latitude"] = [_("A latitude is between -90 and 90.")]
+    if not -180 <= ask.pickup_longitude <= 180:
+        fields["pickup_longitude"] = [_("A longitude is between -180 and 180.")]
+    if not 1 <= ask.adults <= adults:
+        fields["adults"] = [_("Between 1 and %(n)d adults on this visit can ride.") % {"n": adults}]
+    if not 0 <= ask.children <= children:
+        fields["children"] = [_("At most %(n)d children on this visit can ride.") % {"n": children}]
+    if not 0 <= ask.child_seats <= max(ask.children, 0):
+        fields["child_seats"] = [_("Ask for at most one child seat per child riding.")]
+    if not 0 <= ask.wheelchair_places <= ask.adults + ask.children:
+        fields["wheelchair_places"] = [_("At most one wheelchair place per rider.")]
+    if not (ask.outbound or ask.return_trip):
+        fields["outbound"] = [_("Choose the ride there, the ride home, or both.")]
+    _check_earliest(ask, booking, fields)
+    if fields:
+        raise InvalidInput(_("Please check the ride details."), fields=fields)
+
+
+def _check_earliest(ask: RideAsk, booking: Booking, fields: dict[str, list[str]]) -> None:
+    latest = booking.session.starts_at - dt.timedelta(minutes=settings.TRANSPORT_CHECK_IN_MINUTES)
+    earliest = ask.earliest_pickup
+    if earliest is None:
+        return
+    if timezone.is_naive(earliest):
+        fields["earliest_pickup"] = [_("Give the earliest pickup with its time zone.")]
+    elif ask.outbound and earliest >= latest:
+        fields["earliest_pickup"] = [_("The earliest pickup must be before check-in time.")]
+    elif latest - earliest > dt.timedelta(hours=20):
+        fields["earliest_pickup"] = [_("The earliest pickup must be on the day of the visit.")]
+
+
+def _booking_for_ride(actor: AbstractBaseUser, booking_id: int) -> Booking:
+    household = household_of(actor)
+    booking = (Booking.objects.select_for_update(of=("self",))
+               .select_related("session__facility").filter(pk=booking_id, household=household)
+               .first())
+    if booking is None:
+        raise NotFound(_("We could not find that booking."))
+    if booking.status not in RIDE_BOOKING_STATUSES or booking.session.kind != VisitKind.IN_PERSON:
+        raise Conflict(_("Rides are for in-person visits that are booked or confirmed."))
+    if booking.session.starts_at <= timezone.now():
+        raise Conflict(_("This visit has already started."))
+    return booking
+
+
+def _default_earliest(booking: Booking) -> dt.datetime:
+    """Six hours before the session: far facilities need an early start."""
+    return booking.session.starts_at - dt.timedelta(hours=6)
+
+
+def ride_request_create(*, actor: AbstractBaseUser, booking_id: int, ask: RideAsk) -> RideRequest:
+    """A caregiver asks for a ride for one of her household's bookings.
+
+    Raises NotPermitted (not a caregiver), NotFound (not her booking), Conflict (not an
+    in-person visit, already started, or the booking already has a live ride request, whose
+    id is in `ride_request_id`), InvalidInput (details that do not fit). Locks the booking.
+    """
+    with transaction.atomic():
+        booking = _booking_for_ride(actor, booking_id)
+        check_ride_ask(ask, booking)
+        existing = RideRequest.objects.filter(booking=booking, status__in=LIVE_RIDE_STATUSES)
+        if (first := existing.first()) is not None:
+            raise Conflict(_("This visit already has a ride request."),
+                           code="ride_exists", extra={"ride_request_id": first.pk})
+        try:
+            with transaction.atomic():
+                request = RideRequest.objects.create(
+                    booking=booking, created_by=actor,
+                    pickup_label=ask.pickup_label.strip()[:200],
+                    pickup_latitude=ask.pickup_latitude, pickup_longitude=ask.pickup_longitude,
+                    adults=ask.adults, children=ask.children, child_seats=ask.child_seats,
+                    wheelchair_places=ask.wheelchair_places, outbound=ask.outbound,
+                    return_trip=ask.return_trip,
+                    earliest_pickup=ask.earliest_pickup or _default_earliest(booking),
+                )
+        except IntegrityError:  # the constraint caught a race the lock should have stopped
+            raise Conflict(_("This visit already has a ride request.")) from None
+        notify.board_changed(day=session_day(request), what="ride.created",
+                             ride_request_id=request.pk)
+    return request
+
+
+def _ride_for(actor: AbstractBaseUser, request_id: int, *, lock: bool = False) -> RideRequest:
+    """A ride request the actor may change: a coordinator any, a caregiver her household's."""
+    qs = RideRequest.objects.select_related("booking__session__facility")
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    if is_coordinator(actor):
+        request = qs.filter(pk=request_id).first()
+    else:
+        request = qs.filter(pk=request_id, booking__household=household_of(actor)).first()
+    if request is None:
+        raise NotFound(_("We could not find that ride request."))
+    return request
+
+
+def ride_request_cancel(*, actor: AbstractBaseUser, request_id: int) -> RideRequest:
+    """Cancel a ride request and take its stops off the trips.
+
+    Raises NotFound (not hers), Conflict (already cancelled, or a rider already picked up).
+    Locks the request.
+    """
+    with transaction.atomic():
+        request = _ride_for(actor, request_id, lock=True)
+        if request.status not in LIVE_RIDE_STATUSES:
+            raise Conflict(_("This ride request is already cancelled."))
+        if request.stops.exclude(status=StopStatus.PLANNED).exists():
+            raise Conflict(_("The driver has already picked this family up."))
+        request.stops.all().delete()
+        changed = RideRequest.objects.filter(pk=request.pk, status__in=LIVE_RIDE_STATUSES).update(
+            status=RideStatus.CANCELLED, pinned_trip=None, updated_at=timezone.now())
+        if not changed:
+            raise Conflict(_("This ride request is already cancelled."))
+        notify.board_changed(day=session_day(request), what="ride.cancelled",
+                             ride_request_id=request.pk)
+    request.refresh_from_db()
+    return request
+
+
+def ride_request_pin(*, actor: AbstractBaseUser, request_id: int,
+                     trip_id: int | None) -> RideRequest:
+    """Pin a ride request to a trip of its day (None unpins); the next plan keeps it there.
+
+    Raises NotPermitted (not a coordinator), NotFound, Conflict (request not live, trip of
+    another day or under way). Locks the request.
+    """
+    check_coordinator(actor)
+    with transaction.atomic():
+        request = _ride_for(actor, request_id, lock=True)
+        if request.status not in LIVE_RIDE_STATUSES:
+            raise Conflict(_("This ride request is cancelled."))
+        trip = None
+        if trip_id is not None:
+            trip = Trip.objects.filter(pk=trip_id).first()
+            if trip is None:
+                raise NotFound(_("We could not find that trip."))
+            if trip.day != session_day(request):
+                raise Conflict(_("That trip is on another day than this visit."))
+            if trip.status != TripStatus.PLANNED:
+                raise Conflict(_("That trip is already under way."))
+        RideRequest.objects.filter(pk=request.pk).update(pinned_trip=trip,
+                                                         updated_at=timezone.now())
+        notify.board_changed(day=session_day(request), what="ride.pinned",
+                             ride_request_id=request.pk)
+    request.refresh_from_db()
+    return request
+
+
+NEXT_STATUS = {StopKind.PICKUP: StopStatus.PICKED_UP, StopKind.DROPOFF: StopStatus.DROPPED_OFF}
+
+
+def stop_mark(*, actor: AbstractBaseUser, stop_id: int, status: str) -> Stop:
+    """A driver marks one of her stops picked up / dropped off.
+
+    Raises NotPermitted (not a driver), NotFound (not her stop), InvalidInput (a status that
+    does not fit the stop), Conflict (already marked, or dropping off before the pickup).
+    Locks the trip, so a re-plan in progress sees the trip under way and leaves it alone.
+    """
+    driver = driver_of(actor)
+    with transaction.atomic():
+        stop = Stop.objects.select_related("trip").filter(pk=stop_id, trip__driver=driver).first()
+        if stop is None:
+            raise NotFound(_("We could not find that stop."))
+        trip = Trip.objects.select_for_update().get(pk=stop.trip_id)
+        _check_stop_status(stop, status)
+        changed = Stop.objects.filter(pk=stop.pk, status=StopStatus.PLANNED).update(
+            status=status, status_at=timezone.now())
+        if not changed:
+            raise Conflict(_("This stop is already marked."))
+        _advance_trip(trip)
+        stop.refresh_from_db()
+        notify.stop_updated(day=trip.day, stop=stop)
+    return stop
+
+
+def _check_stop_status(stop: Stop, status: str) -> None:
+    if status not in NEXT_STATUS.values():
+        raise InvalidInput(_("Mark a stop picked up or dropped off."),
+                           fields={"status": [_("Use picked_up or dropped_off.")]})
+    if NEXT_STATUS[stop.kind] != status:
+        raise InvalidInput(_("A pickup is marked picked up, a drop-off dropped off."),
+                           fields={"status": [_("This does not fit this stop.")]})
+    if stop.status != StopStatus.PLANNED:
+        raise Conflict(_("This stop is already marked."))
+    if stop.kind == StopKind.DROPOFF and Stop.objects.filter(
+            request_id=stop.request_id, leg=stop.leg, kind=StopKind.PICKUP,
+            status=StopStatus.PLANNED).exists():
+        raise Conflict(_("Mark the pickup first: this family is not on board yet."))
+
+
+def _advance_trip(trip: Trip) -> None:
+    open_stops = trip.stops.filter(status=StopStatus.PLANNED).exists()
+    status = TripStatus.UNDER_WAY if open_stops else TripStatus.DONE
+    Trip.objects.filter(pk=trip.pk).update(status=status, updated_at=timezone.now())
+
+
+# --- planning runs ------------------------------------------------------------------------
+
+
+def plan_run_start(*, actor: AbstractBaseUser, day: dt.date,
+                   facility_id: int | None = None) -> PlanRun:
+    """Queue planning the day (one facility or all); a run already waiting is reused.
+
+    Raises NotPermitted (not a coordinator), NotFound (no such facility). The task is
+    enqueued after commit.
+    """
+    from transport.tasks import plan_day_task
+    from visits.models import Facility
+
+    check_coordinator(actor)
+    if facility_id is not None and not Facility.objects.filter(pk=facility_id).exists():
+        raise NotFound(_("We could not find that facility."))
+    with transaction.atomic():
+        waiting = PlanRun.objects.filter(day=day, facility_id=facility_id,
+                                         status=PlanStatus.QUEUED).first()
+        if waiting is not None:
+            return waiting
+        run = PlanRun.objects.create(day=day, facility_id=facility_id, requested_by=actor)
+        transaction.on_commit(lambda: plan_day_task.enqueue(run_id=run.pk))
+    return run
+
+
+def plan_run_execute(*, run_id: int, time_limit: float | None = None) -> PlanRun:
+    """Run one queued planning run (the task's body): started, solved, written, told."""
+    claimed = PlanRun.objects.filter(pk=run_id, status=PlanStatus.QUEUED).update(
+        status=PlanStatus.RUNNING, started_at=timezone.now())
+    run = PlanRun.objects.get(pk=run_id)
+    if not claimed:
+        return run  # another worker has it (or it is done)
+
+    def solving(legs: int, drivers: int) -> None:
+        with transaction.atomic():
+            PlanRun.objects.filter(pk=run.pk).update(requests_count=legs, drivers_count=drivers)
+            run.requests_count, run.drivers_count = legs, drivers
+            notify.plan_event(run, "started")
+
+    began = time.monotonic()
+    try:
+        outcome = plan_day(day=run.day, facility_id=run.facility_id, run=run,
+                           time_limit=time_limit, on_solving=solving)
+    except Exception as exc:
+        _finish_run(run, status=PlanStatus.FAILED, error=str(exc)[:300], began=began)
+        raise
+    run.planned_count, run.unserved_count = outcome.planned, outcome.unserved
+    run.trips_count = outcome.trips
+    _finish_run(run, status=PlanStatus.DONE, error="", began=began)
+    return run
+
+
+def _finish_run(run: PlanRun, *, status: str, error: str, began: float) -> None:
+    with transaction.atomic():
+        run.status, run.error = status, error
+        run.seconds, run.finished_at = time.monotonic() - began, timezone.now()
+        run.save()
+        notify.plan_event(run, "finished" if status == PlanStatus.DONE else "failed")
+
+
+# --- a driver's calendar feed -----------------------------------------------------------
+
+
+def driver_feed_ensure(*, actor: AbstractBaseUser, language: str = "") -> DriverFeed:
+    """The driver's calendar feed (made on first use). Raises NotPermitted for non-drivers."""
+    driver: Driver = driver_of(actor)
+    with transaction.atomic():
+        feed, _created = DriverFeed.objects.get_or_create(
+            driver=driver, defaults={"language": language})
+    return feed
+
+
+def driver_feed_reset(*, actor: AbstractBaseUser, language: str = "") -> DriverFeed:
+    """A new secret address for her feed; the old one stops working at once."""
+    feed = driver_feed_ensure(actor=actor, language=language)
+    with transaction.atomic():
+        DriverFeed.objects.filter(pk=feed.pk).update(token=new_feed_token(), language=language)
+    feed.refresh_from_db()
+    return feed

@@ -1,0 +1,273 @@
+"""Pages: the coordinator's board, a driver's day on her phone, a family's ride request.
+
+Views only translate HTTP to services and selectors; errors come back as messages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from notifications.selectors import inbox_for_user
+from scheduler.errors import DomainError, InvalidInput
+from transport import ics, selectors, services
+from transport.models import DriverFeed, Leg, RideStatus, StopKind, StopStatus
+from transport.planner import session_day
+
+
+def show_error(request: HttpRequest, error: DomainError) -> None:
+    messages.error(request, error.message)
+    for problems in error.fields.values():
+        for problem in problems:
+            if problem != error.message:
+                messages.error(request, problem)
+
+
+def _run(request: HttpRequest, action: Callable[[], object], done: str, back: str) -> HttpResponse:
+    try:
+        action()
+    except DomainError as error:
+        show_error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect(back)
+
+
+def _last_event_id(request: HttpRequest) -> int:
+    latest = list(inbox_for_user(user=request.user, limit=1))
+    return latest[0].event_id if latest else 0
+
+
+def _day(request: HttpRequest) -> dt.date:
+    raw = request.GET.get("date") or request.POST.get("date") or ""
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        return timezone.localdate()
+
+
+def _facility_id(request: HttpRequest) -> int | None:
+    raw = request.GET.get("facility") or request.POST.get("facility") or ""
+    return int(raw) if raw.isdigit() else None
+
+
+def _board_url(day: dt.date, facility_id: int | None) -> str:
+    url = f"{reverse('ride-board')}?date={day.isoformat()}"
+    return url + (f"&facility={facility_id}" if facility_id else "")
+
+
+# --- the coordinator's board ------------------------------------------------------------
+
+
+def _mark_time_zones(board: selectors.Board) -> None:
+    """Show each trip in the time zone of the facility it serves (UTC if it has no stops)."""
+    for trip in board.trips:
+        stops = list(trip.stops.all())
+        trip.tz_name = (stops[0].request.booking.session.facility.time_zone if stops
+                        else settings.TIME_ZONE)
+
+
+def _trip_choices(board: selectors.Board) -> list[tuple[int, str]]:
+    return [(t.pk, f"{t.driver.user.get_full_name() or t.driver.user.username} · {t.vehicle}")
+            for t in board.trips]
+
+
+@require_safe
+@login_required
+def board(request: HttpRequest) -> HttpResponse:
+    day, facility_id = _day(request), _facility_id(request)
+    data = selectors.board_for_day(user=request.user, day=day, facility_id=facility_id)
+    _mark_time_zones(data)
+    return render(request, "transport/board.html", {
+        "board": data, "day": day, "facility_id": facility_id,
+        "prev_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
+        "today": timezone.localdate(), "trip_choices": _trip_choices(data),
+        "live_after": _last_event_id(request),
+    })
+
+
+@require_POST
+@login_required
+def plan_start(request: HttpRequest) -> HttpResponse:
+    day, facility_id = _day(request), _facility_id(request)
+    return _run(request, lambda: services.plan_run_start(
+        actor=request.user, day=day, facility_id=facility_id),
+        _("Planning has started. The board updates when it is done."),
+        _board_url(day, facility_id))
+
+
+def _trip_id(request: HttpRequest) -> int | None:
+    raw = request.POST.get("trip_id", "")
+    if raw == "":
+        return None
+    if not raw.isdigit():
+        raise InvalidInput(_("Choose a trip."), fields={"trip_id": [_("Choose a trip.")]})
+    return int(raw)
+
+
+@require_POST
+@login_required
+def ride_pin(request: HttpRequest, request_id: int) -> HttpResponse:
+    """Pin (or unpin) a request to a trip; with `replan`, plan the day again around it."""
+    day, facility_id = _day(request), _facility_id(request)
+
+    def pin() -> None:
+        ride = services.ride_request_pin(actor=request.user, request_id=request_id,
+                                         trip_id=_trip_id(request))
+        if request.POST.get("replan"):
+            services.plan_run_start(actor=request.user, day=session_day(ride),
+                                    facility_id=facility_id)
+
+    done = _("Pinned. Planning again around it.") if request.POST.get("replan") else _("Saved.")
+    return _run(request, pin, done, _board_url(day, facility_id))
+
+
+@require_POST
+@login_required
+def ride_cancel(request: HttpRequest, request_id: int) -> HttpResponse:
+    back = request.POST.get("next", "")
+    if not back.startswith("/") or back.startswith("//"):
+        back = reverse("home")
+    return _run(request, lambda: services.ride_request_cancel(
+        actor=request.user, request_id=request_id), _("The ride request is cancelled."), back)
+
+
+# --- a driver's day ------------------------------------------------------------------------
+
+
+def _feed_urls(request: HttpRequest, feed: DriverFeed) -> dict[str, str]:
+    url = request.build_absolute_uri(reverse("ride-calendar-feed", args=[feed.token]))
+    return {"url": url, "webcal": "webcal://" + url.split("://", 1)[1]}
+
+
+@require_safe
+@login_required
+def driver_day(request: HttpRequest) -> HttpResponse:
+    day = _day(request)
+    trips = selectors.trips_for_driver(user=request.user, day=day)
+    feed = services.driver_feed_ensure(actor=request.user, language=request.LANGUAGE_CODE)
+    for trip in trips:
+        for stop in trip.stops.all():
+            stop.riders = selectors.first_names(stop.request)
+            stop.next_status = (StopStatus.PICKED_UP if stop.kind == StopKind.PICKUP
+                                else StopStatus.DROPPED_OFF)
+    return render(request, "transport/driver.html", {
+        "trips": trips, "day": day, "today": timezone.localdate(),
+        "prev_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
+        "feed": _feed_urls(request, feed), "live_after": _last_event_id(request),
+    })
+
+
+@require_POST
+@login_required
+def stop_mark(request: HttpRequest, stop_id: int, status: str) -> HttpResponse:
+    done = {StopStatus.PICKED_UP: _("Marked picked up."),
+            StopStatus.DROPPED_OFF: _("Marked dropped off.")}.get(status, "")
+    back = reverse("ride-driver") + f"?date={_day(request).isoformat()}#stop-{stop_id}"
+    return _run(request, lambda: services.stop_mark(
+        actor=request.user, stop_id=stop_id, status=status), done, back)
+
+
+@require_POST
+@login_required
+def driver_feed_reset(request: HttpRequest) -> HttpResponse:
+    services.driver_feed_reset(actor=request.user, language=request.LANGUAGE_CODE)
+    messages.success(request, _("Your calendar link is new. The old link no longer works; "
+                                "subscribe again with this one."))
+    return redirect("ride-driver")
+
+
+@require_safe
+def driver_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """A driver's trips for her calendar app: no login, the token is the credential."""
+    feed = DriverFeed.objects.select_related("driver__user").filter(token=token).first()
+    if feed is None:
+        raise Http404()
+    return ics.feed_response(request, feed)
+
+
+# --- a family's ride ----------------------------------------------------------------------
+
+
+def _ask_from_form(request: HttpRequest, booking) -> services.RideAsk:  # noqa: ANN001
+    post, fields = request.POST, {}
+
+    def number(name: str, default: int) -> int:
+        raw = post.get(name, "").strip()
+        if raw == "":
+            return default
+        try:
+            return int(raw)
+        except ValueError:
+            fields[name] = [_("Enter a whole number.")]
+            return default
+
+    def coordinate(name: str) -> float:
+        try:
+            return float(post.get(name, "").replace(",", "."))
+        except ValueError:
+            fields[name] = [_("Tap “Use my location”, or ask us to help with the address.")]
+            return 0.0
+
+    ask = services.RideAsk(
+        pickup_label=post.get("pickup_label", ""),
+        pickup_latitude=coordinate("pickup_latitude"),
+        pickup_longitude=coordinate("pickup_longitude"),
+        adults=number("adults", 1), children=number("children", 0),
+        child_seats=number("child_seats", 0), wheelchair_places=number("wheelchair_places", 0),
+        outbound=bool(post.get("outbound")), return_trip=bool(post.get("return_trip")),
+        earliest_pickup=_earliest(post.get("earliest_pickup", ""), booking, fields),
+    )
+    if fields:
+        raise InvalidInput(_("Please check the ride details."), fields=fields)
+    return ask
+
+
+def _earliest(raw: str, booking, fields: dict) -> dt.datetime | None:  # noqa: ANN001
+    """A wall-clock time ("07:30") on the visit's day in the facility's time zone."""
+    if not raw.strip():
+        return None
+    try:
+        clock = dt.time.fromisoformat(raw.strip())
+    except ValueError:
+        fields["earliest_pickup"] = [_("Give a time such as 07:30.")]
+        return None
+    tz = booking.session.facility.tz
+    day = booking.session.starts_at.astimezone(tz).date()
+    return dt.datetime.combine(day, clock, tzinfo=tz)
+
+
+@login_required
+def ride_for_booking(request: HttpRequest, booking_id: int) -> HttpResponse:
+    booking = selectors.booking_for_ride(user=request.user, booking_id=booking_id)
+    if request.method == "POST":
+        try:
+            services.ride_request_create(actor=request.user, booking_id=booking.pk,
+                                         ask=_ask_from_form(request, booking))
+        except DomainError as error:
+            show_error(request, error)
+        else:
+            messages.success(request, _("Thank you. We will tell you your pickup time "
+                                        "when the rides are planned."))
+            return redirect("ride-for-booking", booking_id=booking.pk)
+    rides = list(selectors.rides_for_household(user=request.user).filter(booking=booking))
+    for ride in rides:
+        ride.pickups = {s.leg: s for s in ride.stops.all() if s.kind == StopKind.PICKUP}
+        ride.outbound_stop = ride.pickups.get(Leg.OUTBOUND)
+        ride.return_stop = ride.pickups.get(Leg.RETURN)
+    live = next((r for r in rides if r.status != RideStatus.CANCELLED), None)
+    return render(request, "transport/ride_request.html", {
+        "booking": booking, "session": booking.session, "live": live,
+        "form": request.POST if request.method == "POST" else {},
+        "live_after": _last_event_id(request),
+    })
