@@ -121,19 +121,25 @@ def refusal(
         return "weekly_quota"
     if ledger.quota_used[month] >= slot.monthly_quota:
         return "monthly_quota"
-    people = [("resident", request.resident_id)] + [("visitor", v) for v in request.visitor_ids]
-    for person in people:
+    for person in _people(request):
         if any(start < slot.ends_at and slot.starts_at < end for start, end in ledger.busy[person]):
             return "overlap"
     return None
+
+
+def _people(request: RoundRequest) -> list[tuple[str, int]]:
+    """Who must not be in two places at once: the resident, each visitor, and the household
+    (one family, one trip: a round never hands a household two visits at the same time)."""
+    return [("resident", request.resident_id), ("household", request.household_id)] + [
+        ("visitor", v) for v in request.visitor_ids
+    ]
 
 
 def grant(request: RoundRequest, slot: SessionSlot, ledger: Ledger) -> None:
     ledger.places[slot.id] -= 1
     ledger.quota_used[(request.resident_id, slot.quota_key_week)] += 1
     ledger.quota_used[(request.resident_id, slot.quota_key_month)] += 1
-    people = [("resident", request.resident_id)] + [("visitor", v) for v in request.visitor_ids]
-    for person in people:
+    for person in _people(request):
         ledger.busy[person].append((slot.starts_at, slot.ends_at))
 
 

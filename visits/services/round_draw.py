@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -38,6 +38,7 @@ from visits.facts import draft_for
 from visits.models import (
     ACTIVE_STATUSES,
     LIVE_STATUSES,
+    ApprovedVisitor,
     Booking,
     BookingStatus,
     BookingStatusChange,
@@ -55,7 +56,7 @@ from visits.round_models import (
     RoundStatus,
     VisitRequest,
 )
-from visits.rules import check_booking, is_child
+from visits.rules import VisitorFacts, check_booking, is_child
 from visits.services.common import announce_places, now
 from visits.services.rounds import request_violations
 
@@ -148,10 +149,11 @@ def days_since_last_visit(resident_ids: list[int], moment: dt.datetime) -> dict[
 
 
 def _existing_bookings(
-    rnd: RequestRound, resident_ids: list[int], visitor_ids: list[int], slots: list[SessionSlot]
+    rnd: RequestRound, resident_ids: list[int], visitor_ids: list[int], household_ids: list[int],
+    slots: list[SessionSlot],
 ) -> list[Booking]:
     """Live bookings outside this round that count against quotas or could overlap: the
-    residents' and the visitors' bookings in the months the round's sessions fall in."""
+    residents', households' and visitors' bookings in the months the round's sessions fall in."""
     if not slots or not resident_ids:
         return []
     tz = rnd.facility.time_zone
@@ -165,6 +167,8 @@ def _existing_bookings(
         session__starts_at__lt=span[1],
     ).select_related("session__facility")
     found = {b.pk: b for b in live.filter(resident_id__in=resident_ids)}
+    for booking in live.filter(household_id__in=household_ids):
+        found.setdefault(booking.pk, booking)
     for booking in live.filter(booking_visitors__visitor_id__in=visitor_ids).distinct():
         found.setdefault(booking.pk, booking)
     return list(found.values())
@@ -177,7 +181,8 @@ def _already_booked(
     time spans each person is busy."""
     resident_ids = sorted({r.resident_id for r in requests})
     visitor_ids = sorted({v.pk for r in requests for v in r.visitors.all()})
-    bookings = _existing_bookings(rnd, resident_ids, visitor_ids, slots)
+    bookings = _existing_bookings(
+        rnd, resident_ids, visitor_ids, sorted({r.household_id for r in requests}), slots)
     people: dict[int, list[int]] = defaultdict(list)
     rows = BookingVisitor.objects.filter(booking_id__in=[b.pk for b in bookings])
     for booking_id, visitor_id in rows.values_list("booking_id", "visitor_id"):
@@ -185,6 +190,7 @@ def _already_booked(
     quota_used: dict[tuple[int, str], int] = defaultdict(int)
     busy: dict[tuple[str, int], list] = defaultdict(list)
     wanted_visitors = set(visitor_ids)
+    household_ids = {r.household_id for r in requests}
     for booking in bookings:
         session = booking.session
         day = local_date(session.starts_at, session.facility.time_zone)
@@ -192,38 +198,57 @@ def _already_booked(
             quota_used[(booking.resident_id, _week_key(day, session.kind))] += 1
             quota_used[(booking.resident_id, _month_key(day, session.kind))] += 1
             busy[("resident", booking.resident_id)].append((session.starts_at, session.ends_at))
+        if booking.household_id in household_ids:
+            busy[("household", booking.household_id)].append(
+                (session.starts_at, session.ends_at))
         for visitor_id in people[booking.pk]:
             if visitor_id in wanted_visitors:
                 busy[("visitor", visitor_id)].append((session.starts_at, session.ends_at))
     return dict(quota_used), dict(busy)
 
 
+def _approvals(requests: list[VisitRequest]) -> dict[tuple[int, int], ApprovedVisitor]:
+    """Every approval the round's requests rely on, in one query: (visitor, resident)."""
+    rows = ApprovedVisitor.objects.filter(
+        resident_id__in={r.resident_id for r in requests},
+        visitor_id__in={v.pk for r in requests for v in r.visitors.all()},
+    )
+    return {(a.visitor_id, a.resident_id): a for a in rows}
+
+
+def _visitor_facts(
+    request: VisitRequest, approvals: dict[tuple[int, int], ApprovedVisitor]
+) -> list[VisitorFacts]:
+    out = []
+    for visitor in request.visitors.all():
+        approval = approvals.get((visitor.pk, request.resident_id))
+        out.append(VisitorFacts(
+            id=visitor.pk, first_name=visitor.first_name, date_of_birth=visitor.date_of_birth,
+            approval_status=approval.status if approval else None,
+            approval_expires_on=approval.expires_on if approval else None,
+            guardian_consent=approval.guardian_consent_on_file if approval else False,
+        ))
+    return out
+
+
 def _round_request(
     request: VisitRequest, sessions: dict[int, Session], moment: dt.datetime,
-    lost: dict[int, int], waited: dict[int, int],
+    priors: dict[str, dict],
 ) -> RoundRequest:
-    visitors = list(request.visitors.all())
+    facts = _visitor_facts(request, priors["approvals"])
     choices = [pk for pk in request.choice_ids if pk in sessions]
     first = sessions[choices[0]] if choices else None
     day = local_date(first.starts_at, first.facility.time_zone) if first else moment.date()
-    found = request_violations([sessions[pk] for pk in choices], visitors,
-                               request.resident_id, moment)
-    ineligible = {pk: found[pk][0].code for pk in choices if found[pk]}
-    children = sum(1 for v in visitors if is_child(_as_facts(v), day))
+    found = request_violations([sessions[pk] for pk in choices], facts, moment)
     return RoundRequest(
         id=request.pk, household_id=request.household_id, resident_id=request.resident_id,
-        visitor_ids=tuple(sorted(v.pk for v in visitors)), choices=tuple(choices),
-        children=children, distance_km=float(request.household.distance_km),
-        days_since_last_visit=waited.get(request.resident_id, NEVER_VISITED_DAYS),
-        rounds_lost_in_row=lost.get(request.household_id, 0), ineligible=ineligible,
+        visitor_ids=tuple(sorted(v.id for v in facts)), choices=tuple(choices),
+        children=sum(1 for v in facts if is_child(v, day)),
+        distance_km=float(request.household.distance_km),
+        days_since_last_visit=priors["waited"].get(request.resident_id, NEVER_VISITED_DAYS),
+        rounds_lost_in_row=priors["lost"].get(request.household_id, 0),
+        ineligible={pk: found[pk][0].code for pk in choices if found[pk]},
     )
-
-
-def _as_facts(visitor):  # noqa: ANN001, ANN202 - only the birthday matters for is_child
-    from visits.rules import VisitorFacts
-
-    return VisitorFacts(id=visitor.pk, first_name=visitor.first_name,
-                        date_of_birth=visitor.date_of_birth, approval_status=None)
 
 
 def build_inputs(rnd: RequestRound, requests: list[VisitRequest], moment: dt.datetime) -> dict:
@@ -232,11 +257,14 @@ def build_inputs(rnd: RequestRound, requests: list[VisitRequest], moment: dt.dat
         s.pk: s for s in rnd.sessions.select_related("facility", "rule").order_by("starts_at", "id")
     }
     slots = [_slot(s) for s in sessions.values()]
-    lost = rounds_lost_in_row(sorted({r.household_id for r in requests}), rnd.facility_id)
-    waited = days_since_last_visit(sorted({r.resident_id for r in requests}), moment)
+    priors = {
+        "lost": rounds_lost_in_row(sorted({r.household_id for r in requests}), rnd.facility_id),
+        "waited": days_since_last_visit(sorted({r.resident_id for r in requests}), moment),
+        "approvals": _approvals(requests),
+    }
     quota_used, busy = _already_booked(rnd, requests, slots)
     return {
-        "requests": [_round_request(r, sessions, moment, lost, waited) for r in requests],
+        "requests": [_round_request(r, sessions, moment, priors) for r in requests],
         "slots": slots, "weights": weights_for(rnd.facility_id),
         "quota_used": quota_used, "busy": busy,
     }
@@ -308,41 +336,113 @@ def _mark_allocated(rnd: RequestRound, seed: int, moment: dt.datetime, inputs: d
 # --- writing the result --------------------------------------------------------------------
 
 
+class _Writer:
+    """Writes a draw's bookings. A granted place is booked at once (the next grant's rule
+    check reads it from rows); waiting-list entries, status history and the `held`
+    counters are written in bulk at the end, the counters under the sessions' locks and
+    the held <= capacity constraint (the last guard)."""
+
+    def __init__(self, sessions: dict[int, Session], moment: dt.datetime) -> None:
+        self.sessions, self.moment = sessions, moment
+        self.held: Counter[int] = Counter()
+        self.history: list[BookingStatusChange] = []
+        self.waiting: list[tuple[Booking, list]] = []
+        self.live = set(Booking.objects.filter(
+            session__in=list(sessions), status__in=LIVE_STATUSES
+        ).values_list("session_id", "resident_id"))
+
+    def book(self, request: VisitRequest, session: Session) -> tuple[Booking | None, str]:
+        """Book a drawn place after checking every rule again from rows, as a booking does.
+
+        Returns the booking, or None and the first rule it breaks (the pure draw mirrors
+        the rules, so this only happens if rows and draw disagree; the family is told why).
+        """
+        visitors = list(request.visitors.all())
+        draft = draft_for(session=session, resident_id=request.resident_id, visitors=visitors,
+                          now=self.moment)
+        violations = [v for v in check_booking(draft) if v.code not in NOT_AT_DRAW]
+        if violations:
+            return None, violations[0].code
+        if session.held >= session.capacity or (session.pk, request.resident_id) in self.live:
+            return None, "full"
+        session.held += 1
+        self.held[session.pk] += 1
+        booking = self._booking(session, request, BookingStatus.REQUESTED)
+        booking.save()
+        BookingVisitor.objects.bulk_create([BookingVisitor(booking=booking, visitor=v)
+                                            for v in visitors])
+        self.history.append(self._change(booking))
+        return booking, ""
+
+    def waitlist(self, request: VisitRequest, outcome: Outcome) -> list[int]:
+        """Queue the request on each full choice, in draw order (the waiting list serves
+        the oldest entry first, and entries are written in this order)."""
+        placed = []
+        for session_id in outcome.waitlisted_on:
+            session = self.sessions.get(session_id)
+            if session is None or session.status != SessionStatus.OPEN or (
+                session_id, request.resident_id) in self.live:
+                continue
+            booking = self._booking(session, request, BookingStatus.WAITLISTED)
+            self.waiting.append((booking, list(request.visitors.all())))
+            placed.append(session_id)
+        return placed
+
+    def _booking(self, session: Session, request: VisitRequest, status: str) -> Booking:
+        self.live.add((session.pk, request.resident_id))
+        return Booking(session=session, resident_id=request.resident_id,
+                       household_id=request.household_id, status=status)
+
+    def _change(self, booking: Booking) -> BookingStatusChange:
+        return BookingStatusChange(booking=booking, to_status=booking.status,
+                                   reason="request round")
+
+    def finish(self) -> None:
+        created = Booking.objects.bulk_create([b for b, _people in self.waiting])
+        BookingVisitor.objects.bulk_create([
+            BookingVisitor(booking=b, visitor=v)
+            for b, (_same, people) in zip(created, self.waiting, strict=True) for v in people
+        ])
+        self.history += [self._change(b) for b in created]
+        BookingStatusChange.objects.bulk_create(self.history)
+        for session_id, count in sorted(self.held.items()):
+            Session.objects.filter(pk=session_id).update(held=F("held") + count)
+
+
 def _write(
     rnd: RequestRound, requests: list[VisitRequest], outcomes: list[Outcome],
     sessions: dict[int, Session], inputs: dict, moment: dt.datetime,
 ) -> dict[str, int]:
     by_id = {r.pk: r for r in requests}
     pure = {r.id: r for r in inputs["requests"]}
+    writer = _Writer(sessions, moment)
     counts = {"granted": 0, "waitlisted": 0, "not_granted": 0}
-    touched: set[int] = set()
     for outcome in outcomes:
         request = by_id[outcome.request_id]
-        _apply(request, outcome, pure[outcome.request_id], sessions, moment, len(outcomes))
+        _apply(request, outcome, pure[outcome.request_id], writer, len(outcomes))
         counts[request.status] += 1
-        touched.update(request.choice_ids)
+    writer.finish()
     VisitRequest.objects.bulk_update(
         requests, ["status", "granted_session", "granted_rank", "booking", "position", "weight",
                    "explanation", "updated_at"], batch_size=500,
     )
     for request in requests:
         _tell(request, sessions)
-    for pk in sorted(touched & set(sessions)):
+    for pk in sorted(sessions):
         announce_places(sessions[pk])
     return counts
 
 
 def _apply(
-    request: VisitRequest, outcome: Outcome, pure: RoundRequest, sessions: dict[int, Session],
-    moment: dt.datetime, total: int,
+    request: VisitRequest, outcome: Outcome, pure: RoundRequest, writer: _Writer, total: int,
 ) -> None:
     reasons = {str(k): v for k, v in outcome.reasons.items()}
     booking = None
     if outcome.session_id is not None:
-        booking, refused = _book(request, sessions[outcome.session_id], moment)
+        booking, refused = writer.book(request, writer.sessions[outcome.session_id])
         if refused:
             reasons[str(outcome.session_id)] = refused
-    waiting = [] if booking else _waitlist(request, outcome, sessions)
+    waiting = [] if booking else writer.waitlist(request, outcome)
     request.status = (
         RequestStatus.GRANTED if booking
         else RequestStatus.WAITLISTED if waiting else RequestStatus.NOT_GRANTED
@@ -351,7 +451,7 @@ def _apply(
     request.granted_session_id = booking.session_id if booking else None
     request.granted_rank = outcome.choice_rank if booking else None
     request.position, request.weight = outcome.position, outcome.weight
-    request.updated_at = moment
+    request.updated_at = writer.moment
     request.explanation = {
         "priorities": {"children": pure.children, "distance_km": pure.distance_km,
                        "days_since_last_visit": pure.days_since_last_visit,
@@ -360,61 +460,6 @@ def _apply(
         "lottery": {"session_id": outcome.session_id, "rank": outcome.choice_rank,
                     "position": outcome.position},
     }
-
-
-def _book(
-    request: VisitRequest, session: Session, moment: dt.datetime
-) -> tuple[Booking | None, str]:
-    """Book a drawn place after checking every rule again from rows, as a booking does.
-
-    Returns the booking, or None and the first rule it breaks (the pure draw mirrors the
-    rules, so this only happens if rows and draw disagree; the family is then told why).
-    """
-    visitors = list(request.visitors.all())
-    draft = draft_for(session=session, resident_id=request.resident_id, visitors=visitors,
-                      now=moment)
-    violations = [v for v in check_booking(draft) if v.code not in NOT_AT_DRAW]
-    if violations:
-        return None, violations[0].code
-    if session.held >= session.capacity:
-        return None, "full"
-    # The F() update is checked by the held <= capacity constraint: the last guard.
-    Session.objects.filter(pk=session.pk).update(held=F("held") + 1)
-    session.held += 1
-    return _insert(session, request, visitors, BookingStatus.REQUESTED), ""
-
-
-def _insert(
-    session: Session, request: VisitRequest, visitors: list, status: str
-) -> Booking:
-    booking = Booking.objects.create(
-        session=session, resident_id=request.resident_id, household_id=request.household_id,
-        status=status,
-    )
-    BookingVisitor.objects.bulk_create([BookingVisitor(booking=booking, visitor=v)
-                                        for v in visitors])
-    BookingStatusChange.objects.create(booking=booking, to_status=status,
-                                       reason="request round")
-    return booking
-
-
-def _waitlist(
-    request: VisitRequest, outcome: Outcome, sessions: dict[int, Session]
-) -> list[int]:
-    """Put the request on the waiting list of each choice that was full, in draw order
-    (bookings are made in draw order, and waiting lists are served oldest first)."""
-    visitors = list(request.visitors.all())
-    placed = []
-    for session_id in outcome.waitlisted_on:
-        session = sessions.get(session_id)
-        already = Booking.objects.filter(
-            session_id=session_id, resident_id=request.resident_id, status__in=LIVE_STATUSES
-        ).exists()
-        if session is None or session.status != SessionStatus.OPEN or already:
-            continue
-        _insert(session, request, visitors, BookingStatus.WAITLISTED)
-        placed.append(session_id)
-    return placed
 
 
 OUTCOME_TITLES = {

@@ -36,7 +36,14 @@ from visits.round_models import (
     RoundStatus,
     VisitRequest,
 )
-from visits.rules import DraftBooking, Violation, check_approvals, check_party, check_session_open
+from visits.rules import (
+    DraftBooking,
+    Violation,
+    VisitorFacts,
+    check_approvals,
+    check_party,
+    check_session_open,
+)
 from visits.services.common import lock_household, now, raise_violations
 
 # The rules a request must meet when it is sent (and again at the draw). Quotas and
@@ -208,13 +215,12 @@ def _serves(session: Session, resident: Resident) -> bool:
 
 
 def request_violations(
-    sessions: list[Session], visitors: list[Visitor], resident_id: int, moment: dt.datetime
+    sessions: list[Session], visitors: list[VisitorFacts], moment: dt.datetime
 ) -> dict[int, list[Violation]]:
     """The rules each chosen session's visit would break, by session id (pure checks)."""
-    facts = visitor_facts(visitors, resident_id)
     out = {}
     for session in sessions:
-        draft = DraftBooking(session=session_facts(session), visitors=facts, now=moment)
+        draft = DraftBooking(session=session_facts(session), visitors=visitors, now=moment)
         out[session.pk] = [v for check in REQUEST_CHECKS for v in check(draft)]
     return out
 
@@ -222,7 +228,7 @@ def request_violations(
 def _check_request(
     sessions: list[Session], visitors: list[Visitor], resident_id: int
 ) -> None:
-    found = request_violations(sessions, visitors, resident_id, now())
+    found = request_violations(sessions, visitor_facts(visitors, resident_id), now())
     unique: dict[tuple[str, str], Violation] = {}
     for violations in found.values():
         for v in violations:
