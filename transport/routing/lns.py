@@ -9,6 +9,7 @@ weights adapt to which pairs found improvements (Ropke and Pisinger's scheme, si
 from __future__ import annotations
 
 import math
+import os
 import random
 import time
 
@@ -19,6 +20,8 @@ REPAIRS = ((1, 0.0), (2, 0.0), (3, 0.0), (2, 0.025), (1, 0.025))  # (regret, noi
 SCORE_BEST, SCORE_BETTER, SCORE_ACCEPTED = 33.0, 9.0, 13.0
 REACTION = 0.1
 SEGMENT = 50  # iterations between weight updates
+WARMTH = float(os.environ.get("W", "0.05"))
+MAX_REMOVED = int(os.environ.get("QMAX", "10"))  # requests taken out per iteration, at most
 
 
 class Lns:
@@ -40,7 +43,8 @@ class Lns:
         best, best_snap = current, routes.snapshot()
         start = time.perf_counter()
         total = max(deadline - start, 1e-3)
-        t0 = 0.05 * max(routes.cost(), 1.0) / math.log(2)  # 5% worse: accepted half the time
+        # a plan WARMTH worse than the first is accepted half the time at the start
+        t0 = WARMTH * max(routes.cost(), 1.0) / math.log(2)
         while time.perf_counter() < deadline and routes.served():
             frac = (time.perf_counter() - start) / total
             temperature = t0 * (0.002 ** frac)
@@ -69,7 +73,7 @@ class Lns:
         served = self.routes.served()
         n = len(served)
         low = min(2, n)
-        high = max(low, min(int(0.3 * n) + 1, 20))
+        high = max(low, min(int(0.3 * n) + 1, MAX_REMOVED))
         q = self.rng.randint(low, high)
         if kind == "random":
             chosen = self.rng.sample(served, q)

@@ -34,7 +34,7 @@ def schedule(c: Compiled, route: list[int], v: int, *, minimise_rides: bool = Fa
     b[0] = e[0]
     if not _earliest_pass(c, route, e, lat, b, w):
         return None
-    delay = min(_forward_slack(c, route, lat, b, w, pp, 0, INF), sum(w[1:q]))
+    delay = _forward_slack(c, route, lat, b, w, pp, 0, INF, sum(w[1:q]))
     if delay > 0:
         b[0] += delay
         _propagate(c, route, e, b, w, 0)
@@ -44,6 +44,12 @@ def schedule(c: Compiled, route: list[int], v: int, *, minimise_rides: bool = Fa
     last_bad = _last_violating_pickup(c, route, b, pp)
     if last_bad < 0 and not minimise_rides:
         return b
+    if not minimise_rides:
+        # Most routes only need the pickups whose own ride is too long delayed; the full
+        # scheme below is the fallback when that is not enough.
+        lazy_b, lazy_w = list(b), list(w)
+        if _delay_violating(c, route, e, lat, lazy_b, lazy_w, pp, last_bad, duration):
+            return lazy_b if route_times_ok(c, route, v, lazy_b) else None
     stop = q - 1 if minimise_rides else last_bad
     for j in range(1, stop + 1):
         if pp[j] != -2:  # only pickups are delayed
@@ -51,6 +57,22 @@ def schedule(c: Compiled, route: list[int], v: int, *, minimise_rides: bool = Fa
         if not _delay_pickup(c, route, e, lat, b, w, pp, j, duration):
             return None
     return b if route_times_ok(c, route, v, b) else None
+
+
+def _delay_violating(c: Compiled, route: list[int], e: list[float], lat: list[float],
+                     b: list[float], w: list[float], pp: list[int], last_bad: int,
+                     duration: float) -> bool:
+    """Delay, in order, only the pickups whose ride is over its limit."""
+    s = c.s
+    for j in range(1, last_bad + 1):
+        if pp[j] != -2:
+            continue
+        r = c.req_of[route[j]]
+        k = route.index(c.deliv[r], j + 1)
+        if b[k] - b[j] - s[route[j]] > c.ride[r] + EPS and \
+                not _delay_pickup(c, route, e, lat, b, w, pp, j, duration):
+            return False
+    return True
 
 
 def _pickup_positions(c: Compiled, route: list[int]) -> list[int] | None:
@@ -96,15 +118,22 @@ def _propagate(c: Compiled, route: list[int], e: list[float], b: list[float], w:
 
 
 def _forward_slack(c: Compiled, route: list[int], lat: list[float], b: list[float],
-                   w: list[float], pp: list[int], j: int, duration: float) -> float:
-    """How far position j can move later without breaking a window, a ride or the duration."""
+                   w: list[float], pp: list[int], j: int, duration: float,
+                   cap: float = INF) -> float:
+    """How far position j can move later without breaking a window, a ride or the duration.
+
+    The answer is capped at `cap`; past the point where the waiting alone reaches the best
+    bound so far, no later stop can lower it.
+    """
     q = len(route) - 1
-    best = INF
+    best = cap
     waited = 0.0
     s = c.s
     for k in range(j, q + 1):
         if k > j:
             waited += w[k]
+            if waited >= best:
+                break
         slack = lat[k] - b[k]
         pk = pp[k]
         if 0 <= pk < j:  # on board at j: delaying j lengthens this ride
@@ -134,7 +163,7 @@ def _delay_pickup(c: Compiled, route: list[int], e: list[float], lat: list[float
     q = len(route) - 1
     later_wait = sum(w[j + 1:q])
     if later_wait > 0:
-        delay = min(_forward_slack(c, route, lat, b, w, pp, j, duration), later_wait)
+        delay = _forward_slack(c, route, lat, b, w, pp, j, duration, later_wait)
         if delay > 0:
             b[j] += delay
             w[j] += delay

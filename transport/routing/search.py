@@ -9,38 +9,75 @@ full schedule (`schedule.schedule`) until one holds, so a returned insertion is 
 from __future__ import annotations
 
 import random
+from bisect import bisect_left
 
-from .compiled import Compiled
+from .compiled import INF, Compiled
 from .schedule import schedule
 
 MAX_SCHEDULE_TRIES = 12  # full schedule checks per (request, route) before giving up on it
+MEMO_SIZE = 300_000  # remembered insertions before the memo starts afresh
+_MISSING = object()
 
 
 class RouteData:
-    """What the insertion tests need about one route, recomputed after every change."""
+    """What the insertion tests need about one route, recomputed after every change.
 
-    __slots__ = ("nodes", "b", "z", "res", "cost")
+    b: earliest start times; z: latest start times (windows only, no ride limits);
+    left[dim][k]: free capacity after serving position k; ride_room[k]: how much longer the
+    shortest possible ride of anyone on board between k and k+1 may grow before it breaks
+    its limit (a detour inserted there adds to all of them).
+    """
+
+    __slots__ = ("nodes", "key", "b", "z", "left", "ride_room", "cost")
 
     def __init__(self, c: Compiled, v: int, nodes: list[int]) -> None:
         self.nodes = nodes
+        self.key = (v, *nodes)
         t, s = c.t, c.s
         m = len(nodes) - 1
         b = [0.0] * (m + 1)
         b[0] = c.v_e[v]
+        path = [0.0] * (m + 1)  # travel and service from the start, without waiting
         for k in range(1, m + 1):
-            arrive = b[k - 1] + s[nodes[k - 1]] + t[nodes[k - 1]][nodes[k]]
-            b[k] = max(arrive, c.e[nodes[k]])
+            step = s[nodes[k - 1]] + t[nodes[k - 1]][nodes[k]]
+            b[k] = max(b[k - 1] + step, c.e[nodes[k]])
+            path[k] = path[k - 1] + step
         z = [0.0] * (m + 1)
         z[m] = min(c.l[nodes[m]], c.v_l[v])
         for k in range(m - 1, -1, -1):
             z[k] = min(c.l[nodes[k]], z[k + 1] - s[nodes[k]] - t[nodes[k]][nodes[k + 1]])
-        res = []
-        left = list(c.v_cap[v])
-        for k in range(m):
-            left = [x - y for x, y in zip(left, c.load[nodes[k]], strict=True)] if k else left
-            res.append(tuple(left))
-        self.b, self.z, self.res = b, z, res
+        self.b, self.z = b, z
+        self.left = _free_capacity(c, v, nodes)
+        self.ride_room = _ride_room(c, nodes, path)
         self.cost = 0.0 if m == 1 else sum(t[nodes[k]][nodes[k + 1]] for k in range(m))
+
+
+def _free_capacity(c: Compiled, v: int, nodes: list[int]) -> list[list[int]]:
+    cols = []
+    for dim, cap in enumerate(c.v_cap[v]):
+        left, col = cap, []
+        for n in nodes[:-1]:
+            left -= c.load[n][dim]
+            col.append(left)
+        cols.append(col)
+    return cols
+
+
+def _ride_room(c: Compiled, nodes: list[int], path: list[float]) -> list[float]:
+    room = [INF] * (len(nodes) - 1)
+    picked: dict[int, int] = {}
+    for k in range(1, len(nodes) - 1):
+        n = nodes[k]
+        r = c.req_of[n]
+        if n == c.pick[r]:
+            picked[r] = k
+            continue
+        a = picked[r]
+        spare = c.ride[r] - (path[k] - path[a] - c.s[nodes[a]])
+        for arc in range(a, k):
+            if spare < room[arc]:
+                room[arc] = spare
+    return room
 
 
 class Routes:
@@ -54,6 +91,7 @@ class Routes:
         self.unserved = set(requests)
         self.max_t = max((max(row) for row in c.t), default=0.0)
         self.penalty = 10.0 * (4.0 * self.max_t + 1.0)  # above any one request's added travel
+        self._memo: dict[tuple, tuple[float, int, int] | None] = {}
 
     # ---------------------------------------------------------------- state
 
@@ -110,7 +148,20 @@ class Routes:
         return _node_gain(t, nodes, i) + _node_gain(t, nodes, j)
 
     def best_insertion(self, r: int, v: int) -> tuple[float, int, int] | None:
-        """Cheapest feasible (added travel, pickup slot, drop-off slot) of r into v, or None."""
+        """Cheapest feasible (added travel, pickup slot, drop-off slot) of r into v, or None.
+
+        Remembered per route content: the search undoes most of its moves, so the same
+        request meets the same route again and again.
+        """
+        key = (r, self.data[v].key)
+        found = self._memo.get(key, _MISSING)
+        if found is _MISSING:
+            if len(self._memo) > MEMO_SIZE:
+                self._memo.clear()
+            found = self._memo[key] = self._best_insertion(r, v)
+        return found
+
+    def _best_insertion(self, r: int, v: int) -> tuple[float, int, int] | None:
         cands = insertion_candidates(self.c, self.data[v], r)
         if not cands:
             return None
@@ -171,18 +222,19 @@ def _with_request(nodes: list[int], c: Compiled, r: int, i: int, j: int) -> list
 
 def insertion_candidates(c: Compiled, rd: RouteData, r: int) -> list[tuple[float, int, int]]:
     """Every (added travel, i, j) that passes the cheap necessary tests."""
-    nodes, b, z = rd.nodes, rd.b, rd.z
+    nodes, b, z, room = rd.nodes, rd.b, rd.z, rd.ride_room
     t, s, e, lat = c.t, c.s, c.e, c.l
     p, d = c.pick[r], c.deliv[r]
-    need = c.load[p]
-    fits = [all(x >= y for x, y in zip(left, need, strict=True)) for left in rd.res]
     ride = c.ride[r]
     ep, lp, ed, ld, sp, sd = e[p], lat[p], e[d], lat[d], s[p], s[d]
     tp, td = t[p], t[d]
     m = len(nodes) - 1
+    # z grows along a route: before `first` the next stop could not wait for this pickup
+    first = max(0, bisect_left(z, ep + sp) - 1)
+    fits = _fits(c, rd, p, first)
     empty_fix = t[nodes[0]][nodes[1]] if m == 1 else 0.0
     out: list[tuple[float, int, int]] = []
-    for i in range(m):
+    for i in range(first, m):
         if b[i] > lp:
             break
         if not fits[i]:
@@ -196,8 +248,11 @@ def insertion_candidates(c: Compiled, rd: RouteData, r: int) -> list[tuple[float
         base = t[a][p] - t[a][nxt] + empty_fix
         arrive = dep_p + tp[d]
         bd = arrive if arrive > ed else ed
-        if bd <= ld and bd + sd + td[nxt] <= z[i + 1]:
+        if (bd <= ld and bd + sd + td[nxt] <= z[i + 1]
+                and base - empty_fix + sp + tp[d] + sd + td[nxt] <= room[i]):
             out.append((base + tp[d] + td[nxt], i, i))
+        if base - empty_fix + sp + tp[nxt] > room[i]:
+            continue
         arrive = dep_p + tp[nxt]
         if arrive > z[i + 1]:
             continue
@@ -214,8 +269,9 @@ def insertion_candidates(c: Compiled, rd: RouteData, r: int) -> list[tuple[float
                 break
             bd = arrive if arrive > ed else ed
             nn = nodes[k + 1]
-            if bd + sd + td[nn] <= z[k + 1]:
-                out.append((added_p + t[nk][d] + td[nn] - t[nk][nn], i, k))
+            detour = t[nk][d] + sd + td[nn] - t[nk][nn]
+            if bd + sd + td[nn] <= z[k + 1] and detour <= room[k]:
+                out.append((added_p + detour - sd, i, k))
             arrive = bk + s[nk] + t[nk][nn]
             if arrive > z[k + 1]:
                 break
@@ -223,3 +279,14 @@ def insertion_candidates(c: Compiled, rd: RouteData, r: int) -> list[tuple[float
             path += s[nk] + t[nk][nn]
             k += 1
     return out
+
+
+def _fits(c: Compiled, rd: RouteData, p: int, first: int) -> list[bool]:
+    """fits[k]: the party of pickup p has room on board after position k (k >= first)."""
+    fits = [True] * (len(rd.nodes) - 1)
+    for dim, need in enumerate(c.load[p]):
+        if need > 0:
+            col = rd.left[dim]
+            fits[first:] = [ok and x >= need for ok, x in zip(fits[first:], col[first:],
+                                                                  strict=True)]
+    return fits
