@@ -7,7 +7,9 @@ public topics (e.g. `facility.3.places`), `token=<API token>` when there is no s
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
+import re
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -19,7 +21,10 @@ from notifications.selectors import events_after
 
 HEARTBEAT_SECONDS = 25
 REPLAY_LIMIT = 500
-ALLOWED_TOPIC_PREFIXES = ("facility.",)
+SENT_IDS_KEPT = 2 * REPLAY_LIMIT
+# Public topics carry no personal data; anything else by this name could be a private
+# group, so only these exact shapes are joined.
+PUBLIC_TOPIC = re.compile(r"facility\.[0-9]{1,12}\.places")
 
 
 def _query(scope: dict[str, Any]) -> dict[str, str]:
@@ -33,8 +38,9 @@ def _after(query: dict[str, str]) -> int | None:
 
 
 def _topics(query: dict[str, str]) -> list[str]:
+    """Only the public topics by name (a facility's remaining places), at most ten."""
     names = [t.strip() for t in query.get("topics", "").split(",") if t.strip()]
-    return [t for t in names if t.startswith(ALLOWED_TOPIC_PREFIXES) and len(t) < 80][:10]
+    return [t for t in dict.fromkeys(names) if PUBLIC_TOPIC.fullmatch(t)][:10]
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -47,8 +53,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.user_id = user.pk
         self.groups_joined = [user_group(user.pk)] + [topic_group(t) for t in _topics(query)]
         # Join before replaying: anything committed from now on arrives live, and
-        # anything older comes from the replay; `last_sent` drops the overlap.
-        self.last_sent = 0
+        # anything older comes from the replay; `sent_ids` drops the overlap. Not "every id
+        # up to the last one sent": transactions commit out of id order, so a lower id can
+        # arrive live after a higher one, and dropping it would leave a gap.
+        self.sent_ids: set[int] = set()
+        self.sent_order: collections.deque[int] = collections.deque()
         self.replaying = True
         self.buffer: list[dict[str, Any]] = []
         for group in self.groups_joined:
@@ -63,8 +72,6 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
                 user_id=self.user_id, after=after, limit=REPLAY_LIMIT
             ):
                 await self._send_event(event)
-        else:
-            self.last_sent = await database_sync_to_async(_latest_id)(self.user_id)
         self.replaying = False
         for message in self.buffer:
             await self._send_event(message)
@@ -72,12 +79,19 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def _send_event(self, message: dict[str, Any]) -> None:
         event_id = message["id"]
-        if event_id and event_id <= self.last_sent:
+        if event_id and event_id in self.sent_ids:
             return  # already sent by the replay
         await self.send_json({"id": event_id or None, "type": message["event_type"],
                               "data": message["data"]})
         if event_id:
-            self.last_sent = event_id
+            self._remember(event_id)
+
+    def _remember(self, event_id: int) -> None:
+        """Keep the ids sent lately; a live duplicate of a replayed event is never far off."""
+        self.sent_ids.add(event_id)
+        self.sent_order.append(event_id)
+        if len(self.sent_order) > SENT_IDS_KEPT:
+            self.sent_ids.discard(self.sent_order.popleft())
 
     async def live_event(self, message: dict[str, Any]) -> None:
         if self.replaying:
@@ -103,9 +117,3 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
 
-
-def _latest_id(user_id: int) -> int:
-    from notifications.models import Delivery
-
-    latest = Delivery.objects.filter(user_id=user_id).order_by("-event_id").first()
-    return latest.event_id if latest else 0

@@ -7,10 +7,12 @@ so the push itself may be best-effort.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -29,30 +31,54 @@ def event_message(event_id: int, event_type: str, data: dict[str, Any]) -> dict[
     return {"type": "live.event", "id": event_id, "event_type": event_type, "data": data}
 
 
-def _send(group: str, message: dict[str, Any]) -> None:
+def _server_loop() -> asyncio.AbstractEventLoop | None:
+    """The ASGI server's event loop, when this sync code runs inside a request under daphne.
+
+    Under daphne every sync view runs in one worker thread, so waiting there for Redis to
+    take a push would hold up every other request of the process.
+    """
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    if getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) != os.getpid():
+        return None
+    if loop is None or loop.is_closed() or not loop.is_running():
+        return None
+    return loop
+
+
+async def _send_all(layer: Any, sends: list[tuple[str, dict[str, Any]]]) -> None:
+    for group, message in sends:  # in order: one push's events reach a socket in order
+        try:
+            await layer.group_send(group, message)
+        except Exception:  # a dead Redis must not fail the user's request; reconnect replays
+            logger.exception("live push to %s failed", group)
+
+
+def _send_many(sends: list[tuple[str, dict[str, Any]]]) -> None:
+    """Hand the pushes to the server's event loop without waiting (best effort: a socket
+    that misses one replays it from the outbox), or send them here outside a server."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not sends:
         return
-    try:
-        async_to_sync(layer.group_send)(group, message)
-    except Exception:  # a dead Redis must not fail the user's request; reconnect replays
-        logger.exception("live push to %s failed", group)
+    loop = _server_loop()
+    if loop is not None:
+        asyncio.run_coroutine_threadsafe(_send_all(layer, sends), loop)
+    else:
+        # One trip into an event loop per commit, not per recipient: from a plain thread
+        # (a task worker, a script) each trip starts a loop and the layer opens a Redis
+        # connection for it, which made one event for 1,000 people take seconds.
+        async_to_sync(_send_all)(layer, sends)
 
 
 def push_after_commit(*, event_id: int, event_type: str, data: dict[str, Any],
                       user_ids: list[int]) -> None:
     """After the caller's transaction commits, push the event to each recipient's group."""
     message = event_message(event_id, event_type, data)
-
-    def push() -> None:
-        for user_id in user_ids:
-            _send(user_group(user_id), message)
-
-    transaction.on_commit(push)
+    sends = [(user_group(user_id), message) for user_id in user_ids]
+    transaction.on_commit(lambda: _send_many(sends))
 
 
 def publish_topic_after_commit(*, topic: str, event_type: str, data: dict[str, Any]) -> None:
     """Public topics (e.g. a facility's remaining places) carry no personal data and are not
     stored: a reconnecting page reloads the current state instead of replaying them."""
     message = event_message(0, event_type, data)
-    transaction.on_commit(lambda: _send(topic_group(topic), message))
+    transaction.on_commit(lambda: _send_many([(topic_group(topic), message)]))

@@ -35,14 +35,16 @@ def event_emit(
     recipients: Iterable[AbstractBaseUser],
     data: dict[str, Any] | None = None,
     urgent: bool = False,
+    external: bool = True,
 ) -> Event:
     """Record an event for `recipients` in the caller's transaction (outbox).
 
     A rolled-back change rolls its event back with it, so nothing is ever announced
     that did not happen. After commit the event is pushed to live sockets, and a task per
     recipient sends email/SMS as they prefer. `urgent` (cancellations, closures) is never
-    held back by quiet hours. Give `title`/`body` as `Text` to have them translated into
-    each recipient's language.
+    held back by quiet hours. `external=False` keeps it to the inbox and live pages (for
+    routine staff notices that would otherwise send one email per family). Give
+    `title`/`body` as `Text` to have them translated into each recipient's language.
     """
     user_ids = sorted({user.pk for user in recipients if user is not None})
     with _language_of_sole_reader(user_ids, title, body):
@@ -51,15 +53,16 @@ def event_emit(
         type=type, title=title_text, body=body_text, data=data or {},
         i18n=stored_i18n(title=title, body=body), urgent=urgent,
     )
-    due = timezone.now() + EXTERNAL_SAFETY_NET
+    due = timezone.now() + EXTERNAL_SAFETY_NET if external else None
     created = Delivery.objects.bulk_create(
         [Delivery(event=event, user_id=pk, external_due_at=due) for pk in user_ids]
     )
     push_after_commit(
         event_id=event.pk, event_type=event.type, data=event_payload(event), user_ids=user_ids
     )
-    delivery_ids = [d.pk for d in created]
-    transaction.on_commit(lambda: enqueue_external(delivery_ids))
+    if external:
+        delivery_ids = [d.pk for d in created]
+        transaction.on_commit(lambda: enqueue_external(delivery_ids))
     return event
 
 

@@ -17,6 +17,14 @@ def household_of(user: AbstractBaseUser) -> Household:
         raise NotPermitted(_("Only a caregiver account can book visits.")) from None
 
 
+def lock_household_of(user: AbstractBaseUser) -> Household:
+    """The caregiver's household, locked for the caller's transaction (one query)."""
+    try:
+        return Household.objects.select_for_update().get(caregiver_id=user.pk)
+    except Household.DoesNotExist:
+        raise NotPermitted(_("Only a caregiver account can book visits.")) from None
+
+
 def facility_of_liaison(user: AbstractBaseUser) -> Facility:
     """The facility this liaison runs; NotPermitted for any other account."""
     liaison = Liaison.objects.select_related("facility").filter(user_id=user.pk).first()

@@ -32,6 +32,7 @@ from visits.serializers import (
     RosterSessionSerializer,
     SessionQuerySerializer,
     SessionSerializer,
+    booking_payload,
 )
 
 MAX_KEY_LENGTH = 80
@@ -124,7 +125,7 @@ class BookingListCreateApi(APIView):
             waitlist_if_full=data["join_waitlist_if_full"],
         )
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
-        return Response(BookingSerializer(result.booking).data, status=code)
+        return Response(booking_payload(result.booking), status=code)
 
 
 class WaitlistJoinApi(APIView):

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q
+from django.db import connection
 
 from visits.calendar import local_date, local_midnight_utc, month_bounds, week_bounds
-from visits.models import ACTIVE_STATUSES, ApprovedVisitor, Booking, Session, Visitor
+from visits.models import (
+    ACTIVE_STATUSES,
+    ApprovedVisitor,
+    Booking,
+    BookingVisitor,
+    Session,
+    Visitor,
+)
 from visits.rules import DraftBooking, SessionFacts, VisitorFacts
 
 
@@ -58,6 +65,61 @@ def _utc_range(first: dt.date, last: dt.date, tz_name: str) -> tuple[dt.datetime
     )
 
 
+# The booking hot path asks these two questions on every attempt. They are plain SQL:
+# building the equivalent ORM joins cost more CPU than the whole rest of the transaction.
+_BOOKING = Booking._meta.db_table
+_SESSION = Session._meta.db_table
+_BOOKING_VISITOR = BookingVisitor._meta.db_table
+_VISITOR = Visitor._meta.db_table
+
+
+def _placeholders(values: tuple | list) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _when(value: dt.datetime) -> object:
+    """A datetime as this database compares it (SQLite keeps naive UTC text)."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+_APPROVAL = ApprovedVisitor._meta.db_table
+
+
+def _as_date(value: object) -> dt.date | None:
+    """SQLite hands dates back as text from plain SQL; PostgreSQL as dates."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def household_visitor_facts(
+    *, household_id: int, resident_id: int, visitor_ids: list[int]
+) -> list[VisitorFacts]:
+    """The chosen visitors of this household with their approval for the resident, in one
+    query, ordered like `Visitor` (eldest first). People from other households are left out,
+    so a shorter list means someone was not the household's own."""
+    wanted = tuple(sorted(set(visitor_ids))) or (0,)
+    sql = f"""
+        SELECT v.id, v.first_name, v.date_of_birth, a.status, a.expires_on,
+               a.guardian_consent_on_file
+        FROM {_VISITOR} v
+        LEFT JOIN {_APPROVAL} a ON a.visitor_id = v.id AND a.resident_id = %s
+        WHERE v.household_id = %s AND v.id IN ({_placeholders(wanted)})
+        ORDER BY v.date_of_birth, v.id
+    """  # noqa: S608 (table names from model metadata; every value is a parameter)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [resident_id, household_id, *wanted])
+        rows = cursor.fetchall()
+    return [
+        VisitorFacts(
+            id=visitor_id, first_name=first_name, date_of_birth=_as_date(born),
+            approval_status=status, approval_expires_on=_as_date(expires),
+            guardian_consent=bool(consent),
+        )
+        for visitor_id, first_name, born, status, expires, consent in rows
+    ]
+
+
 def resident_counts(
     *, session: Session, resident_id: int, exclude_booking_id: int | None
 ) -> tuple[int, int]:
@@ -66,40 +128,53 @@ def resident_counts(
     day = local_date(session.starts_at, tz_name)
     week = _utc_range(*week_bounds(day), tz_name)
     month = _utc_range(*month_bounds(day), tz_name)
-    qs = Booking.objects.filter(
-        resident_id=resident_id, status__in=ACTIVE_STATUSES, session__kind=session.kind
-    ).exclude(pk=exclude_booking_id)
-    counts = qs.aggregate(
-        week=Count("id", filter=Q(session__starts_at__gte=week[0], session__starts_at__lt=week[1])),
-        month=Count(
-            "id", filter=Q(session__starts_at__gte=month[0], session__starts_at__lt=month[1])
-        ),
-    )
-    return counts["week"], counts["month"]
+    statuses = tuple(str(s) for s in ACTIVE_STATUSES)
+    sql = f"""
+        SELECT
+          COALESCE(SUM(CASE WHEN s.starts_at >= %s AND s.starts_at < %s THEN 1 ELSE 0 END), 0),
+          COALESCE(SUM(CASE WHEN s.starts_at >= %s AND s.starts_at < %s THEN 1 ELSE 0 END), 0)
+        FROM {_BOOKING} b JOIN {_SESSION} s ON s.id = b.session_id
+        WHERE b.resident_id = %s AND b.status IN ({_placeholders(statuses)})
+          AND s.kind = %s AND s.starts_at >= %s AND s.starts_at < %s AND b.id <> %s
+    """  # noqa: S608 (table names from model metadata; every value is a parameter)
+    params = [
+        _when(week[0]), _when(week[1]), _when(month[0]), _when(month[1]), resident_id,
+        *statuses, str(session.kind), _when(min(week[0], month[0])),
+        _when(max(week[1], month[1])), exclude_booking_id or 0,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        in_week, in_month = cursor.fetchone()
+    return int(in_week), int(in_month)
 
 
 def overlaps(
     *, session: Session, resident_id: int, visitor_ids: list[int], exclude_booking_id: int | None
 ) -> tuple[bool, list[str]]:
     """Whether the resident, and which visitors, are already in an overlapping live booking."""
-    clashing = (
-        Booking.objects.filter(
-            status__in=ACTIVE_STATUSES,
-            session__starts_at__lt=session.ends_at,
-            session__ends_at__gt=session.starts_at,
-        )
-        .filter(Q(resident_id=resident_id) | Q(booking_visitors__visitor_id__in=visitor_ids))
-        .exclude(pk=exclude_booking_id)
-        .distinct()
-        .prefetch_related("visitors")
-    )
-    resident_busy = False
-    busy_names: dict[int, str] = {}
-    for booking in clashing:
-        resident_busy = resident_busy or booking.resident_id == resident_id
-        for visitor in booking.visitors.all():
-            if visitor.pk in visitor_ids:
-                busy_names[visitor.pk] = visitor.first_name
+    statuses = tuple(str(s) for s in ACTIVE_STATUSES)
+    wanted = tuple(visitor_ids) or (0,)
+    # One row per (clashing booking, one of its visitors we asked about, or none).
+    sql = f"""
+        SELECT b.resident_id, v.id, v.first_name
+        FROM {_BOOKING} b
+        JOIN {_SESSION} s ON s.id = b.session_id
+        LEFT JOIN {_BOOKING_VISITOR} bv
+          ON bv.booking_id = b.id AND bv.visitor_id IN ({_placeholders(wanted)})
+        LEFT JOIN {_VISITOR} v ON v.id = bv.visitor_id
+        WHERE b.status IN ({_placeholders(statuses)})
+          AND s.starts_at < %s AND s.ends_at > %s AND b.id <> %s
+          AND (b.resident_id = %s OR bv.visitor_id IS NOT NULL)
+    """  # noqa: S608 (table names from model metadata; every value is a parameter)
+    params = [
+        *wanted, *statuses, _when(session.ends_at), _when(session.starts_at),
+        exclude_booking_id or 0, resident_id,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    resident_busy = any(row[0] == resident_id for row in rows)
+    busy_names = {visitor_id: name for _r, visitor_id, name in rows if visitor_id is not None}
     return resident_busy, sorted(busy_names.values())
 
 
@@ -107,7 +182,7 @@ def draft_for(
     *,
     session: Session,
     resident_id: int,
-    visitors: list[Visitor],
+    visitors: list[Visitor] | list[VisitorFacts],
     now: dt.datetime,
     exclude_booking_id: int | None = None,
 ) -> DraftBooking:
@@ -117,12 +192,16 @@ def draft_for(
     resident_busy, busy = overlaps(
         session=session,
         resident_id=resident_id,
-        visitor_ids=[v.pk for v in visitors],
+        visitor_ids=[v.id if isinstance(v, VisitorFacts) else v.pk for v in visitors],
         exclude_booking_id=exclude_booking_id,
     )
     return DraftBooking(
         session=session_facts(session),
-        visitors=visitor_facts(visitors, resident_id),
+        visitors=(
+            list(visitors)  # already facts (the booking hot path gathers them in one query)
+            if all(isinstance(v, VisitorFacts) for v in visitors)
+            else visitor_facts(visitors, resident_id)
+        ),
         now=now,
         resident_week_count=week,
         resident_month_count=month,

@@ -112,3 +112,28 @@ def test_reconnect_after_id_gets_exactly_the_missed_events_in_order() -> None:
         await again.disconnect()
 
     asyncio.run(scenario())
+
+
+def test_an_event_committed_after_a_newer_one_still_arrives_once() -> None:
+    """Transactions commit out of id order: event 11 can be pushed before event 10. A socket
+    must pass on the late lower id (and still drop a replayed duplicate)."""
+    from channels.layers import get_channel_layer
+
+    from notifications.live import event_message, user_group
+
+    rosa, token = make_user("rosa")
+
+    async def scenario() -> None:
+        first = await database_sync_to_async(emit)(rosa, "replayed")
+        ws = await connect(token, f"after={first - 1}")
+        assert await received_titles(ws, 1) == [(first, "replayed")]
+        layer = get_channel_layer()
+        group = user_group(rosa.pk)
+        for event_id, title in ((first + 2, "newer"), (first + 1, "older, late"),
+                                (first, "replayed")):
+            await layer.group_send(group, event_message(event_id, "test.note", {"title": title}))
+        assert await received_titles(ws, 2) == [(first + 2, "newer"), (first + 1, "older, late")]
+        assert await ws.receive_nothing(timeout=0.3)  # the replayed one is not sent twice
+        await ws.disconnect()
+
+    asyncio.run(scenario())

@@ -670,3 +670,26 @@ def test_spanish_pages_render(scene: Scene, how: str) -> None:
             response = browser.get(url)
             assert response.status_code == 200, url
             assert '<html lang="es"' in response.content.decode(), url
+
+
+def test_the_create_answer_is_exactly_what_the_serializer_gives(
+    world: World, api: Callable
+) -> None:
+    """The create endpoint answers with a hand-built payload for speed; it must not drift
+    from the serializer that documents it and serves the list."""
+    from visits.serializers import BookingSerializer
+
+    world.session.unit = world.unit_a
+    world.session.save()
+    client = api(world.caregiver)
+    first = client.post("/api/v1/bookings/", booking_body(world), format="json",
+                        HTTP_IDEMPOTENCY_KEY="same-shape")
+    assert first.status_code == 201, first.content
+    booking = Booking.objects.get(pk=first.json()["id"])
+    assert first.json() == BookingSerializer(booking).data
+    assert first.json()["session"]["unit_name"] == "Unit A"
+    assert [v["first_name"] for v in first.json()["visitors"]] == ["Rosa", "Sofia"]
+    again = client.post("/api/v1/bookings/", booking_body(world), format="json",
+                        HTTP_IDEMPOTENCY_KEY="same-shape")
+    assert again.status_code == 200
+    assert again.json() == BookingSerializer(booking).data

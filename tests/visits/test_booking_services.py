@@ -600,3 +600,28 @@ def test_approval_decide_changes_what_can_be_booked(world: World) -> None:
     services.approval_decide(actor=world.liaison, approval_id=approval.pk, status="approved",
                              guardian_consent_on_file=True)
     assert status_of(book(world).booking) == BookingStatus.REQUESTED
+
+
+@pytest.mark.django_db
+def test_staff_get_requests_in_the_inbox_and_cancellations_by_email(
+    world: World, django_capture_on_commit_callbacks  # noqa: ANN001
+) -> None:
+    """One email per family's request would bury a liaison; a cancellation must reach her."""
+    from django.core import mail
+    from django.test import override_settings
+
+    world.liaison.email = "desk@lakeview.example"
+    world.liaison.save()
+    immediate = {
+        "TASKS": {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}},
+        "MAILERS": {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}},
+    }
+    with override_settings(**immediate):
+        mail.outbox = []
+        with django_capture_on_commit_callbacks(execute=True):
+            booking = book(world).booking
+        assert inbox_types(world.liaison) == ["visits.booking.requested"]
+        assert mail.outbox == []
+        with django_capture_on_commit_callbacks(execute=True):
+            services.booking_cancel(actor=world.caregiver, booking_id=booking.pk)
+        assert [m.to for m in mail.outbox] == [["desk@lakeview.example"]]

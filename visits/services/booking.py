@@ -17,8 +17,8 @@ from django.utils.translation import gettext_noop
 
 from notifications.text import Text
 from scheduler.errors import Conflict, InvalidInput
-from visits.access import booking_of_household, household_of
-from visits.facts import draft_for, session_facts
+from visits.access import booking_of_household, lock_household_of
+from visits.facts import draft_for, household_visitor_facts, session_facts
 from visits.models import (
     HOLDING_STATUSES,
     Booking,
@@ -30,7 +30,7 @@ from visits.models import (
     Session,
     Visitor,
 )
-from visits.rules import booking_window, check_booking
+from visits.rules import VisitorFacts, booking_window, check_booking
 from visits.services.common import (
     change_held,
     check_reason_fits,
@@ -64,20 +64,29 @@ class BookingResult:
     created: bool  # False when an Idempotency-Key retry returned the first result
 
 
-def _visitors_of(household: Household, visitor_ids: list[int]) -> list[Visitor]:
-    unique_ids = sorted(set(visitor_ids))
-    visitors = list(Visitor.objects.filter(household=household, pk__in=unique_ids))
-    if len(visitors) != len(unique_ids):
+def _visitor_facts_of(
+    household: Household, resident_id: int, visitor_ids: list[int]
+) -> list[VisitorFacts]:
+    """The chosen people with their approvals for the resident, in one query."""
+    facts = household_visitor_facts(
+        household_id=household.pk, resident_id=resident_id, visitor_ids=visitor_ids
+    )
+    if len(facts) != len(set(visitor_ids)):
         raise InvalidInput(
             _("Choose visitors from your own household."),
             fields={"visitor_ids": [_("One or more of these people are not in your household.")]},
         )
-    return visitors
+    return facts
 
 
 def _replay(household: Household, key: str, session_id: int, resident_id: int) -> Booking | None:
     """The booking an earlier request with this Idempotency-Key made, if any."""
-    earlier = Booking.objects.filter(household=household, idempotency_key=key).first()
+    earlier_id = (
+        Booking.objects.filter(household=household, idempotency_key=key)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    earlier = Booking.objects.get(pk=earlier_id) if earlier_id else None
     if earlier and (earlier.session_id, earlier.resident_id) != (session_id, resident_id):
         raise Conflict(
             _("This Idempotency-Key was already used for a different booking; use a new key."),
@@ -102,14 +111,13 @@ def booking_create(
     request round), Busy (lock wait too long).
     Locks the household, the resident and the session rows, in that order.
     """
-    household = household_of(actor)
     with locked_transaction():
-        lock_household(household.pk)
+        household = lock_household_of(actor)
         if idempotency_key:
             earlier = _replay(household, idempotency_key, session_id, resident_id)
             if earlier:
                 return BookingResult(earlier, created=False)
-        visitors = _visitors_of(household, visitor_ids)
+        visitors = _visitor_facts_of(household, resident_id, visitor_ids)
         resident = lock_resident(resident_id)
         session = lock_session(session_id)
         _check_session_serves(session, resident)
@@ -118,7 +126,7 @@ def booking_create(
         raise_violations(check_booking(draft))
         if session.held >= session.capacity and not waitlist_if_full:
             raise SessionFull()
-        booking = _insert(session, resident_id, household, visitors, idempotency_key, actor)
+        booking = _insert(session, resident, household, visitors, idempotency_key, actor)
     return BookingResult(booking, created=True)
 
 
@@ -136,9 +144,9 @@ def _check_session_serves(session: Session, resident: Resident) -> None:
 
 def _insert(
     session: Session,
-    resident_id: int,
+    resident: Resident,
     household: Household,
-    visitors: list[Visitor],
+    visitors: list[VisitorFacts],
     key: str | None,
     actor: AbstractBaseUser,
 ) -> Booking:
@@ -147,17 +155,26 @@ def _insert(
     if has_place:
         change_held(session, +1)
     booking = Booking.objects.create(
-        session=session, resident_id=resident_id, household=household,
+        session=session, resident=resident, household=household,
         status=status, idempotency_key=key,
     )
     BookingVisitor.objects.bulk_create(
-        [BookingVisitor(booking=booking, visitor=v) for v in visitors]
+        [BookingVisitor(booking=booking, visitor_id=v.id) for v in visitors]
     )
     BookingStatusChange.objects.create(booking=booking, to_status=status, actor=actor)
+    # The caller answers with these; keep them on the booking so no query fetches them again.
     booking.session = session
     booking.household = household
+    booking.resident = resident
+    booking.booked_visitors = [
+        Visitor(pk=v.id, household_id=household.pk, first_name=v.first_name,
+                date_of_birth=v.date_of_birth)
+        for v in visitors
+    ]
     if has_place:
-        tell_liaisons(booking, type="visits.booking.requested", title=_("New booking request"))
+        # Requests reach staff on the roster page and in the inbox, not one email per family.
+        tell_liaisons(booking, type="visits.booking.requested", title=_("New booking request"),
+                      external=False)
     return booking
 
 
@@ -257,7 +274,9 @@ def offer_accept(*, actor: AbstractBaseUser, booking_id: int) -> Booking:
         booking.session = session
         transition(booking, to=BookingStatus.REQUESTED, allowed_from=[BookingStatus.OFFERED],
                    actor=actor, offer_expires_at=None)
-        tell_liaisons(booking, type="visits.booking.requested", title=_("New booking request"))
+        # Requests reach staff on the roster page and in the inbox, not one email per family.
+        tell_liaisons(booking, type="visits.booking.requested", title=_("New booking request"),
+                      external=False)
     return booking
 
 

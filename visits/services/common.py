@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import OperationalError, connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -59,7 +58,11 @@ def lock_household(pk: int) -> Household:
 
 def lock_resident(pk: int) -> Resident:
     try:
-        return Resident.objects.select_for_update().get(pk=pk)
+        return (
+            Resident.objects.select_for_update(of=("self",))
+            .select_related("facility", "unit")
+            .get(pk=pk)
+        )
     except Resident.DoesNotExist:
         raise NotFound(_("We could not find that person.")) from None
 
@@ -69,15 +72,24 @@ def lock_session(pk: int) -> Session:
     try:
         return (
             Session.objects.select_for_update(of=("self",))
-            .select_related("rule", "facility")
+            .select_related("rule", "facility", "unit")
             .get(pk=pk)
         )
     except Session.DoesNotExist:
         raise NotFound(_("We could not find that session.")) from None
 
 
+_SESSION_TABLE = Session._meta.db_table
+
+
 def change_held(session: Session, delta: int) -> None:
-    Session.objects.filter(pk=session.pk).update(held=F("held") + delta)
+    """Move the session's place counter; the caller holds the session lock. Plain SQL: this
+    runs on every booking, and the database's check constraint still guards the count."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_SESSION_TABLE} SET held = held + %s WHERE id = %s",  # noqa: S608
+            [delta, session.pk],
+        )
     session.held += delta
     announce_places(session)
 
@@ -175,18 +187,23 @@ def tell_household(
 
 
 def tell_liaisons(
-    booking: Booking, *, type: str, title: str | Text, urgent: bool = False
+    booking: Booking, *, type: str, title: str | Text, urgent: bool = False,
+    external: bool = True,
 ) -> None:
+    from django.contrib.auth import get_user_model
+
     from visits.models import Liaison
 
+    # event_emit needs only who they are: ids, not whole user rows.
+    user_model = get_user_model()
     staff = [
-        liaison.user
-        for liaison in Liaison.objects.filter(facility_id=booking.session.facility_id)
-        .select_related("user")
+        user_model(pk=user_id)
+        for user_id in Liaison.objects.filter(facility_id=booking.session.facility_id)
+        .values_list("user_id", flat=True)
     ]
     if staff:
         event_emit(type=type, title=title, recipients=staff, data=booking_event_data(booking),
-                   urgent=urgent)
+                   urgent=urgent, external=external)
 
 
 def now() -> dt.datetime:
