@@ -52,7 +52,7 @@ def donate_page(request: HttpRequest) -> HttpResponse:
     except InvalidInput as error:
         return _donate_form(request, values, error.fields or {"amount": [error.message]}, 400)
     except DomainError as error:
-        return _donate_form(request, values, {"__all__": [error.message]}, error.status)
+        return _donate_form(request, values, {"page": [error.message]}, error.status)
     return render(request, "fund/pay.html", {
         "started": started, "amount_text": money_text(started.amount_cents, started.currency),
         "monthly": started.kind == DonationKind.MONTHLY,
