@@ -11,10 +11,13 @@ from visits.models import (
     Household,
     HousingUnit,
     Liaison,
+    PriorityWeights,
+    RequestRound,
     Resident,
     Session,
     VisitingRule,
     Visitor,
+    VisitRequest,
 )
 
 
@@ -38,14 +41,16 @@ class HousingUnitAdmin(admin.ModelAdmin):
 
 @admin.register(VisitingRule)
 class VisitingRuleAdmin(admin.ModelAdmin):
-    list_display = ["name", "facility", "unit", "kind", "rrule", "capacity", "active"]
-    list_filter = ["facility", "kind", "active"]
+    list_display = ["name", "facility", "unit", "kind", "rrule", "capacity", "allocation_mode",
+                    "active"]
+    list_filter = ["facility", "kind", "allocation_mode", "active"]
 
     def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
-        from visits.services import rule_sync_sessions
+        from visits.services import rounds_open_due, rule_sync_sessions
 
         super().save_model(request, obj, form, change)
         rule_sync_sessions(rule=obj)
+        rounds_open_due(rule_id=obj.pk)  # a rule switched to rounds gets its rounds now
 
 
 @admin.register(Closure)
@@ -131,3 +136,44 @@ class CalendarTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:  # noqa: ANN001
         return False  # feeds are made by their owners, from their pages
+
+
+@admin.register(PriorityWeights)
+class PriorityWeightsAdmin(admin.ModelAdmin):
+    list_display = ["facility", "per_child", "per_100_km", "per_30_days_since_visit",
+                    "per_round_lost"]
+
+
+class VisitRequestInline(admin.TabularInline):
+    model = VisitRequest
+    extra = 0
+    can_delete = False
+    fields = ["household", "resident", "first_choice", "second_choice", "third_choice",
+              "status", "position", "weight", "granted_session"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False  # requests are sent by families, through the services
+
+
+@admin.register(RequestRound)
+class RequestRoundAdmin(admin.ModelAdmin):
+    """Read-mostly: the draw runs at the deadline, through the services."""
+
+    list_display = ["__str__", "facility", "opens_at", "deadline", "status", "seed"]
+    list_filter = ["status", "facility"]
+    readonly_fields = ["status", "seed", "allocated_at", "created_at"]
+    filter_horizontal = ["sessions"]
+    inlines = [VisitRequestInline]
+
+
+@admin.register(VisitRequest)
+class VisitRequestAdmin(admin.ModelAdmin):
+    list_display = ["id", "round", "household", "resident", "status", "position", "weight"]
+    list_filter = ["status", "round__facility"]
+    readonly_fields = ["round", "household", "resident", "visitors", "first_choice",
+                       "second_choice", "third_choice", "status", "granted_session",
+                       "granted_rank", "booking", "position", "weight", "explanation"]
+
+    def has_add_permission(self, request) -> bool:  # noqa: ANN001
+        return False

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from visits import api, ics_views, views
+from visits import api, api_rounds, ics_views, views, views_rounds
 
 BOOKING_ACTIONS = r"(?P<action>cancel|accept-offer|pass-offer|confirm|decline|check-in|no-show)"
 
@@ -23,6 +23,18 @@ api_urlpatterns = [
     path("approvals/", api.ApprovalListApi.as_view(), name="api-approvals"),
     path("approvals/<int:approval_id>/decide/", api.ApprovalDecideApi.as_view(),
          name="api-approval-decide"),
+    # Request rounds
+    path("requests/", api_rounds.RequestListSubmitApi.as_view(), name="api-requests"),
+    path("requests/<int:request_id>/", api_rounds.RequestDetailApi.as_view(),
+         name="api-request"),
+    path("requests/<int:request_id>/withdraw/", api_rounds.RequestWithdrawApi.as_view(),
+         name="api-request-withdraw"),
+    path("rounds/", api_rounds.RoundListApi.as_view(), name="api-rounds"),
+    path("rounds/<int:round_id>/", api_rounds.RoundDetailApi.as_view(), name="api-round"),
+    path("rounds/<int:round_id>/chances/", api_rounds.RoundChancesApi.as_view(),
+         name="api-round-chances"),
+    path("rounds/<int:round_id>/verify/", api_rounds.RoundVerifyApi.as_view(),
+         name="api-round-verify"),
 ]
 
 page_urlpatterns = [
@@ -38,6 +50,14 @@ page_urlpatterns = [
             views.roster_action, name="roster-action"),
     path("roster/sessions/<int:session_id>/close/", views.session_close_view,
          name="session-close"),
+    path("visit/<int:resident_id>/request/", views_rounds.request_form, name="request-form"),
+    path("requests/", views_rounds.my_requests, name="my-requests"),
+    path("requests/<int:request_id>/withdraw/", views_rounds.request_withdraw_view,
+         name="request-withdraw"),
+    path("roster/rounds/", views_rounds.rounds_list, name="rounds"),
+    path("roster/rounds/<int:round_id>/", views_rounds.round_detail, name="round-detail"),
+    path("roster/rounds/<int:round_id>/verify/", views_rounds.round_verify_view,
+         name="round-verify"),
     path("bookings/<int:booking_id>/visit.ics", ics_views.booking_ics, name="booking-ics"),
     # No login: the secret token is the credential a calendar app sends.
     re_path(r"^calendar/(?P<token>[A-Za-z0-9_-]{20,64})\.ics$", ics_views.calendar_feed,

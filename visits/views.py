@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from notifications.selectors import inbox_for_user
 from scheduler.errors import DomainError, NotFound
-from visits import selectors, services
+from visits import round_selectors, selectors, services
 from visits.access import facility_of_liaison, household_of, is_caregiver, is_liaison
 from visits.ics_views import feed_urls
 from visits.models import (
@@ -134,9 +134,12 @@ def visit_sessions(request: HttpRequest, resident_id: int) -> HttpResponse:
     sessions = _mark_days(list(
         selectors.sessions_available(user=request.user, resident_id=resident.pk, kind=kind)[:30]
     ))
+    rounds = round_selectors.rounds_open_for_resident(user=request.user, resident_id=resident.pk)
     return render(request, "visits/sessions.html", {
         "resident": resident, "sessions": sessions, "kind": kind,
         "live_after": _last_event_id(request),
+        # Sessions given out by a request round link to the request form, not to booking.
+        "open_rounds": rounds, "round_session_ids": round_selectors.round_session_ids(rounds),
     })
 
 
@@ -177,6 +180,8 @@ def visit_confirm(request: HttpRequest, resident_id: int, session_id: int) -> Ht
         # A full session offers its waiting list straight away, before she taps "Book".
         "offer_waitlist": getattr(request, "offer_waitlist", False)
         or (session.status == "open" and session.held >= session.capacity),
+        "in_round": session.pk in round_selectors.round_session_ids(
+            round_selectors.rounds_open_for_resident(user=request.user, resident_id=resident.pk)),
     })
 
 
