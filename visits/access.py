@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from scheduler.errors import NotFound, NotPermitted
@@ -18,11 +19,20 @@ def household_of(user: AbstractBaseUser) -> Household:
 
 
 def lock_household_of(user: AbstractBaseUser) -> Household:
-    """The caregiver's household, locked for the caller's transaction (one query)."""
-    try:
-        return Household.objects.select_for_update().get(caregiver_id=user.pk)
-    except Household.DoesNotExist:
-        raise NotPermitted(_("Only a caregiver account can book visits.")) from None
+    """The caregiver's household row, locked for the caller's transaction.
+
+    Returns a reference (id and caregiver only): booking needs the lock and the id, and this
+    plain query runs on every booking attempt.
+    """
+    sql = f"SELECT id FROM {Household._meta.db_table} WHERE caregiver_id = %s"  # noqa: S608
+    if connection.features.has_select_for_update:  # SQLite locks the whole file instead
+        sql += " FOR UPDATE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise NotPermitted(_("Only a caregiver account can book visits."))
+    return Household(pk=row[0], caregiver_id=user.pk)
 
 
 def facility_of_liaison(user: AbstractBaseUser) -> Facility:
