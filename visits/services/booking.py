@@ -157,10 +157,11 @@ def _insert(
     status = BookingStatus.REQUESTED if has_place else BookingStatus.WAITLISTED
     if has_place:
         change_held(session, +1)
-    booking = Booking.objects.create(
+    # bulk_create of one row: the same INSERT without save()'s signal machinery.
+    (booking,) = Booking.objects.bulk_create([Booking(
         session=session, resident=resident, household=household,
         status=status, idempotency_key=key,
-    )
+    )])
     _insert_visitors_and_history(booking, visitors, status, actor)
     # The caller answers with these; keep them on the booking so no query fetches them again.
     booking.session = session
