@@ -1,0 +1,135 @@
+"""Rides on a phone (390 px): the coordinator's board, a driver's stops, a family's ride form.
+
+Screenshots go to /tmp/rides-*.png (the system's temporary folder) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import Demo
+from transport.models import RideRequest, Stop, Trip
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PHONE_WIDTH = 390
+SHOTS = Path(tempfile.gettempdir())  # /tmp/rides-*.png
+
+
+def in_a_thread(func: Callable[[], None]) -> None:
+    """Run work that announces events off the test's thread: Playwright keeps an event loop
+    running here, and the live push after commit refuses to run inside one."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            func()
+        except BaseException as exc:  # re-raised below, in the test
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    if errors:
+        raise errors[0]
+
+
+@pytest.fixture
+def rides_demo(demo: Demo) -> Demo:
+    in_a_thread(lambda: call_command("seed_transport", "--time-limit", "1.5",
+                                     stdout=io.StringIO()))
+    return demo
+
+
+def ride_day() -> str:
+    ride = RideRequest.objects.select_related("booking__session__facility").first()
+    session = ride.booking.session
+    return session.starts_at.astimezone(session.facility.tz).date().isoformat()
+
+
+def shot(page: Page, name: str, *, full_page: bool = True) -> None:
+    page.screenshot(path=str(SHOTS / f"rides-{name}.png"), full_page=full_page)
+
+
+def shot_and_fit(page: Page, name: str) -> None:
+    """Keep a screenshot to look at, then check nothing sticks out sideways on the phone."""
+    shot(page, name)
+    # The page's own part; the shared header's menu is laid out by base.html.
+    assert page.evaluate("document.querySelector('main').scrollWidth") <= PHONE_WIDTH
+
+
+def test_the_coordinator_board_on_a_phone(page: Page, rides_demo: Demo) -> None:
+    day = ride_day()
+    rides_demo.login(page, "coordinator")
+    page.goto(f"{rides_demo.url}/rides/board/?date={day}")
+    expect(page.get_by_role("heading", name="Rides", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Rides", exact=True)).to_have_attribute(
+        "aria-current", "page")
+    # Carmen's ride to California has no driver near enough: it shows why.
+    unplanned = page.locator(".card.ride").first
+    expect(unplanned).to_contain_text("Reno bus station")
+    expect(unplanned).to_contain_text("No driver could fit this ride in")
+    expect(page.locator("section.trip")).to_have_count(Trip.objects.count())
+    expect(page.locator("section.trip").first).to_contain_text("Pick up")
+    shot_and_fit(page, "board")
+
+    page.get_by_role("button", name="Plan again").click()
+    expect(page.get_by_text("Planning has started.")).to_be_visible()
+    expect(page.get_by_role("button", name="Planning…")).to_be_disabled()
+    shot(page, "board-planning", full_page=False)
+
+
+def test_the_driver_marks_a_pickup_on_her_phone(page: Page, rides_demo: Demo) -> None:
+    trip = Trip.objects.select_related("driver__user").order_by("pk").first()
+    username = trip.driver.user.username
+    first = Stop.objects.filter(trip=trip).order_by("position").first()
+    rides_demo.login(page, username)
+    page.goto(f"{rides_demo.url}/rides/driver/?date={trip.day.isoformat()}")
+    expect(page.get_by_role("heading", name="My trips")).to_be_visible()
+    card = page.locator(f"#stop-{first.pk}")
+    expect(card).to_contain_text("Pick up")
+    riders = first.request.booking.visitors.all()
+    for visitor in riders:
+        expect(card).to_contain_text(visitor.first_name)
+        expect(card).not_to_contain_text(visitor.last_name)
+    shot_and_fit(page, "driver")
+
+    card.get_by_role("button", name="Picked up").click()
+    expect(page.get_by_text("Marked picked up.")).to_be_visible()
+    expect(page.locator(f"#stop-{first.pk} .badge.picked_up")).to_be_visible()
+    first.refresh_from_db()
+    assert first.status == "picked_up"
+
+
+def test_a_caregiver_asks_for_a_ride_from_her_visits(page: Page, rides_demo: Demo) -> None:
+    RideRequest.objects.filter(booking__household__caregiver__username="rosa").update(
+        status="cancelled")
+    rides_demo.login(page, "rosa")
+    page.goto(f"{rides_demo.url}/bookings/")
+    page.get_by_role("link", name="Need a ride? Ask for one").first.click()
+    expect(page.get_by_role("heading", name="A ride to your visit")).to_be_visible()
+    page.get_by_label("Where do we pick you up?").fill("Springfield Amtrak station")
+    page.get_by_label("Latitude").fill("39.8028")
+    page.get_by_label("Longitude").fill("-89.6515")
+    page.get_by_label("Children riding").fill("2")
+    page.get_by_label("Child seats needed").fill("2")
+    shot_and_fit(page, "family-form")
+    page.get_by_role("button", name="Ask for a ride").click()
+    expect(page.get_by_text(re.compile("^Thank you. We will tell you"))).to_be_visible()
+    expect(page.locator(".badge.ride-open")).to_have_text("Waiting to be planned")
+    ride = RideRequest.objects.get(booking__household__caregiver__username="rosa",
+                                   status="open")
+    assert (ride.children, ride.child_seats, ride.pickup_label) == (
+        2, 2, "Springfield Amtrak station")
+    shot(page, "family-asked")

@@ -1,0 +1,113 @@
+"""The rides pages: a driver sees only her own stops (first names, places), a coordinator the
+whole board, a family asks for a ride from her visits; the drivers' calendar feed."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tests.transport.conftest import TOWNS, Rides, TripSetup
+from transport.models import DriverFeed, RideRequest, Stop
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user) -> Client:  # noqa: ANN001
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_a_driver_page_shows_only_her_own_stops_with_first_names(two_trips: TripSetup,
+                                                                  rides: Rides):
+    page = client_for(two_trips.driver_user).get(f"/rides/driver/?date={rides.day}")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Rosa, Sofia" in html and "Springfield bus station" in html
+    assert "Lopez" not in html and "W48213" not in html
+    assert "Linda" not in html and "Champaign bus station" not in html
+    assert f'/rides/stops/{two_trips.pickup.pk}/picked_up/' in html
+    other = client_for(two_trips.other_driver_user).get(f"/rides/driver/?date={rides.day}")
+    assert "Rosa" not in other.content.decode() and "Linda" in other.content.decode()
+
+
+def test_a_driver_cannot_mark_another_drivers_stop_from_the_page(two_trips: TripSetup):
+    page = client_for(two_trips.other_driver_user).post(
+        f"/rides/stops/{two_trips.pickup.pk}/picked_up/", follow=True)
+    assert "We could not find that stop." in page.content.decode()
+    assert Stop.objects.get(pk=two_trips.pickup.pk).status == "planned"
+    mine = client_for(two_trips.driver_user).post(
+        f"/rides/stops/{two_trips.pickup.pk}/picked_up/", follow=True)
+    assert "Marked picked up." in mine.content.decode()
+    assert Stop.objects.get(pk=two_trips.pickup.pk).status == "picked_up"
+
+
+@pytest.mark.parametrize("persona", ["caregiver", "liaison", "driver"])
+def test_the_board_is_for_coordinators(world, persona):
+    page = client_for(world.persona(persona)).get("/rides/board/")
+    assert page.status_code == 403
+
+
+def test_the_driver_page_is_for_drivers(world):
+    assert client_for(world.coordinator).get("/rides/driver/").status_code == 403
+    assert Client().get("/rides/driver/").status_code == 302  # to the login page
+
+
+def test_the_board_shows_unplanned_rides_with_their_reason(world, two_trips, rides):
+    RideRequest.objects.filter(pk=two_trips.request.pk).update(
+        status="unserved", unserved_reason="no_vehicle_fits")
+    html = client_for(world.coordinator).get(f"/rides/board/?date={rides.day}").content.decode()
+    assert "No available vehicle has enough seats" in html
+    assert "Pin and re-plan" in html
+    assert 'id="trip-' in html
+
+
+def test_a_coordinator_pins_from_the_board_and_a_re_plan_is_queued(world, two_trips, rides):
+    page = client_for(world.coordinator).post(
+        f"/rides/requests/{two_trips.request.pk}/pin/",
+        {"trip_id": two_trips.other_trip.pk, "replan": "1", "date": rides.day.isoformat()})
+    assert page.status_code == 302
+    assert RideRequest.objects.get(pk=two_trips.request.pk).pinned_trip == two_trips.other_trip
+    from transport.models import PlanRun
+    assert PlanRun.objects.filter(day=rides.day, status="queued").exists()
+
+
+def test_my_visits_links_to_asking_for_a_ride(world, family_booking):
+    html = client_for(world.caregiver).get("/bookings/").content.decode()
+    assert f"/rides/bookings/{family_booking.pk}/" in html
+
+
+def test_a_caregiver_asks_for_a_ride_with_the_form(world, rides, family_booking):
+    lat, lon = TOWNS["Springfield"]
+    client = client_for(world.caregiver)
+    url = f"/rides/bookings/{family_booking.pk}/"
+    bad = client.post(url, {"pickup_label": "", "pickup_latitude": "north",
+                            "pickup_longitude": str(lon), "adults": "1", "outbound": "1"})
+    assert bad.status_code == 200
+    assert "Use my location" in bad.content.decode()
+    assert not RideRequest.objects.exists()
+    good = client.post(url, {"pickup_label": "12 Oak St", "pickup_latitude": str(lat),
+                             "pickup_longitude": str(lon), "adults": "1", "children": "1",
+                             "child_seats": "1", "outbound": "1", "return_trip": "1",
+                             "earliest_pickup": "08:00"}, follow=True)
+    html = good.content.decode()
+    assert "We will tell you your pickup time" in html
+    ride = RideRequest.objects.get()
+    assert ride.earliest_pickup == rides.local(8)
+    assert client_for(world.other_caregiver).get(url).status_code == 404
+
+
+def test_the_driver_calendar_feed_names_nobody_and_can_be_reset(two_trips, rides):
+    client = client_for(two_trips.driver_user)
+    client.get("/rides/driver/")
+    feed = DriverFeed.objects.get(driver__user=two_trips.driver_user)
+    response = Client().get(f"/rides/calendar/{feed.token}.ics")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "BEGIN:VEVENT" in body and "Springfield bus station" in body
+    assert "1 adult" in body
+    assert "Rosa" not in body and "Sofia" not in body and "Lopez" not in body
+    client.post("/rides/calendar/reset/")
+    assert Client().get(f"/rides/calendar/{feed.token}.ics").status_code == 404
+    feed.refresh_from_db()
+    assert Client().get(f"/rides/calendar/{feed.token}.ics").status_code == 200
