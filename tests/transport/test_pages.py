@@ -111,3 +111,17 @@ def test_the_driver_calendar_feed_names_nobody_and_can_be_reset(two_trips, rides
     assert Client().get(f"/rides/calendar/{feed.token}.ics").status_code == 404
     feed.refresh_from_db()
     assert Client().get(f"/rides/calendar/{feed.token}.ics").status_code == 200
+
+
+def test_the_board_and_driver_page_speak_spanish(world, two_trips, rides):
+    RideRequest.objects.filter(pk=two_trips.request.pk).update(
+        status="unserved", unserved_reason="too_far")
+    board = client_for(world.coordinator)
+    board.cookies["django_language"] = "es"
+    html = board.get(f"/rides/board/?date={rides.day}").content.decode()
+    assert "Viajes" in html and "Sin planificar" in html
+    assert "El punto de recogida está demasiado lejos" in html
+    driver = client_for(two_trips.driver_user)
+    driver.cookies["django_language"] = "es"
+    html = driver.get(f"/rides/driver/?date={rides.day}").content.decode()
+    assert "Mis trayectos" in html and "Recogido" in html

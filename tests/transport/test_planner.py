@@ -189,3 +189,45 @@ def test_a_ride_for_a_cancelled_visit_is_cancelled_by_the_next_plan(rides, famil
     request.refresh_from_db()
     assert request.status == RideStatus.CANCELLED
     assert not Trip.objects.filter(day=rides.day).exists()
+
+
+def test_a_ride_asked_for_while_solving_is_planned_by_reading_the_day_again(rides):
+    van = rides.add_vehicle("Van", seats=6, child_seats=2)
+    rides.add_driver("joe", "Springfield", van)
+    rides.ride(rides.add_family("Ana"), "Springfield")
+    late_comer: list[RideRequest] = []
+
+    def meanwhile(legs: int, drivers: int) -> None:
+        if not late_comer:  # only during the first solve
+            late_comer.append(rides.ride(rides.add_family("Bo"), "Taylorville"))
+
+    outcome = plan_day(day=rides.day, on_solving=meanwhile)
+    assert outcome.legs == 4
+    assert RideRequest.objects.get(pk=late_comer[0].pk).status == RideStatus.PLANNED
+    assert check_day(rides.day) == []
+
+
+def test_a_stale_plan_is_never_written(rides):
+    from transport.planner import (
+        PlanStale,
+        _ride_input,
+        driver_inputs,
+        read_scope,
+        rules_from_settings,
+        solve_built,
+        write_plan,
+    )
+    from transport.planning import build_problem
+    from transport.travel import StraightLine
+
+    van = rides.add_vehicle("Van", seats=6, child_seats=2)
+    rides.add_driver("joe", "Springfield", van)
+    ana = rides.ride(rides.add_family("Ana"), "Springfield")
+    scope = read_scope(rides.day, None)
+    built = build_problem([_ride_input(r, scope) for r in scope.requests], driver_inputs(scope),
+                          rules=rules_from_settings(), travel=StraightLine.from_settings())
+    result = solve_built(built, time_limit=1)
+    RideRequest.objects.filter(pk=ana.pk).update(status="cancelled")
+    with pytest.raises(PlanStale):
+        write_plan(scope, result)
+    assert not Trip.objects.exists() and not Stop.objects.exists()
