@@ -9,7 +9,7 @@ search wastes its time on positions that can never work.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .problem import Problem
 
@@ -36,6 +36,7 @@ class Compiled:
     v_dur: list[float]  # max route duration
     v_cap: list[tuple[int, ...]]
     empty: list[int]  # requests whose windows became empty when tightened
+    needs: list[list[tuple[int, int]]] = field(default_factory=list)  # (dim, amount > 0)
 
 
 def compile_problem(problem: Problem) -> Compiled:
@@ -70,6 +71,7 @@ def compile_problem(problem: Problem) -> Compiled:
     for _ in range(2):  # a second pass picks up what the first pass's bounds imply
         for r in range(len(problem.requests)):
             _tighten(c, r)
+    c.needs = [[(dim, n) for dim, n in enumerate(load) if n > 0] for load in c.load]
     c.empty = [r for r in range(len(c.pick)) if _window_empty(c, r)]
     return c
 

@@ -49,7 +49,7 @@ def schedule(c: Compiled, route: list[int], v: int, *, minimise_rides: bool = Fa
         # scheme below is the fallback when that is not enough.
         lazy_b, lazy_w = list(b), list(w)
         if _delay_violating(c, route, e, lat, lazy_b, lazy_w, pp, last_bad, duration):
-            return lazy_b if route_times_ok(c, route, v, lazy_b) else None
+            return lazy_b  # delays stay inside the forward slack: nothing else can break
     stop = q - 1 if minimise_rides else last_bad
     for j in range(1, stop + 1):
         if pp[j] != -2:  # only pickups are delayed

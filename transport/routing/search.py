@@ -28,28 +28,49 @@ class RouteData:
     its limit (a detour inserted there adds to all of them).
     """
 
-    __slots__ = ("nodes", "key", "b", "z", "left", "ride_room", "cost")
+    __slots__ = ("nodes", "key", "cost", "v", "b", "z", "left", "ride_room")
 
     def __init__(self, c: Compiled, v: int, nodes: list[int]) -> None:
-        self.nodes = nodes
-        self.key = (v, *nodes)
+        self.nodes = nodes  # never changed in place: a changed route gets a new RouteData
+        self.key = hash((v, *nodes))  # memo key: tuples do not cache their hash
+        self.v = v
+        t = c.t
+        m = len(nodes) - 1
+        self.cost = 0.0 if m == 1 else sum(t[nodes[k]][nodes[k + 1]] for k in range(m))
+        self.b: list[float] | None = None  # the rest is computed on first use: most routes
+        # built during a destroy are changed again before anyone asks
+
+    def prepared(self, c: Compiled) -> RouteData:
+        if self.b is None:
+            self._prepare(c)
+        return self
+
+    def _prepare(self, c: Compiled) -> None:
+        nodes, v = self.nodes, self.v
         t, s = c.t, c.s
         m = len(nodes) - 1
         b = [0.0] * (m + 1)
         b[0] = c.v_e[v]
         path = [0.0] * (m + 1)  # travel and service from the start, without waiting
+        e, lat = c.e, c.l
+        prev = nodes[0]
         for k in range(1, m + 1):
-            step = s[nodes[k - 1]] + t[nodes[k - 1]][nodes[k]]
-            b[k] = max(b[k - 1] + step, c.e[nodes[k]])
+            n = nodes[k]
+            step = s[prev] + t[prev][n]
+            at = b[k - 1] + step
+            b[k] = at if at > e[n] else e[n]
             path[k] = path[k - 1] + step
+            prev = n
         z = [0.0] * (m + 1)
-        z[m] = min(c.l[nodes[m]], c.v_l[v])
+        z[m] = min(lat[nodes[m]], c.v_l[v])
         for k in range(m - 1, -1, -1):
-            z[k] = min(c.l[nodes[k]], z[k + 1] - s[nodes[k]] - t[nodes[k]][nodes[k + 1]])
-        self.b, self.z = b, z
+            n = nodes[k]
+            at = z[k + 1] - s[n] - t[n][nodes[k + 1]]
+            z[k] = at if at < lat[n] else lat[n]
+        self.z = z
         self.left = _free_capacity(c, v, nodes)
         self.ride_room = _ride_room(c, nodes, path)
-        self.cost = 0.0 if m == 1 else sum(t[nodes[k]][nodes[k + 1]] for k in range(m))
+        self.b = b
 
 
 def _free_capacity(c: Compiled, v: int, nodes: list[int]) -> list[list[int]]:
@@ -91,7 +112,8 @@ class Routes:
         self.unserved = set(requests)
         self.max_t = max((max(row) for row in c.t), default=0.0)
         self.penalty = 10.0 * (4.0 * self.max_t + 1.0)  # above any one request's added travel
-        self._memo: dict[tuple, tuple[float, int, int] | None] = {}
+        self._memo: dict[tuple, list[tuple[float, int, int]]] = {}
+        self._proven: dict[tuple, list[int]] = {}
 
     # ---------------------------------------------------------------- state
 
@@ -101,22 +123,27 @@ class Routes:
     def objective(self) -> float:
         return self.cost() + self.penalty * len(self.unserved)
 
-    def snapshot(self) -> tuple[list[list[int]], set[int]]:
-        return [list(d.nodes) for d in self.data], set(self.unserved)
+    def snapshot(self) -> tuple[list[RouteData], set[int]]:
+        return list(self.data), set(self.unserved)
 
-    def restore(self, snap: tuple[list[list[int]], set[int]]) -> None:
-        routes, unserved = snap
-        for v, nodes in enumerate(routes):
-            if nodes != self.data[v].nodes:
-                self.set_route(v, list(nodes))
+    def restore(self, snap: tuple[list[RouteData], set[int]]) -> None:
+        saved, unserved = snap
+        for v, rd in enumerate(saved):
+            if rd is not self.data[v]:
+                self.data[v] = rd
+                self._claim(rd)
         for r in unserved:
             self.where[r] = -1
         self.unserved = set(unserved)
 
     def set_route(self, v: int, nodes: list[int]) -> None:
         self.data[v] = RouteData(self.c, v, nodes)
-        for n in nodes[1:-1]:
-            self.where[self.c.req_of[n]] = v
+        self._claim(self.data[v])
+
+    def _claim(self, rd: RouteData) -> None:
+        req_of, where, v = self.c.req_of, self.where, rd.v
+        for n in rd.nodes[1:-1]:
+            where[req_of[n]] = v
 
     def served(self) -> list[int]:
         return [r for r in range(len(self.where)) if self.where[r] >= 0]
@@ -148,29 +175,46 @@ class Routes:
         return _node_gain(t, nodes, i) + _node_gain(t, nodes, j)
 
     def best_insertion(self, r: int, v: int) -> tuple[float, int, int] | None:
-        """Cheapest feasible (added travel, pickup slot, drop-off slot) of r into v, or None.
+        """Cheapest (added travel, pickup slot, drop-off slot) of r into v that passes the
+        cheap tests, or None. Not yet proven by a full schedule: see `confirmed`.
 
         Remembered per route content: the search undoes most of its moves, so the same
         request meets the same route again and again.
         """
+        cands = self._candidates(r, v)
+        return cands[0] if cands else None
+
+    def confirmed(self, r: int, v: int) -> tuple[float, int, int] | None:
+        """The cheapest insertion of r into v whose full schedule holds, or None.
+
+        Scheduling is the dear part, and the cheap tests almost never let a bad position
+        through, so only the position about to be used is scheduled; ones that fail are
+        dropped from the memo for good (same route, same answer).
+        """
+        cands = self._candidates(r, v)
+        nodes = self.data[v].nodes
+        while cands:
+            key = (r, v, cands[0])
+            if key in self._proven and self._proven[key] is nodes:
+                return cands[0]
+            _, i, j = cands[0]
+            if schedule(self.c, _with_request(nodes, self.c, r, i, j), v) is not None:
+                self._proven[key] = nodes
+                return cands[0]
+            cands.pop(0)
+        return None
+
+    def _candidates(self, r: int, v: int) -> list[tuple[float, int, int]]:
         key = (r, self.data[v].key)
-        found = self._memo.get(key, _MISSING)
-        if found is _MISSING:
+        cands = self._memo.get(key)
+        if cands is None:
             if len(self._memo) > MEMO_SIZE:
                 self._memo.clear()
-            found = self._memo[key] = self._best_insertion(r, v)
-        return found
-
-    def _best_insertion(self, r: int, v: int) -> tuple[float, int, int] | None:
-        cands = insertion_candidates(self.c, self.data[v], r)
-        if not cands:
-            return None
-        cands.sort()
-        nodes = self.data[v].nodes
-        for cost, i, j in cands[:MAX_SCHEDULE_TRIES]:
-            if schedule(self.c, _with_request(nodes, self.c, r, i, j), v) is not None:
-                return cost, i, j
-        return None
+                self._proven.clear()
+            cands = insertion_candidates(self.c, self.data[v].prepared(self.c), r)
+            cands.sort()
+            cands = self._memo[key] = cands[:MAX_SCHEDULE_TRIES]
+        return cands
 
     # ---------------------------------------------------------------- repair
 
@@ -183,8 +227,12 @@ class Routes:
             chosen = self._pick(options, todo, rng, regret, noise)
             if chosen is None:
                 return
-            r, v, (_, i, j) = chosen
-            self.insert(r, v, i, j)
+            r, v, ins = chosen
+            proven = self.confirmed(r, v)
+            if proven != ins:  # the cheap tests let a bad position through: choose again
+                options[r][v] = proven
+                continue
+            self.insert(r, v, ins[1], ins[2])
             todo.discard(r)
             for other in todo:
                 if v in options[other]:
@@ -231,13 +279,13 @@ def insertion_candidates(c: Compiled, rd: RouteData, r: int) -> list[tuple[float
     m = len(nodes) - 1
     # z grows along a route: before `first` the next stop could not wait for this pickup
     first = max(0, bisect_left(z, ep + sp) - 1)
-    fits = _fits(c, rd, p, first)
+    room_left, need = _capacity_test(c, rd, p)
     empty_fix = t[nodes[0]][nodes[1]] if m == 1 else 0.0
     out: list[tuple[float, int, int]] = []
     for i in range(first, m):
         if b[i] > lp:
             break
-        if not fits[i]:
+        if room_left[i] < need:
             continue
         a = nodes[i]
         arrive = b[i] + s[a] + t[a][p]
@@ -260,7 +308,7 @@ def insertion_candidates(c: Compiled, rd: RouteData, r: int) -> list[tuple[float
         path = tp[nxt]  # shortest ride so far: travel and service from p up to nodes[k]
         added_p = base + tp[nxt]
         k = i + 1
-        while k < m and fits[k]:
+        while k < m and room_left[k] >= need:
             nk = nodes[k]
             if path + s[nk] + t[nk][d] > ride:
                 break
@@ -281,12 +329,13 @@ def insertion_candidates(c: Compiled, rd: RouteData, r: int) -> list[tuple[float
     return out
 
 
-def _fits(c: Compiled, rd: RouteData, p: int, first: int) -> list[bool]:
-    """fits[k]: the party of pickup p has room on board after position k (k >= first)."""
-    fits = [True] * (len(rd.nodes) - 1)
-    for dim, need in enumerate(c.load[p]):
-        if need > 0:
-            col = rd.left[dim]
-            fits[first:] = [ok and x >= need for ok, x in zip(fits[first:], col[first:],
-                                                                  strict=True)]
-    return fits
+def _capacity_test(c: Compiled, rd: RouteData, p: int) -> tuple[list, int]:
+    """(column, need): the party of pickup p fits after position k iff column[k] >= need."""
+    needs = c.needs[p]
+    if not needs:
+        return [0] * len(rd.left[0]) if rd.left else [0] * (len(rd.nodes) - 1), 0
+    if len(needs) == 1:  # the usual case: only seats
+        dim, n = needs[0]
+        return rd.left[dim], n
+    fits = [all(rd.left[dim][k] >= n for dim, n in needs) for k in range(len(rd.nodes) - 1)]
+    return fits, 1
