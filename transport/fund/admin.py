@@ -2,9 +2,14 @@
 
 from typing import Any
 
-from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
 
+from scheduler.errors import DomainError
+from transport.fund.ledger import entry_reverse
 from transport.fund.models import (
     Donation,
     Fund,
@@ -13,6 +18,7 @@ from transport.fund.models import (
     StripeEvent,
     Subsidy,
 )
+from transport.fund.subsidies import subsidy_reverse
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -36,11 +42,39 @@ class FundAdmin(admin.ModelAdmin):
         return False
 
 
+def reverse_with_reason(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet,
+    reverse_one: Any,
+) -> HttpResponse | None:
+    """Ask for the reason first, then reverse each chosen row through its service."""
+    reason = request.POST.get("reason", "").strip()
+    if "confirm" not in request.POST or not reason:
+        return TemplateResponse(request, "fund/admin_reverse.html", {
+            **modeladmin.admin_site.each_context(request), "rows": queryset,
+            "action": request.POST.get("action"), "opts": modeladmin.model._meta,
+            "missing_reason": "confirm" in request.POST,
+        })
+    for row in queryset:
+        try:
+            reverse_one(request.user, row.pk, reason)
+        except DomainError as error:
+            modeladmin.message_user(request, f"{row}: {error.message}", messages.ERROR)
+        else:
+            modeladmin.message_user(request, _("Reversed: %s") % row, messages.SUCCESS)
+    return None
+
+
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdmin):
     list_display = ["id", "created_at", "kind", "amount_cents", "earmark", "source_key"]
     list_filter = ["kind", "earmark"]
     search_fields = ["source_key", "stripe_object_id"]
+    actions = ["reverse_entries"]
+
+    @admin.action(description=_("Reverse the selected entries (with a new entry)"))
+    def reverse_entries(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return reverse_with_reason(self, request, queryset, lambda user, pk, reason:
+                                   entry_reverse(actor=user, entry_id=pk, reason=reason))
 
 
 @admin.register(Donation)
@@ -69,3 +103,9 @@ class SubsidyAdmin(ReadOnlyAdmin):
     list_display = ["id", "granted_at", "kind", "amount_cents", "household", "booking",
                     "status"]
     list_filter = ["kind", "status"]
+    actions = ["reverse_subsidies"]
+
+    @admin.action(description=_("Reverse the selected subsidies (money back to the fund)"))
+    def reverse_subsidies(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return reverse_with_reason(self, request, queryset, lambda user, pk, reason:
+                                   subsidy_reverse(actor=user, subsidy_id=pk, reason=reason))

@@ -103,7 +103,11 @@ def subscription_create(
     client = stripe_client()
     _call("customer update", lambda params: client.v1.customers.update(customer_id, params),
           invoice_settings={"default_payment_method": payment_method_id})
+    # Two reloads of the return page must not start two subscriptions: Stripe answers a
+    # repeated idempotency key with the first result.
     return _call(
-        "subscription", client.v1.subscriptions.create, customer=customer_id,
-        items=[{"plan": plan_id}], metadata=metadata,
+        "subscription",
+        lambda params: client.v1.subscriptions.create(
+            params, {"idempotency_key": f"travel-fund-subscribe-{customer_id}"}),
+        customer=customer_id, items=[{"plan": plan_id}], metadata=metadata,
     )

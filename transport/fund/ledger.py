@@ -7,9 +7,12 @@ A bucket is the money kept for one facility's families (a donor's earmark) or, w
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from scheduler.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from transport.fund.models import EntryKind, Fund, LedgerEntry
 
 DEFAULT_FUND = "travel"
@@ -100,3 +103,37 @@ def fund_lock(fund_id: int) -> Fund:
     "enough money" and both spend it; on SQLite the IMMEDIATE transaction does the same.
     """
     return Fund.objects.select_for_update().get(pk=fund_id)
+
+
+def entry_reverse(*, actor: AbstractBaseUser, entry_id: int, reason: str) -> LedgerEntry:
+    """Undo a wrong entry with an equal and opposite one (never by editing it).
+
+    Locks the fund row. Only coordinators and superusers. Raises NotPermitted,
+    InvalidInput (no reason), NotFound, Conflict (already reversed, a reversal itself, or
+    the money is already spent so the reversal would take a bucket below zero).
+    """
+    from transport.fund.subsidies import is_coordinator
+
+    if not (is_coordinator(actor) or getattr(actor, "is_superuser", False)):
+        raise NotPermitted(_("Only a transport coordinator can do this."))
+    reason = str(reason or "").strip()
+    if not reason or len(reason) > 300:
+        raise InvalidInput(fields={"reason": [_("Say why (300 characters at most).")]})
+    with transaction.atomic():
+        entry = LedgerEntry.objects.filter(pk=entry_id).first()
+        if entry is None:
+            raise NotFound(_("We could not find that entry."))
+        fund = fund_lock(entry.fund_id)
+        if entry.subsidy_id:
+            raise Conflict(_("Reverse the subsidy itself, so the family's record changes too."))
+        if entry.reverses_id or LedgerEntry.objects.filter(reverses=entry).exists():
+            raise Conflict(_("This entry is already reversed (or is a reversal itself)."))
+        if entry.amount_cents > bucket_balance(fund, entry.earmark_id):
+            raise Conflict(_("This money is already spent, so the entry cannot be reversed."))
+        reversal, _new = entry_append(
+            fund=fund, kind=EntryKind.REVERSAL, amount_cents=-entry.amount_cents,
+            source_key=f"reversal:{entry.pk}", earmark_id=entry.earmark_id, reverses=entry,
+            donation_id=entry.donation_id, subsidy_id=entry.subsidy_id, memo=reason,
+            created_by=actor,
+        )
+    return reversal
