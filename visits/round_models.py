@@ -5,6 +5,8 @@ Imported at the end of `visits.models`, so these are ordinary models of the visi
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -92,6 +94,12 @@ class RequestRound(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule} · {self.week_start:%Y-%m-%d}"
+
+    @property
+    def last_request_moment(self) -> dt.datetime:
+        """The last moment a request counts: the deadline is a midnight, and "by the end
+        of Thursday" reads better to a family than "by Friday 00:00"."""
+        return self.deadline - dt.timedelta(seconds=1)
 
 
 class RequestStatus(models.TextChoices):
