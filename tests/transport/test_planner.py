@@ -231,3 +231,35 @@ def test_a_stale_plan_is_never_written(rides):
     with pytest.raises(PlanStale):
         write_plan(scope, result)
     assert not Trip.objects.exists() and not Stop.objects.exists()
+
+
+def test_planning_one_facility_leaves_the_other_facilitys_trips_alone(rides):
+    from tests import factories as f
+    from visits.models import BookingStatus
+
+    dwight = f.make_facility("Dwight")
+    dwight.latitude, dwight.longitude = 41.09, -88.43
+    dwight.save()
+    rule = f.make_rule(dwight, capacity=10)
+    session = f.make_session(rule, starts_at=rides.session.starts_at, minutes=120)
+    van, car = rides.add_vehicle("Van", 6, 2), rides.add_vehicle("Sedan", 4, 1)
+    rides.add_driver("joe", "Springfield", van)
+    rides.add_driver("ann", "Champaign", car)
+    household = f.make_household(name="Dee family")
+    resident = f.make_resident(dwight)
+    f.approve(household.visitors.all(), resident)
+    booking = f.make_booking(session, resident, household, list(household.visitors.all()),
+                             status=BookingStatus.CONFIRMED)
+    at_dwight = rides.ride(booking, "Bloomington")
+    rides.ride(rides.add_family("Ana"), "Springfield")
+    plan_day(day=rides.day)
+    dwight_stops = list(Stop.objects.filter(request=at_dwight).values_list(
+        "pk", "trip_id", "planned_at"))
+    assert len(dwight_stops) == 4
+
+    rides.ride(rides.add_family("Cy"), "Taylorville")
+    plan_day(day=rides.day, facility_id=rides.world.facility.pk)
+    assert list(Stop.objects.filter(request=at_dwight).values_list(
+        "pk", "trip_id", "planned_at")) == dwight_stops
+    assert RideRequest.objects.filter(status=RideStatus.PLANNED).count() == 3
+    assert check_day(rides.day) == []
