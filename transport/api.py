@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -76,8 +75,8 @@ class RideRequestPinApi(APIView):
         return _ride_response(ride.pk)
 
 
-def _day(query: dict[str, Any]) -> dt.date:
-    return query.get("date") or timezone.localdate()
+def _day(request: Request, query: dict[str, Any]) -> dt.date:
+    return query.get("date") or selectors.today_for(request.user)
 
 
 class BoardApi(APIView):
@@ -86,7 +85,7 @@ class BoardApi(APIView):
     @extend_schema(parameters=[DayQuerySerializer], responses=BoardSerializer)
     def get(self, request: Request) -> Response:
         query = valid(DayQuerySerializer, request.query_params)
-        board = selectors.board_for_day(user=request.user, day=_day(query),
+        board = selectors.board_for_day(user=request.user, day=_day(request, query),
                                         facility_id=query.get("facility"))
         return Response(BoardSerializer(board).data)
 

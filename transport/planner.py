@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -299,7 +300,7 @@ class PlanOutcome:
 
 def plan_day(*, day: dt.date, facility_id: int | None = None, run: PlanRun | None = None,
              time_limit: float | None = None, travel: TravelTimes | None = None,
-             on_solving: object = None) -> PlanOutcome:
+             on_solving: Callable[[int, int], None] | None = None) -> PlanOutcome:
     """Plan the day's open rides and write the trips; tries again if the day changed meanwhile.
 
     Raises PlanStale if the day kept changing for MAX_ATTEMPTS reads.
@@ -312,7 +313,7 @@ def plan_day(*, day: dt.date, facility_id: int | None = None, run: PlanRun | Non
         rides = [r for req in scope.requests if (r := _ride_input(req, scope)) is not None]
         drivers = driver_inputs(scope)
         built = build_problem(rides, drivers, rules=rules_from_settings(), travel=travel)
-        if callable(on_solving):
+        if on_solving is not None:
             on_solving(len(built.legs) + len(built.unserved), len(drivers))
         result = solve_built(built, time_limit=limit)
         try:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from scheduler.errors import NotFound
 from transport.access import check_coordinator, driver_of
@@ -74,12 +76,12 @@ def trips_for_driver(*, user: AbstractBaseUser, day: dt.date | None = None) -> l
     """The driver's own trips: one day, or from today on."""
     driver: Driver = driver_of(user)
     qs = Trip.objects.filter(driver=driver)
-    qs = qs.filter(day=day) if day else qs.filter(day__gte=dt.date.today())
+    qs = qs.filter(day=day) if day else qs.filter(day__gte=today_for(user))
     return list(_trips_with_stops(qs))
 
 
 def trips_for_feed(*, driver: Driver, days_back: int = 7) -> list[Trip]:
-    since = dt.date.today() - dt.timedelta(days=days_back)
+    since = today_for(driver.user) - dt.timedelta(days=days_back)
     return list(_trips_with_stops(Trip.objects.filter(driver=driver, day__gte=since)))
 
 
@@ -98,6 +100,14 @@ def booking_for_ride(*, user: AbstractBaseUser, booking_id: int) -> Booking:
     if booking is None:
         raise NotFound()
     return booking
+
+
+def today_for(user: AbstractBaseUser) -> dt.date:
+    """Today where the user is (her notification time zone): a driver in Chicago at 8 p.m.
+    still means today, although it is tomorrow in UTC."""
+    from notifications.preferences import preference_of
+
+    return timezone.now().astimezone(zoneinfo.ZoneInfo(preference_of(user).time_zone)).date()
 
 
 def first_names(request: RideRequest) -> list[str]:

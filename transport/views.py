@@ -14,7 +14,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -53,7 +52,7 @@ def _day(request: HttpRequest) -> dt.date:
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        return timezone.localdate()
+        return selectors.today_for(request.user)
 
 
 def _facility_id(request: HttpRequest) -> int | None:
@@ -91,7 +90,7 @@ def board(request: HttpRequest) -> HttpResponse:
     return render(request, "transport/board.html", {
         "board": data, "day": day, "facility_id": facility_id,
         "prev_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
-        "today": timezone.localdate(), "trip_choices": _trip_choices(data),
+        "today": selectors.today_for(request.user), "trip_choices": _trip_choices(data),
         "live_after": _last_event_id(request),
     })
 
@@ -162,7 +161,7 @@ def driver_day(request: HttpRequest) -> HttpResponse:
             stop.next_status = (StopStatus.PICKED_UP if stop.kind == StopKind.PICKUP
                                 else StopStatus.DROPPED_OFF)
     return render(request, "transport/driver.html", {
-        "trips": trips, "day": day, "today": timezone.localdate(),
+        "trips": trips, "day": day, "today": selectors.today_for(request.user),
         "prev_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
         "feed": _feed_urls(request, feed), "live_after": _last_event_id(request),
     })
