@@ -97,6 +97,7 @@ def test_subsidy_report_is_for_coordinators_only(client: Client, world: World) -
 
     html = login(client, world.coordinator).get("/fund/subsidies/").content.decode()
     assert world.household.name in html and "12.50 USD" in html
+    assert 'href="/fund/subsidies/" aria-current="page">Travel fund</a>' in html  # menu
 
     for persona in ("caregiver", "liaison", "driver"):
         other = Client()

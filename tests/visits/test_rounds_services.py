@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 import pytest
 from django.core.management import call_command
@@ -367,3 +368,43 @@ def test_run_periodic_enqueues_the_round_tasks(db) -> None:  # noqa: ANN001
     names = set(DBTaskResult.objects.values_list("task_path", flat=True))
     assert "visits.tasks.allocate_due_rounds" in names
     assert "visits.tasks.open_request_rounds" in names
+
+
+def test_every_booking_the_draw_wrote_passes_the_rules_read_back_from_rows(
+    rw: RoundWorld,
+) -> None:
+    """A crowded round: shared residents, tight quotas, overlapping times. Afterwards each
+    booking is checked again from the database, as if it were being made now."""
+    from visits.facts import draft_for
+    from visits.rules import check_booking
+    from visits.services.round_draw import NOT_AT_DRAW
+
+    rw.rule.weekly_quota = 1
+    rw.rule.save()
+    overlapping = f.make_session(rw.rule, starts_at=rw.sessions[0].starts_at
+                                 + dt.timedelta(minutes=60))
+    rw.round.sessions.add(overlapping)
+    residents = [f.make_resident(rw.world.facility, unit=rw.world.unit_a) for _ in range(4)]
+    for i in range(12):
+        resident = residents[i % 4]
+        household = family_for(resident, children=[("Kid", 7)] if i % 3 else ())
+        submit(rw, household=household, resident=resident,
+               choices=[overlapping.pk, *rw.ids][i % 2: i % 2 + 3])
+    close_round(rw.round)
+
+    summary = services.round_allocate(round_id=rw.round.pk, seed=99)
+
+    booked = Booking.objects.filter(status=BookingStatus.REQUESTED).select_related("session")
+    assert booked.count() == summary.granted >= 4
+    weeks = Counter((b.resident_id, b.session.starts_at.astimezone(rw.world.facility.tz)
+                     .isocalendar()[:2]) for b in booked)
+    assert max(weeks.values()) == 1  # one visit a week for each resident
+    for booking in booked:
+        session = Session.objects.select_related("rule", "facility").get(pk=booking.session_id)
+        draft = draft_for(session=session, resident_id=booking.resident_id,
+                          visitors=list(booking.visitors.all()), now=timezone.now(),
+                          exclude_booking_id=booking.pk)
+        assert [v.code for v in check_booking(draft) if v.code not in NOT_AT_DRAW] == []
+    for session in Session.objects.filter(request_rounds=rw.round):
+        holding = Booking.objects.filter(session=session, status=BookingStatus.REQUESTED)
+        assert session.held == holding.count() <= session.capacity
