@@ -20,6 +20,7 @@ SCORE_BEST, SCORE_BETTER, SCORE_ACCEPTED = 33.0, 9.0, 13.0
 REACTION = 0.1
 SEGMENT = 50  # iterations between weight updates
 WARMTH = 0.05
+MIN_REMOVED_SHARE = 0.0
 MAX_REMOVED = 25  # requests taken out per iteration, at most (about 30% of them below that)
 
 
@@ -71,7 +72,7 @@ class Lns:
     def _destroy(self, kind: str) -> list[int]:
         served = self.routes.served()
         n = len(served)
-        low = min(2, n)
+        low = min(max(2, int(MIN_REMOVED_SHARE * n)), n)
         high = max(low, min(int(0.3 * n) + 1, MAX_REMOVED))
         q = self.rng.randint(low, high)
         if kind == "random":

@@ -24,10 +24,14 @@ from .schedule import schedule
 from .search import Routes
 
 NO_ROOM = "every vehicle that could take it is full or busy at the times it needs"
+NO_ROOM_PINNED = "the vehicle it is pinned to is full or busy at the times it needs"
 
 
 def solve(problem: Problem, time_limit: float = 10.0, seed: int = 0) -> Solution:
-    """Plan `problem` within about `time_limit` seconds; the same seed gives the same search.
+    """Plan `problem` within about `time_limit` seconds (wall clock).
+
+    `seed` fixes the search's random choices; how far the search gets in the time, and so
+    the plan, can still vary with the machine's load.
 
     Raises ValueError when the problem itself is malformed (e.g. a travel matrix of the wrong
     size), which is a programming error rather than an unservable request.
@@ -42,7 +46,7 @@ def solve(problem: Problem, time_limit: float = 10.0, seed: int = 0) -> Solution
     best = Lns(routes, rng).run(started + time_limit)
     routes.restore(best)
     for r in routes.unserved:
-        reasons[r] = NO_ROOM
+        reasons[r] = NO_ROOM_PINNED if r in problem.pinned else NO_ROOM
     return _solution(problem, c, routes, reasons, time.perf_counter() - started)
 
 
