@@ -6,18 +6,26 @@ Screenshots go to /tmp/rides-*.png (the system's temporary folder) for a person 
 from __future__ import annotations
 
 import io
+import json
+import os
 import re
+import socket
+import subprocess
+import sys
 import tempfile
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Demo
+from tests.browser.conftest import DEMO_PASSWORD, Demo
 from transport.models import RideRequest, Stop, Trip
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -133,3 +141,102 @@ def test_a_caregiver_asks_for_a_ride_from_her_visits(page: Page, rides_demo: Dem
     assert (ride.children, ride.child_seats, ride.pickup_label) == (
         2, 2, "Springfield Amtrak station")
     shot(page, "family-asked")
+
+
+# --- live: a real daphne, a real worker process, Redis between them -----------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/2"
+
+
+def redis_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LiveSite:
+    url: str
+    env: dict[str, str]
+    tokens: dict[str, str]
+    day: str
+
+    def manage(self, *args: str) -> str:
+        return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env,
+                              check=True, capture_output=True, text=True, timeout=300).stdout
+
+
+@pytest.fixture(scope="module")
+def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
+    """daphne on its own SQLite file with the rides demo (not yet planned), and Redis as the
+    channel layer, so a worker in another process reaches the page's socket."""
+    if not redis_reachable() and os.environ.get("CI") != "true":
+        pytest.skip("needs Redis on 127.0.0.1:6379 (CI always runs this test)")
+    folder = tmp_path_factory.mktemp("rides-live")
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env.update(SQLITE_PATH=str(folder / "rides.sqlite3"), REDIS_URL=REDIS_URL,
+               DJANGO_SETTINGS_MODULE="scheduler.settings", TRANSPORT_SOLVER_SECONDS="1.5")
+    site = LiveSite(url="", env=env, tokens={}, day="")
+    site.manage("migrate", "--noinput", "-v0")
+    demo = json.loads(site.manage("seed_demo", "--json"))
+    site.tokens = {x["username"]: x["token"] for x in demo["logins"]}
+    seeded = site.manage("seed_transport", "--no-plan")
+    site.day = re.search(r"date=(\d{4}-\d{2}-\d{2})", seeded).group(1)
+    port = free_port()
+    daphne = str(Path(sys.executable).parent / "daphne")
+    proc = subprocess.Popen([daphne, "-b", "127.0.0.1", "-p", str(port),
+                             "scheduler.asgi:application"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    site.url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(site.url + "/login/", timeout=1)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, "daphne did not start"
+                time.sleep(0.2)
+        yield site
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_the_board_shows_the_plan_without_reloading(browser, live_site: LiveSite) -> None:  # noqa: ANN001
+    context = browser.new_context(viewport={"width": PHONE_WIDTH, "height": 844},
+                                  locale="en-US")
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    try:
+        page.goto(live_site.url + "/login/")
+        page.fill("#id_username", "coordinator")
+        page.fill("#id_password", DEMO_PASSWORD)
+        page.click("button[type=submit]")
+        page.goto(f"{live_site.url}/rides/board/?date={live_site.day}")
+        expect(page.get_by_text("This day has not been planned yet.")).to_be_visible()
+        expect(page.locator("section.trip")).to_have_count(0)
+        page.evaluate("window.__sameDocument = 'yes'")
+
+        # The coordinator's phone asks for the plan; a worker process runs it.
+        response = httpx.post(f"{live_site.url}/api/v1/rides/plan/", json={"date": live_site.day},
+                              headers={"Authorization": f"Token {live_site.tokens['coordinator']}"})
+        assert response.status_code == 202, response.text
+        live_site.manage("db_worker", "--batch", "--no-startup-delay", "--no-reload")
+
+        expect(page.locator(".plan-status .badge")).to_have_text("Done")
+        expect(page.locator("section.trip")).to_have_count(2)
+        assert page.evaluate("window.__sameDocument") == "yes"  # updated in place
+        shot(page, "board-live")
+    finally:
+        context.close()
