@@ -17,6 +17,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
+_pending: set[asyncio.Task] = set()
 
 
 def user_group(user_id: int) -> str:
@@ -62,11 +63,23 @@ def _send_many(sends: list[tuple[str, dict[str, Any]]]) -> None:
     loop = _server_loop()
     if loop is not None:
         asyncio.run_coroutine_threadsafe(_send_all(layer, sends), loop)
-    else:
+        return
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is not None:  # sync code called from a running loop (e.g. a browser test)
+        task = running.create_task(_send_all(layer, sends))
+        _pending.add(task)  # keep a reference until it is done
+        task.add_done_callback(_pending.discard)
+        return
+    try:
         # One trip into an event loop per commit, not per recipient: from a plain thread
         # (a task worker, a script) each trip starts a loop and the layer opens a Redis
         # connection for it, which made one event for 1,000 people take seconds.
         async_to_sync(_send_all)(layer, sends)
+    except Exception:  # a dead Redis must not fail the user's request; reconnect replays
+        logger.exception("live push failed")
 
 
 def push_after_commit(*, event_id: int, event_type: str, data: dict[str, Any],
