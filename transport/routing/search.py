@@ -244,17 +244,25 @@ class Routes:
         best_key: tuple[float, float] = (0.0, 0.0)
         amount = noise * self.max_t
         for r in sorted(todo):
-            found = [(ins[0] + (rng.uniform(-amount, amount) if amount else 0.0), v, ins)
-                     for v, ins in options[r].items() if ins is not None]
-            if not found:
+            costs = []
+            cheapest, where = INF, None
+            for v, ins in options[r].items():
+                if ins is None:
+                    continue
+                cost = ins[0] + rng.uniform(-amount, amount) if amount else ins[0]
+                costs.append(cost)
+                if cost < cheapest:
+                    cheapest, where = cost, (v, ins)
+            if where is None:
                 continue
-            found.sort()
             score = 0.0
-            for h in range(1, regret):
-                score += (found[h][0] if h < len(found) else self.penalty) - found[0][0]
-            key = (score, -found[0][0])
+            if regret > 1:
+                costs.sort()
+                for h in range(1, regret):
+                    score += (costs[h] if h < len(costs) else self.penalty) - cheapest
+            key = (score, -cheapest)
             if best is None or key > best_key:
-                best, best_key = (r, found[0][1], found[0][2]), key
+                best, best_key = (r, where[0], where[1]), key
         return best
 
 
