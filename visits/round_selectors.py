@@ -39,16 +39,20 @@ def _serves(resident: Resident) -> Q:
     )
 
 
-def rounds_open_for_resident(*, user: AbstractBaseUser, resident_id: int) -> list[RequestRound]:
-    """Rounds taking requests now that hold sessions where this resident can be visited."""
+def rounds_open_for_resident(
+    *, user: AbstractBaseUser, resident_id: int, accepting_only: bool = True
+) -> list[RequestRound]:
+    """Rounds taking requests now (or, with `accepting_only=False`, also those that will
+    soon) that hold sessions where this resident can be visited."""
     resident = residents_for_household(user=user).filter(pk=resident_id).first()
     if resident is None:
         return []
     moment = now()
+    rounds = RequestRound.objects.filter(status=RoundStatus.OPEN, deadline__gt=moment)
+    if accepting_only:
+        rounds = rounds.filter(opens_at__lte=moment)
     return list(
-        RequestRound.objects.filter(status=RoundStatus.OPEN, opens_at__lte=moment,
-                                    deadline__gt=moment)
-        .filter(_serves(resident)).select_related("facility", "rule").distinct()
+        rounds.filter(_serves(resident)).select_related("facility", "rule").distinct()
         .order_by("deadline", "id")
     )
 

@@ -134,12 +134,14 @@ def visit_sessions(request: HttpRequest, resident_id: int) -> HttpResponse:
     sessions = _mark_days(list(
         selectors.sessions_available(user=request.user, resident_id=resident.pk, kind=kind)[:30]
     ))
-    rounds = round_selectors.rounds_open_for_resident(user=request.user, resident_id=resident.pk)
+    rounds = round_selectors.rounds_open_for_resident(user=request.user, resident_id=resident.pk,
+                                                      accepting_only=False)
     return render(request, "visits/sessions.html", {
         "resident": resident, "sessions": sessions, "kind": kind,
         "live_after": _last_event_id(request),
         # Sessions given out by a request round link to the request form, not to booking.
-        "open_rounds": rounds, "round_session_ids": round_selectors.round_session_ids(rounds),
+        "open_rounds": [r for r in rounds if r.opens_at <= timezone.now()],
+        "round_session_ids": round_selectors.round_session_ids(rounds),
     })
 
 
@@ -181,7 +183,8 @@ def visit_confirm(request: HttpRequest, resident_id: int, session_id: int) -> Ht
         "offer_waitlist": getattr(request, "offer_waitlist", False)
         or (session.status == "open" and session.held >= session.capacity),
         "in_round": session.pk in round_selectors.round_session_ids(
-            round_selectors.rounds_open_for_resident(user=request.user, resident_id=resident.pk)),
+            round_selectors.rounds_open_for_resident(user=request.user, resident_id=resident.pk,
+                                                     accepting_only=False)),
     })
 
 

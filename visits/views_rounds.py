@@ -66,7 +66,10 @@ def request_form(request: HttpRequest, resident_id: int) -> HttpResponse:
     resident = _resident_or_404(request, resident_id)
     rnd = _pick_round(request, resident)
     if rnd is None:
-        return render(request, "visits/request_form.html", {"resident": resident})
+        upcoming = selectors.rounds_open_for_resident(
+            user=request.user, resident_id=resident.pk, accepting_only=False)
+        return render(request, "visits/request_form.html", {
+            "resident": resident, "next_round": upcoming[0] if upcoming else None})
     existing = _existing(request, rnd, resident)
     if request.method == "POST":
         done = _send(request, rnd, resident, existing)

@@ -255,3 +255,19 @@ def test_round_pages_are_the_liaisons_of_that_facility_only(rw: RoundWorld) -> N
     assert "Your visit:" in mine and "1st choice: given to you." in mine
     assert page_client(rw.world.other_caregiver).get("/requests/").content.decode().count(
         'id="request-') == 0
+
+
+def test_a_round_not_open_yet_says_when_it_opens(rw: RoundWorld) -> None:
+    from django.utils import timezone
+
+    from visits.round_models import RequestRound
+
+    RequestRound.objects.filter(pk=rw.round.pk).update(
+        opens_at=timezone.now() + timezone.timedelta(days=1))
+    client = page_client(rw.world.caregiver)
+    sessions = client.get(f"/visit/{rw.world.resident.pk}/").content.decode()
+    assert "By request – fair draw" in sessions
+    assert "Ask for a visit in the fair draw" not in sessions  # nothing to send yet
+    form = client.get(f"/visit/{rw.world.resident.pk}/request/").content.decode()
+    assert "Requests for these visits open on" in form
+    assert "Send my request" not in form
