@@ -131,10 +131,11 @@ def first_come_check(session: Session, moment: dt.datetime) -> None:
             "Places for this visit are shared out by a fair draw, not first come. "
             "Requests open on %(when)s.") % {"when": _local(opens, session)}, round_id=None)
     if moment < rnd.deadline:
+        last_day = rnd.last_request_moment.astimezone(session.facility.tz).date()
         raise RoundInProgress(_(
             "Places for this visit are shared out by a fair draw, not first come. "
-            "Send a request with up to three times you would like before %(when)s.")
-            % {"when": _local(rnd.deadline, session)}, round_id=rnd.pk)
+            "Send a request with up to three times you would like by the end of %(day)s.")
+            % {"day": last_day.isoformat()}, round_id=rnd.pk)
     raise RoundInProgress(_(
         "The draw for this visit is running now. Check back in a few minutes."),
         round_id=rnd.pk)

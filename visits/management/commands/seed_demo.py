@@ -15,6 +15,7 @@ from rest_framework.authtoken.models import Token
 
 from transport.models import Coordinator, Driver
 from visits.models import (
+    AllocationMode,
     ApprovalStatus,
     ApprovedVisitor,
     Facility,
@@ -26,7 +27,7 @@ from visits.models import (
     VisitKind,
     Visitor,
 )
-from visits.services import sessions_fill_horizon
+from visits.services import rounds_open_due, sessions_fill_horizon
 
 DEMO_PASSWORD = "visit-demo-2026"
 
@@ -77,6 +78,9 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print logins and ids as JSON")
         parser.add_argument("--households", type=int, default=0,
                             help="add N more households with approved visitors (load tests)")
+        parser.add_argument("--fair-draw", action="store_true",
+                            help="also give Lakeview a Saturday family day shared out by "
+                                 "request rounds (a seeded lottery) instead of first come")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["households"] < 0:
@@ -88,7 +92,10 @@ class Command(BaseCommand):
             users = self._staff(facilities)
             families = [self._family(f, residents) for f in FAMILIES]
             extra = self._load_households(options["households"], residents)
+        if options["fair_draw"]:
+            self._fair_draw_rule(facilities[0])
         sessions = sessions_fill_horizon()
+        rounds_open_due()
         report = self._report(facilities, residents, users, families, extra, sessions)
         if options["json"]:
             self.stdout.write(json.dumps(report, indent=2))
@@ -125,6 +132,19 @@ class Command(BaseCommand):
                           "cancel_hours_before": 2, "weekly_quota": 3, "monthly_quota": 10,
                           "join_instructions": how},
             )
+
+    def _fair_draw_rule(self, facility: Facility) -> None:
+        """Requests open three weeks ahead and close eight days ahead, so some round is
+        always taking requests in the demo, whatever the day."""
+        VisitingRule.objects.get_or_create(
+            facility=facility, name="Saturday family day",
+            defaults={"kind": VisitKind.IN_PERSON, "rrule": "FREQ=WEEKLY;BYDAY=SA;BYHOUR=10,14;"
+                      "BYMINUTE=0", "starts_on": timezone.now().date(), "duration_minutes": 120,
+                      "capacity": 6, "opens_days_before": 21, "closes_hours_before": 24,
+                      "allocation_mode": AllocationMode.ROUND, "round_opens_days_before": 21,
+                      "round_closes_days_before": 8,
+                      "join_instructions": "Shared out by a fair draw a week ahead."},
+        )
 
     def _resident(self, row: tuple, facilities: list[Facility]) -> Resident:
         first, last, prison_id, fi, unit_name = row
