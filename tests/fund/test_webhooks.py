@@ -217,3 +217,28 @@ def test_forged_or_stale_signatures_are_refused_and_change_nothing(
 
 def test_webhook_refuses_get(client: Client) -> None:
     assert client.get("/fund/stripe/webhook/").status_code == 405
+
+
+def test_refund_of_a_monthly_payment_waits_for_its_invoice(
+    recorder: Any, webhook: Any
+) -> None:
+    started = donation_start(amount="20", email="monthly@example.org", kind="monthly")
+    client = gateway.stripe_client()
+    card = client.v1.payment_methods.create(params={"type": "card", "card": {
+        "number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"}})
+    client.v1.setup_intents.confirm(started.intent_id, params={"payment_method": card.id})
+    gift = monthly_gift_subscribe(setup_intent_id=started.intent_id)
+    paid = recorder.wait_for(gift.customer_id, "invoice.payment_succeeded")
+    intent_id = paid[0].event["data"]["object"]["payment_intent"]
+    client.v1.refunds.create(params={"payment_intent": intent_id, "amount": 500})
+    refunded = recorder.wait_for(intent_id, "charge.refunded")
+
+    for delivery in refunded:  # the refund of a payment not known here yet
+        assert webhook(delivery) == 200
+    assert StripeEvent.objects.get().status == "waiting"
+    assert fund_balance(fund_default()) == 0
+
+    for delivery in paid:  # the invoice lands, and the waiting refund with it
+        webhook(delivery)
+    assert fund_balance(fund_default()) == 2000 - 500
+    assert set(StripeEvent.objects.values_list("status", flat=True)) == {"applied"}
