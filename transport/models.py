@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 LATITUDE_VALIDATORS = [MinValueValidator(-90.0), MaxValueValidator(90.0)]
 LONGITUDE_VALIDATORS = [MinValueValidator(-180.0), MaxValueValidator(180.0)]
@@ -149,18 +150,30 @@ class RideStatus(models.TextChoices):
 LIVE_RIDE_STATUSES = (RideStatus.OPEN, RideStatus.PLANNED, RideStatus.UNSERVED)
 
 
+# Why the planner left a ride out, as msgids: events keep the msgid so each reader gets it in
+# her own language (notifications.text.Text); the choices below show the same words.
+REASON_TEXT = {
+    "facility_unmapped": gettext_noop("The facility has no map location yet."),
+    "no_driver": gettext_noop("No driver is available on this day."),
+    "no_vehicle_fits": gettext_noop(
+        "No available vehicle has enough seats, child seats or wheelchair places."),
+    "too_far": gettext_noop("The pickup point is too far away for the longest ride we allow."),
+    "too_late": gettext_noop("The earliest pickup is too late to arrive before check-in."),
+    "pin_unavailable": gettext_noop("The pinned driver is not available on this day."),
+    "no_room": gettext_noop("No driver could fit this ride in with the others."),
+}
+
+
 class UnservedReason(models.TextChoices):
     """Why the planner left a ride out; shown to coordinators and families in their language."""
 
-    FACILITY_UNMAPPED = "facility_unmapped", _("The facility has no map location yet.")
-    NO_DRIVER = "no_driver", _("No driver is available on this day.")
-    NO_VEHICLE_FITS = "no_vehicle_fits", _(
-        "No available vehicle has enough seats, child seats or wheelchair places."
-    )
-    TOO_FAR = "too_far", _("The pickup point is too far away for the longest ride we allow.")
-    TOO_LATE = "too_late", _("The earliest pickup is too late to arrive before check-in.")
-    PIN_UNAVAILABLE = "pin_unavailable", _("The pinned driver is not available on this day.")
-    NO_ROOM = "no_room", _("No driver could fit this ride in with the others.")
+    FACILITY_UNMAPPED = "facility_unmapped", _(REASON_TEXT["facility_unmapped"])
+    NO_DRIVER = "no_driver", _(REASON_TEXT["no_driver"])
+    NO_VEHICLE_FITS = "no_vehicle_fits", _(REASON_TEXT["no_vehicle_fits"])
+    TOO_FAR = "too_far", _(REASON_TEXT["too_far"])
+    TOO_LATE = "too_late", _(REASON_TEXT["too_late"])
+    PIN_UNAVAILABLE = "pin_unavailable", _(REASON_TEXT["pin_unavailable"])
+    NO_ROOM = "no_room", _(REASON_TEXT["no_room"])
 
 
 class RideRequest(models.Model):

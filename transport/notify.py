@@ -23,6 +23,7 @@ from notifications.preferences import preference_of
 from notifications.services import event_emit
 from notifications.text import Text
 from transport.models import (
+    REASON_TEXT,
     Coordinator,
     Driver,
     Leg,
@@ -32,7 +33,6 @@ from transport.models import (
     Stop,
     StopKind,
     Trip,
-    UnservedReason,
 )
 
 
@@ -61,22 +61,31 @@ def _pickups(request: RideRequest) -> dict[str, Stop]:
     return {stop.leg: stop for stop in stops}
 
 
-def _ride_message(request: RideRequest, pickups: dict[str, Stop]) -> tuple[str, str]:
+RIDE_BODIES = {
+    (True, False): gettext_noop("Pickup at %(time)s at %(place)s."),
+    (False, True): gettext_noop("The ride home leaves at %(return_time)s from %(facility)s."),
+    (True, True): gettext_noop("Pickup at %(time)s at %(place)s. "
+                               "The ride home leaves at %(return_time)s from %(facility)s."),
+}
+
+
+def _ride_message(request: RideRequest, pickups: dict[str, Stop]) -> tuple[Text, Text | str]:
+    """Title and body as msgids with their values, so each reading (inbox, email, a change of
+    language) words them again; days and times are written in the family's own language."""
     facility = request.booking.session.facility
     tz = facility.tz
-    day = say_day(request.booking.session.starts_at, tz)
-    parts = []
+    params = {"day": say_day(request.booking.session.starts_at, tz),
+              "place": request.pickup_label, "facility": facility.name}
     if Leg.OUTBOUND in pickups:
-        parts.append(_("Pickup at %(time)s at %(place)s.") % {
-            "time": say_time(pickups[Leg.OUTBOUND].planned_at, tz),
-            "place": request.pickup_label})
+        params["time"] = say_time(pickups[Leg.OUTBOUND].planned_at, tz)
     if Leg.RETURN in pickups:
-        parts.append(_("The ride home leaves %(facility)s at %(time)s.") % {
-            "time": say_time(pickups[Leg.RETURN].planned_at, tz), "facility": facility.name})
+        params["return_time"] = say_time(pickups[Leg.RETURN].planned_at, tz)
     if request.status == RideStatus.UNSERVED:
-        parts.append(str(UnservedReason(request.unserved_reason).label))
-        return _("Your ride on %(day)s is not planned yet") % {"day": day}, " ".join(parts)
-    return _("Your ride on %(day)s is planned") % {"day": day}, " ".join(parts)
+        title = Text(gettext_noop("Your ride on %(day)s is not planned yet"), params)
+        return title, Text(REASON_TEXT[request.unserved_reason])
+    body = RIDE_BODIES.get((Leg.OUTBOUND in pickups, Leg.RETURN in pickups), "")
+    return (Text(gettext_noop("Your ride on %(day)s is planned"), params),
+            Text(body, params) if body else "")
 
 
 def _tell_family(request: RideRequest, pickups: dict[str, Stop]) -> None:

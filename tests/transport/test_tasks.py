@@ -8,8 +8,10 @@ import io
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.utils import translation
 
 from notifications.models import Delivery
+from notifications.text import render_stored
 from tests.transport.checker import check_day
 from tests.transport.conftest import Rides
 from transport.models import PlanRun, RideRequest, RideStatus, Stop, Trip
@@ -54,7 +56,10 @@ def test_the_board_button_plans_the_day_in_the_background(world, rides: Rides, f
     pickup = Stop.objects.get(request=lopez, leg="outbound", kind="pickup")
     local = pickup.planned_at.astimezone(rides.tz)
     assert local.strftime("%-I:%M") in family.event.body
-    assert "Pickup at" in family.event.body
+    assert "Pickup at" in family.event.body and ".." not in family.event.body
+    with translation.override("es"):  # her inbox, read in Spanish, says it in Spanish
+        assert render_stored(family.event.i18n, "title", "").startswith("Su viaje del")
+        assert "Recogida a las" in render_stored(family.event.i18n, "body", "")
     assert Delivery.objects.filter(user=joe.user, event__type="transport.trip.changed").exists()
 
     board = page.get(f"/rides/board/?date={rides.day}").content.decode()
