@@ -125,3 +125,20 @@ def test_the_board_and_driver_page_speak_spanish(world, two_trips, rides):
     driver.cookies["django_language"] = "es"
     html = driver.get(f"/rides/driver/?date={rides.day}").content.decode()
     assert "Mis trayectos" in html and "Recogido" in html
+
+
+def test_bad_form_posts_say_what_is_wrong_and_change_nothing(world, two_trips, rides):
+    coordinator = client_for(world.coordinator)
+    page = coordinator.post(f"/rides/requests/{two_trips.request.pk}/pin/",
+                            {"trip_id": "x", "date": rides.day.isoformat()}, follow=True)
+    assert "Choose a trip." in page.content.decode()
+    assert RideRequest.objects.get(pk=two_trips.request.pk).pinned_trip_id is None
+    family = client_for(world.caregiver)
+    page = family.post("/rides/board/plan/", {"date": rides.day.isoformat()}, follow=True)
+    assert "Only a transport coordinator can do this." in page.content.decode()
+    from transport.models import PlanRun
+    assert not PlanRun.objects.exists()
+    page = client_for(two_trips.driver_user).post(
+        f"/rides/stops/{two_trips.dropoff.pk}/dropped_off/", follow=True)
+    assert "Mark the pickup first" in page.content.decode()
+    assert Stop.objects.get(pk=two_trips.dropoff.pk).status == "planned"
