@@ -298,6 +298,7 @@ def test_the_outcome_event_carries_no_prison_id_or_visitor_names(rw: RoundWorld)
     text = str(event.data) + event.title + event.body
     assert "W48213" not in text and "Sofia" not in text and "Rosa" not in text
     assert event.data["resident_first_name"] == "Maria"
+    assert "(facility time). The facility will confirm your visit." in event.body
 
 
 # --- doing it twice, and checking it --------------------------------------------------------
@@ -408,3 +409,18 @@ def test_every_booking_the_draw_wrote_passes_the_rules_read_back_from_rows(
     for session in Session.objects.filter(request_rounds=rw.round):
         holding = Booking.objects.filter(session=session, status=BookingStatus.REQUESTED)
         assert session.held == holding.count() <= session.capacity
+
+
+def test_a_spanish_speaking_family_hears_its_outcome_in_spanish(rw: RoundWorld) -> None:
+    from notifications.models import Preference
+
+    Preference.objects.update_or_create(user=rw.world.caregiver, defaults={"language": "es"})
+    Session.objects.filter(pk__in=rw.ids).update(capacity=0)
+    submit(rw, choices=[rw.ids[0]])
+    close_round(rw.round)
+
+    services.round_allocate(round_id=rw.round.pk)
+
+    event = Event.objects.get(type="visits.request.waitlisted")
+    assert event.title == "Esta vez no hubo plaza: está en la lista de espera"
+    assert "Perder este sorteo le da más posibilidades en el próximo." in event.body

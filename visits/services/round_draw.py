@@ -469,6 +469,18 @@ OUTCOME_TITLES = {
 }
 
 
+def _outcome_body(request: VisitRequest, session: Session | None) -> Text:
+    if request.status == RequestStatus.GRANTED and session is not None:
+        when = session.starts_at.astimezone(session.facility.tz).strftime("%Y-%m-%d %H:%M")
+        return Text(gettext_noop(
+            "%(when)s (facility time). The facility will confirm your visit."), {"when": when})
+    if request.status == RequestStatus.WAITLISTED:
+        return Text(gettext_noop(
+            "If a place opens up, you will see it on “My visits”. Losing this draw gives "
+            "you a better chance in the next one."))
+    return Text(gettext_noop("Losing this draw gives you a better chance in the next one."))
+
+
 def _tell(request: VisitRequest, sessions: dict[int, Session]) -> None:
     """The household hears its outcome at once (inbox, live, and email/SMS as it prefers).
     No prison ID and no visitor names: only what the family's own page shows."""
@@ -477,6 +489,7 @@ def _tell(request: VisitRequest, sessions: dict[int, Session]) -> None:
     event_emit(
         type=f"visits.request.{request.status}",
         title=Text(OUTCOME_TITLES[request.status]),
+        body=_outcome_body(request, session),
         recipients=[request.household.caregiver],
         data={
             "request_id": request.pk, "round_id": request.round_id, "status": request.status,
