@@ -25,6 +25,8 @@ from transport.planner import requests_of_day
 from visits.access import household_of
 from visits.models import Booking, Facility
 
+RUN_STALE = dt.timedelta(minutes=10)
+
 
 @dataclass
 class Board:
@@ -38,7 +40,12 @@ class Board:
 
     @property
     def running(self) -> bool:
-        return self.last_run is not None and self.last_run.status in ("queued", "running")
+        """A run is waiting or planning. One older than RUN_STALE (a worker that died, or
+        none running) no longer blocks the button, so the coordinator can plan again."""
+        run = self.last_run
+        if run is None or run.status not in ("queued", "running"):
+            return False
+        return timezone.now() - (run.started_at or run.created_at) < RUN_STALE
 
 
 def _trips_with_stops(qs: QuerySet[Trip]) -> QuerySet[Trip]:

@@ -142,3 +142,19 @@ def test_bad_form_posts_say_what_is_wrong_and_change_nothing(world, two_trips, r
         f"/rides/stops/{two_trips.dropoff.pk}/dropped_off/", follow=True)
     assert "Mark the pickup first" in page.content.decode()
     assert Stop.objects.get(pk=two_trips.dropoff.pk).status == "planned"
+
+
+def test_a_stuck_run_does_not_block_the_plan_button_forever(world, rides):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from transport.models import PlanRun
+
+    run = PlanRun.objects.create(day=rides.day, status="running",
+                                 started_at=timezone.now())
+    html = client_for(world.coordinator).get(f"/rides/board/?date={rides.day}").content.decode()
+    assert "disabled" in html.split("Planning…")[0].rsplit("<button", 1)[1]
+    PlanRun.objects.filter(pk=run.pk).update(started_at=timezone.now() - dt.timedelta(hours=1))
+    html = client_for(world.coordinator).get(f"/rides/board/?date={rides.day}").content.decode()
+    assert "Plan again" in html and "Planning…</button>" not in html
