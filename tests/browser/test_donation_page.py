@@ -18,7 +18,7 @@ from django.db import connection
 from playwright.sync_api import Page, Route, expect
 
 from tests import factories as f
-from tests.browser.conftest import Demo
+from tests.browser.conftest import PHONE, Demo
 from tests.fund.conftest import localstripe, localstripe_server  # noqa: F401 - fixtures
 from tests.fund.helpers import donate, refund
 from transport.fund.models import Donation, DonationStatus, LedgerEntry
@@ -125,3 +125,24 @@ def test_totals_and_report_at_phone_width(page: Page, demo: Demo) -> None:
     expect(page.get_by_role("heading", name="Travel help paid")).to_be_visible()
     page.screenshot(path=SHOTS.format("report"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_card_form_failure_is_explained_in_spanish(
+    browser: Any, live_server: Any, localstripe: Any  # noqa: F811 - the fixture
+) -> None:
+    context = browser.new_context(viewport=PHONE, locale="es-ES")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        no_stripe(page)
+        page.goto(live_server.url + "/fund/donate/")
+        page.get_by_label("U otra cantidad").fill("10")
+        page.get_by_label("Correo electrónico para tu recibo").fill("ana@example.org")
+        page.get_by_role("button", name="Continuar con los datos de la tarjeta").click()
+        alert = page.get_by_role("alert").filter(
+            has_text="No se pudo cargar el formulario de la tarjeta.")
+        expect(alert).to_be_visible()
+        expect(page.get_by_role("button", name="Intentar de nuevo")).to_be_visible()
+        page.screenshot(path=SHOTS.format("card-failed-es"), full_page=True)
+    finally:
+        context.close()
