@@ -21,7 +21,9 @@ from transport.routing.cordeau import read_cordeau
 from transport.routing.problem import Node, Problem, Request, Solution, Vehicle
 from transport.routing.solver import solve
 
-DARP_DIR = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "darp"
+# Two small instances and the best-known costs, copied from ../shared/benchmarks/darp/ so the
+# suite runs wherever the repository is cloned (CI clones it elsewhere).
+DARP_DIR = Path(__file__).resolve().parent / "darp_data"
 QUICK = 0.5  # seconds of search for the hand-built problems
 
 
