@@ -10,6 +10,7 @@ request, and tell each household at once.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -59,6 +60,8 @@ from visits.round_models import (
 from visits.rules import VisitorFacts, check_booking, is_child
 from visits.services.common import announce_places, now
 from visits.services.rounds import request_violations
+
+logger = logging.getLogger(__name__)
 
 # At the draw the round itself is the booking window, so "booking has not opened yet"
 # does not apply; every other rule does.
@@ -278,7 +281,10 @@ def rounds_allocate_due() -> int:
     due = RequestRound.objects.filter(status=RoundStatus.OPEN, deadline__lte=now())
     drawn = 0
     for round_id in due.order_by("deadline", "id").values_list("pk", flat=True):
-        drawn += round_allocate(round_id=round_id) is not None
+        try:
+            drawn += round_allocate(round_id=round_id) is not None
+        except Exception:  # one broken round (rolled back whole) must not hold up the others
+            logger.exception("drawing request round %s failed; it is retried next run", round_id)
     return drawn
 
 
