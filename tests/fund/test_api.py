@@ -67,6 +67,14 @@ def test_bad_gift_is_refused_with_the_field_to_fix(
     assert not Donation.objects.exists() and not MonthlyGift.objects.exists()
 
 
+def test_every_problem_with_a_gift_is_named_at_once(localstripe: Any, api: Callable) -> None:
+    response = api().post(DONATIONS, {"amount": "0.5", "currency": "eur", "email": "x"},
+                          format="json", HTTP_ACCEPT_LANGUAGE="es")
+    fields = response.json()["fields"]
+    assert set(fields) == {"amount", "currency", "email"}
+    assert fields["currency"] == ["El fondo solo acepta donativos en USD."]
+
+
 def test_gift_body_must_be_an_object(localstripe: Any, api: Callable) -> None:
     response = api().post(DONATIONS, [1, 2], format="json")
     assert response.status_code == 400 and response.json()["code"] == "invalid"

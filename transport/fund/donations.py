@@ -46,17 +46,23 @@ def amount_check(raw: Any, currency: str | None = None) -> int:
     Raises InvalidInput naming the `amount` (or `currency`) field.
     """
     fund_currency = settings.FUND_CURRENCY.lower()
+    problems: dict[str, list[str]] = {}
     if currency not in (None, "") and str(currency).lower() != fund_currency:
-        raise InvalidInput(fields={"currency": [
+        problems["currency"] = [
             _("The fund takes gifts in %(currency)s only.") % {"currency": fund_currency.upper()}
-        ]})
-    cents = cents_of(raw)
+        ]
+    try:
+        cents = cents_of(raw)
+    except InvalidInput as exc:
+        raise InvalidInput(fields={**problems, **exc.fields}) from None
     low, high = settings.FUND_MIN_DONATION_CENTS, settings.FUND_MAX_DONATION_CENTS
     if cents < low or cents > high:
-        raise InvalidInput(fields={"amount": [
+        problems["amount"] = [
             _("Please give between %(low)s and %(high)s.")
             % {"low": money_text(low, fund_currency), "high": money_text(high, fund_currency)}
-        ]})
+        ]
+    if problems:
+        raise InvalidInput(fields=problems)
     return cents
 
 
