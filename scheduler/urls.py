@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from notifications.urls import api_urlpatterns as notifications_api
+from scheduler.views import home
 from transport.fund.urls import api_urlpatterns as fund_api
 from transport.fund.urls import page_urlpatterns as fund_pages
 from transport.urls import api_urlpatterns as transport_api
@@ -12,6 +13,7 @@ from visits.urls import api_urlpatterns as visits_api
 from visits.urls import page_urlpatterns as visits_pages
 
 urlpatterns = [
+    path("", home, name="home"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("login/", auth_views.LoginView.as_view(), name="login"),

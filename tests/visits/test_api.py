@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -545,7 +546,10 @@ def test_pages_ask_anonymous_visitors_to_sign_in(world: World, client: Client) -
 def test_home_sends_each_role_to_its_page(world: World) -> None:
     assert signed_in(world.caregiver).get("/")["Location"] == "/visit/"
     assert signed_in(world.liaison).get("/")["Location"] == "/roster/"
-    assert signed_in(world.coordinator).get("/").status_code == 200
+    assert signed_in(world.coordinator).get("/")["Location"] == "/rides/board/"
+    assert signed_in(world.driver).get("/")["Location"] == "/rides/driver/"
+    nobody = get_user_model().objects.create_user(username="nobody", password="pw-12345678")
+    assert signed_in(nobody).get("/").status_code == 200  # "ask your organisation" page
 
 
 def test_the_three_booking_pages_then_my_visits(world: World) -> None:

@@ -1,0 +1,24 @@
+"""The front door: send each person to the page of the work they do.
+
+It lives in the project package because it is the one place that may know every app:
+visits knows nothing of transport, so it cannot send a coordinator to the ride board.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from transport.models import Coordinator, Driver
+from visits import views as visit_views
+from visits.access import is_caregiver, is_liaison
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if user.is_authenticated and not is_caregiver(user) and not is_liaison(user):
+        if Coordinator.objects.filter(user_id=user.pk).exists():
+            return redirect("ride-board")
+        if Driver.objects.filter(user_id=user.pk).exists():
+            return redirect("ride-driver")
+    return visit_views.home(request)
