@@ -12,7 +12,7 @@ import math
 import random
 import time
 
-from .search import Routes
+from .search import RouteData, Routes
 
 DESTROYS = ("random", "worst", "related")
 REPAIRS = ((1, 0.0), (2, 0.0), (3, 0.0), (2, 0.025), (1, 0.025))  # (regret, noise)
@@ -20,7 +20,6 @@ SCORE_BEST, SCORE_BETTER, SCORE_ACCEPTED = 33.0, 9.0, 13.0
 REACTION = 0.1
 SEGMENT = 50  # iterations between weight updates
 WARMTH = 0.05
-MIN_REMOVED_SHARE = 0.0
 MAX_REMOVED = 25  # requests taken out per iteration, at most (about 30% of them below that)
 
 
@@ -36,7 +35,7 @@ class Lns:
         self._used_r = [0] * len(REPAIRS)
         self.iterations = 0
 
-    def run(self, deadline: float) -> tuple[list[list[int]], set[int]]:
+    def run(self, deadline: float) -> tuple[list[RouteData], set[int]]:
         """Search until `deadline` (perf_counter); returns the best routes and unserved set."""
         routes = self.routes
         current = routes.objective()
@@ -72,7 +71,7 @@ class Lns:
     def _destroy(self, kind: str) -> list[int]:
         served = self.routes.served()
         n = len(served)
-        low = min(max(2, int(MIN_REMOVED_SHARE * n)), n)
+        low = min(2, n)
         high = max(low, min(int(0.3 * n) + 1, MAX_REMOVED))
         q = self.rng.randint(low, high)
         if kind == "random":

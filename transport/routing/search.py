@@ -110,7 +110,8 @@ class Routes:
         self.data = [RouteData(c, v, [c.v_start[v], c.v_end[v]]) for v in range(self.nv)]
         self.where = [-1] * len(c.pick)
         self.unserved = set(requests)
-        self.max_t = max((max(row) for row in c.t), default=0.0)
+        # an unreachable pair may be infinite; the penalty must stay a finite number
+        self.max_t = max((x for row in c.t for x in row if x < INF), default=0.0)
         self.penalty = 10.0 * (4.0 * self.max_t + 1.0)  # above any one request's added travel
         self._memo: dict[tuple, list[tuple[float, int, int]]] = {}
         self._proven: dict[tuple, list[int]] = {}
