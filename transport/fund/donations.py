@@ -117,28 +117,26 @@ def donation_start(
     Raises InvalidInput (fields: amount, currency, email, name, earmark, kind) and
     PaymentServiceDown. Stripe is called before any row is written, outside a transaction.
     """
-    if kind not in DonationKind.values:
-        raise InvalidInput(fields={"kind": [_("Choose a one-time or a monthly gift.")]})
     problems: dict[str, list[str]] = {}
-    cents, place, donor = 0, None, ("", "")
-    for check in (lambda: amount_check(amount, currency), lambda: earmark_check(earmark),
-                  lambda: donor_check(email, name)):
-        try:
-            result = check()
-        except InvalidInput as exc:
-            problems.update(exc.fields)
-            continue
-        if isinstance(result, int):
-            cents = result
-        elif isinstance(result, tuple):
-            donor = result
-        else:
-            place = result
+    if kind not in DonationKind.values:
+        problems["kind"] = [_("Choose a one-time or a monthly gift.")]
+    cents = _checked(problems, amount_check, amount, currency) or 0
+    place = _checked(problems, earmark_check, earmark)
+    email_text, name_text = _checked(problems, donor_check, email, name) or ("", "")
     if problems:
         raise InvalidInput(fields=problems)
     if kind == DonationKind.MONTHLY:
-        return _monthly_start(cents, place, *donor)
-    return _one_time_start(cents, place, *donor)
+        return _monthly_start(cents, place, email_text, name_text)
+    return _one_time_start(cents, place, email_text, name_text)
+
+
+def _checked(problems: dict[str, list[str]], check: Any, *args: Any) -> Any:
+    """Run one check; collect its complaints so the donor hears all of them at once."""
+    try:
+        return check(*args)
+    except InvalidInput as exc:
+        problems.update(exc.fields)
+        return None
 
 
 def _one_time_start(cents: int, place: Facility | None, email: str, name: str) -> GiftStarted:
