@@ -170,6 +170,24 @@ def test_a_driver_window_and_duration_limit_hold() -> None:
     assert solution.unserved.keys() == {0} or solution.unserved.keys() == {1}
 
 
+def test_open_windows_and_a_place_without_a_road() -> None:
+    # Defaults everywhere (no windows, no ride limit, no end of day), and one pickup that no
+    # road reaches (infinite travel time): that one is reported, the other still planned.
+    nodes = [Node("depot", 0, 0), Node("end", 0, 0),
+             Node("p0", 1, 0, load=(1,)), Node("d0", 5, 0, load=(-1,)),
+             Node("p1", 2, 0, load=(1,)), Node("d1", 3, 0, load=(-1,))]
+    travel = [[math.dist((a.x, a.y), (b.x, b.y)) for b in nodes] for a in nodes]
+    for k in range(len(nodes)):
+        if k != 4:
+            travel[k][4] = travel[4][k] = math.inf
+    problem = Problem(nodes=nodes, travel=travel, vehicles=[Vehicle(0, 1, capacity=(4,))],
+                      requests=[Request(2, 3, max_ride=math.inf), Request(4, 5, math.inf)])
+    solution = solve(problem, time_limit=QUICK)
+    assert solution.unserved == {1: "no road reaches the pickup"}
+    assert solution.cost == pytest.approx(10.0)
+    assert violations(problem, solution) == []
+
+
 def test_the_checker_catches_a_broken_plan() -> None:
     # The checks above are only worth something if the checker says no to a bad plan.
     problem = plan([VAN], [{"from": (2, 0), "to": (12, 0), "drop": (50, 55), "max_ride": 15}])

@@ -99,7 +99,7 @@ def _earliest_pass(c: Compiled, route: list[int], e: list[float], lat: list[floa
         arrive = b[k - 1] + s[route[k - 1]] + t[route[k - 1]][route[k]]
         b[k] = arrive if arrive > e[k] else e[k]
         w[k] = b[k] - arrive
-        if b[k] > lat[k] + EPS:
+        if b[k] > lat[k] + EPS or b[k] == INF:  # INF: no road between the two places
             return False
     return True
 

@@ -17,7 +17,7 @@ import random
 import time
 from itertools import pairwise
 
-from .compiled import Compiled, compile_problem
+from .compiled import INF, Compiled, compile_problem
 from .lns import Lns
 from .problem import Problem, Route, Solution
 from .schedule import schedule
@@ -104,9 +104,13 @@ def _time_reason(problem: Problem, c: Compiled, r: int, vehicles: list[int]) -> 
     pick, drop = problem.nodes[req.pickup], problem.nodes[req.delivery]
     t = c.t
     direct = t[req.pickup][req.delivery]
+    reach = min(c.v_e[v] + c.s[c.v_start[v]] + t[c.v_start[v]][req.pickup] for v in vehicles)
+    if reach == INF:
+        return "no road reaches the pickup"
+    if direct == INF:
+        return "there is no road from the pickup to the drop-off"
     if direct > req.max_ride:
         return "the direct drive from pickup to drop-off is longer than the maximum ride time"
-    reach = min(c.v_e[v] + c.s[c.v_start[v]] + t[c.v_start[v]][req.pickup] for v in vehicles)
     if reach > pick.latest:
         return "no vehicle can reach the pickup inside its time window"
     if max(reach, pick.earliest) + pick.service + direct > drop.latest:
