@@ -278,7 +278,11 @@ def _with_request(nodes: list[int], c: Compiled, r: int, i: int, j: int) -> list
 
 
 def insertion_candidates(c: Compiled, rd: RouteData, r: int) -> list[tuple[float, int, int]]:
-    """Every (added travel, i, j) that passes the cheap necessary tests."""
+    """Every (added travel, i, j) that passes the cheap necessary tests.
+
+    One long function on purpose: it is the innermost loop of the search, and in Python a
+    helper call per position costs more than the test it would hold.
+    """
     nodes, b, z, room = rd.nodes, rd.b, rd.z, rd.ride_room
     t, s, e, lat = c.t, c.s, c.e, c.l
     p, d = c.pick[r], c.deliv[r]
