@@ -58,3 +58,25 @@ def test_receipt_is_sent_once(
     succeed(donation, django_capture_on_commit_callbacks)
     assert receipt_send(donation_id=donation.pk) is False  # a retried task sends nothing
     assert [m.subject for m in mailoutbox] == ["Thank you: your gift to the travel fund"]
+
+
+def test_events_whose_task_was_lost_are_applied_by_the_sweep(settings: Any) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    from transport.fund.ledger import fund_balance
+
+    settings.TASKS = IMMEDIATE_TASKS
+    donation = paid_gift("en")
+    StripeEvent.objects.create(  # stored, but its task never ran
+        event_id="evt_lost", type="payment_intent.succeeded",
+        payload={"id": "evt_lost", "data": {"object": {
+            "id": donation.payment_intent_id, "object": "payment_intent", "amount": 4250}}},
+    )
+    out = io.StringIO()
+    call_command("fund_apply_pending", stdout=out)
+    assert out.getvalue().strip() == "applied: 1"
+    assert fund_balance(fund_default()) == 4250
+    call_command("fund_apply_pending", stdout=out)  # nothing left, nothing doubled
+    assert fund_balance(fund_default()) == 4250
