@@ -28,6 +28,12 @@ def test_donation_page_shows_the_form_without_any_script(client: Client, world: 
     assert "js.stripe.com" not in html  # Stripe.js only on the card step
 
 
+def test_a_chosen_amount_button_or_a_typed_amount(client: Client, localstripe: Any) -> None:
+    client.post("/fund/donate/", {"preset": "50", "amount": "", "email": "a@example.org"})
+    client.post("/fund/donate/", {"preset": "50", "amount": "7.25", "email": "a@example.org"})
+    assert sorted(Donation.objects.values_list("amount_cents", flat=True)) == [725, 5000]
+
+
 def test_bad_amount_is_explained_on_the_page(client: Client, localstripe: Any) -> None:
     response = client.post("/fund/donate/", {"amount": "3.555", "email": "a@example.org"})
     assert response.status_code == 400

@@ -41,12 +41,14 @@ def _donate_form(request: HttpRequest, values: dict[str, Any], errors: dict[str,
 def donate_page(request: HttpRequest) -> HttpResponse:
     """Step 1 (amount, donor, earmark) without any script; step 2 is Stripe's card form."""
     if request.method != "POST":
-        return _donate_form(request, {"kind": DonationKind.ONE_TIME, "amount": "25"}, {})
+        return _donate_form(request, {"kind": DonationKind.ONE_TIME, "preset": "25"}, {})
     values = {name: request.POST.get(name, "") for name in
-              ("amount", "kind", "earmark", "email", "name")}
+              ("preset", "amount", "kind", "earmark", "email", "name")}
     try:
         started = donation_start(
-            amount=values["amount"], email=values["email"], name=values["name"],
+            # A typed amount wins over the chosen button.
+            amount=values["amount"].strip() or values["preset"],
+            email=values["email"], name=values["name"],
             earmark=values["earmark"], kind=values["kind"] or DonationKind.ONE_TIME,
         )
     except InvalidInput as error:
