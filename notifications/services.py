@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from notifications.live import push_after_commit
 from notifications.models import Delivery, Event, Preference
-from notifications.tasks import send_delivery_external
+from notifications.tasks import send_deliveries_external, send_delivery_external
 from notifications.text import Text, stored_i18n, text_of
 from scheduler.errors import NotFound
 
@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 # If the task enqueued after commit is lost (a crash between COMMIT and enqueue), the
 # periodic sweep sends the email/SMS after this long.
 EXTERNAL_SAFETY_NET = dt.timedelta(minutes=5)
+# Deliveries per email/SMS task when one event has many recipients (a closure).
+EXTERNAL_BATCH = 50
 
 
 def event_emit(
@@ -83,12 +85,18 @@ def _language_of_sole_reader(
 
 
 def enqueue_external(delivery_ids: list[int]) -> None:
-    """One task per delivery; a failed enqueue is left to the sweep (`external_due_at`)."""
-    for delivery_id in delivery_ids:
-        try:
-            send_delivery_external.enqueue(delivery_id=delivery_id)
-        except Exception:  # the change is committed; the user's request must not fail now
-            logger.exception("could not enqueue email/SMS for delivery %s", delivery_id)
+    """One task for one recipient, one per EXTERNAL_BATCH for many (a closure told to 1,000
+    families must not write 1,000 task rows after its commit). A failed enqueue is left
+    to the sweep (`external_due_at`)."""
+    try:
+        if len(delivery_ids) == 1:
+            send_delivery_external.enqueue(delivery_id=delivery_ids[0])
+            return
+        for start in range(0, len(delivery_ids), EXTERNAL_BATCH):
+            send_deliveries_external.enqueue(
+                delivery_ids=delivery_ids[start:start + EXTERNAL_BATCH])
+    except Exception:  # the change is committed; the user's request must not fail now
+        logger.exception("could not enqueue email/SMS for deliveries %s", delivery_ids[:5])
 
 
 def event_payload(event: Event) -> dict[str, Any]:

@@ -121,10 +121,23 @@ STORAGES = {
 }
 
 REDIS_URL = env_str("REDIS_URL", "")
-if REDIS_URL:
+# "pubsub": each process holds one Redis connection that subscribes for all its sockets, so
+# 1,000 sockets need no more connections than one (events are at-most-once, which the
+# outbox's replay on reconnect makes good). "core": channels_redis' list-based layer.
+REDIS_CHANNEL_LAYER = env_str("REDIS_CHANNEL_LAYER", "pubsub")
+if REDIS_URL and REDIS_CHANNEL_LAYER == "core":
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # redis-py refuses (does not queue) past its pool size, 100 by default.
+            "CONFIG": {"hosts": [{"address": REDIS_URL,
+                                  "max_connections": env_int("REDIS_MAX_CONNECTIONS", 2000)}]},
+        }
+    }
+elif REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }

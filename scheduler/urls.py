@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from notifications.urls import api_urlpatterns as notifications_api
+from notifications.urls import page_urlpatterns as notifications_pages
 from scheduler.views import home
 from transport.fund.urls import api_urlpatterns as fund_api
 from transport.fund.urls import page_urlpatterns as fund_pages
@@ -27,4 +28,5 @@ urlpatterns = [
     path("", include(fund_pages)),
     path("", include(visits_pages)),
     path("", include(transport_pages)),
+    path("", include(notifications_pages)),
 ]

@@ -273,6 +273,9 @@ def roster(request: HttpRequest) -> HttpResponse:
     sessions = selectors.roster_for_day(user=request.user, day=day)
     return render(request, "visits/roster.html", {
         "facility": facility, "day": day, "sessions": sessions,
+        # live.js listens from here: the liaison's new-booking and check-in events, and the
+        # facility's places topic, re-render the sessions part without a reload.
+        "live_after": _last_event_id(request),
         "prev_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
         "today": timezone.now().astimezone(facility.tz).date(),
         "feed": feed_urls(request, kind=CalendarTokenKind.FACILITY),
