@@ -135,3 +135,28 @@ def test_only_coordinators_post_grants(client: Client, world: World) -> None:
                                                       "kind": "bus_fare", "amount": "5"})
     assert response.status_code == 403
     assert not Subsidy.objects.exists()
+
+
+def test_monthly_gift_starts_when_the_donor_comes_back(client: Client, localstripe: Any) -> None:
+    from transport.fund import gateway
+    from transport.fund.donations import donation_start
+    from transport.fund.models import MonthlyGift
+
+    started = donation_start(amount="12", email="m@example.org", kind="monthly")
+    stripe = gateway.stripe_client()
+    card = stripe.v1.payment_methods.create(params={"type": "card", "card": {
+        "number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"}})
+    stripe.v1.setup_intents.confirm(started.intent_id, params={"payment_method": card.id})
+
+    url = f"/fund/donate/thanks/?setup_intent={started.intent_id}&redirect_status=succeeded"
+    assert "Your monthly gift has started" in client.get(url).content.decode()
+    assert "Your monthly gift has started" in client.get(url).content.decode()  # reload
+    assert MonthlyGift.objects.get().subscription_id.startswith("sub_")
+
+
+def test_coming_back_with_an_unsaved_card_says_so(client: Client, localstripe: Any) -> None:
+    from transport.fund.donations import donation_start
+
+    started = donation_start(amount="12", email="m@example.org", kind="monthly")
+    html = client.get(f"/fund/donate/thanks/?setup_intent={started.intent_id}").content.decode()
+    assert "Your card was not saved" in html and "did not go through" in html
