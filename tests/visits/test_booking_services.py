@@ -625,3 +625,15 @@ def test_staff_get_requests_in_the_inbox_and_cancellations_by_email(
         with django_capture_on_commit_callbacks(execute=True):
             services.booking_cancel(actor=world.caregiver, booking_id=booking.pk)
         assert [m.to for m in mail.outbox] == [["desk@lakeview.example"]]
+
+
+@pytest.mark.django_db
+def test_a_confirmation_reads_in_the_caregivers_language_in_her_inbox(world: World, api) -> None:  # noqa: ANN001
+    """Titles are stored as message ids, so each reader gets them in her own language,
+    whatever language the liaison who confirmed was using."""
+    booking = book(world).booking
+    services.booking_confirm(actor=world.liaison, booking_id=booking.pk)
+    inbox = api(world.caregiver).get("/api/v1/inbox/", HTTP_ACCEPT_LANGUAGE="es").json()
+    assert inbox["results"][0]["title"] == "Su visita está confirmada"
+    staff = api(world.liaison).get("/api/v1/inbox/", HTTP_ACCEPT_LANGUAGE="es").json()
+    assert staff["results"][-1]["title"] != "New booking request"

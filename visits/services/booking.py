@@ -174,8 +174,8 @@ def _insert(
     ]
     if has_place:
         # Requests reach staff on the roster page and in the inbox, not one email per family.
-        tell_liaisons(booking, type="visits.booking.requested", title=_("New booking request"),
-                      external=False)
+        tell_liaisons(booking, type="visits.booking.requested",
+                      title=Text(gettext_noop("New booking request")), external=False)
     return booking
 
 
@@ -266,9 +266,14 @@ def offer_next_place(session: Session) -> Booking | None:
     )
     change_held(session, +1)
     tell_household(
-        waiting, type="visits.booking.offered", title=_("A place opened up for you"),
-        body=_("Accept it before %(when)s (facility time) or it goes to the next family.")
-        % {"when": expires.astimezone(session.facility.tz).strftime("%Y-%m-%d %H:%M")},
+        waiting, type="visits.booking.offered",
+        title=Text(gettext_noop("A place opened up for you")),
+        body=Text(
+            gettext_noop(
+                "Accept it before %(when)s (facility time) or it goes to the next family."
+            ),
+            {"when": expires.astimezone(session.facility.tz).strftime("%Y-%m-%d %H:%M")},
+        ),
     )
     return waiting
 
@@ -296,8 +301,8 @@ def offer_accept(*, actor: AbstractBaseUser, booking_id: int) -> Booking:
         transition(booking, to=BookingStatus.REQUESTED, allowed_from=[BookingStatus.OFFERED],
                    actor=actor, offer_expires_at=None)
         # Requests reach staff on the roster page and in the inbox, not one email per family.
-        tell_liaisons(booking, type="visits.booking.requested", title=_("New booking request"),
-                      external=False)
+        tell_liaisons(booking, type="visits.booking.requested",
+                      title=Text(gettext_noop("New booking request")), external=False)
     return booking
 
 
@@ -329,7 +334,7 @@ def offers_expire() -> int:
             transition(booking, to=BookingStatus.CANCELLED, allowed_from=[BookingStatus.OFFERED],
                        actor=None, reason=_("The offer expired"))
             tell_household(booking, type="visits.booking.offer_expired",
-                           title=_("The offered place has expired"),
+                           title=Text(gettext_noop("The offered place has expired")),
                            body=local_when(session))
             release_place(session)
             expired += 1

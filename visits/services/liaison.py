@@ -47,7 +47,8 @@ def booking_confirm(*, actor: AbstractBaseUser, booking_id: int) -> Booking:
     with locked_transaction():
         transition(booking, to=BookingStatus.CONFIRMED, allowed_from=[BookingStatus.REQUESTED],
                    actor=actor)
-        tell_household(booking, type="visits.booking.confirmed", title=_("Your visit is confirmed"),
+        tell_household(booking, type="visits.booking.confirmed",
+                       title=Text(gettext_noop("Your visit is confirmed")),
                        body=local_when(booking.session))
     return booking
 
@@ -86,7 +87,8 @@ def booking_check_in(*, actor: AbstractBaseUser, booking_id: int) -> Booking:
     with locked_transaction():
         transition(booking, to=BookingStatus.CHECKED_IN,
                    allowed_from=[BookingStatus.REQUESTED, BookingStatus.CONFIRMED], actor=actor)
-        tell_liaisons(booking, type="visits.booking.checked_in", title=_("Family checked in"))
+        tell_liaisons(booking, type="visits.booking.checked_in",
+                      title=Text(gettext_noop("Family checked in")))
     return booking
 
 
