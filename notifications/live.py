@@ -15,7 +15,7 @@ from typing import Any
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from channels_redis.pubsub import RedisPubSubChannelLayer
-from django.db import transaction
+from django.db import connection, transaction
 
 logger = logging.getLogger(__name__)
 _pending: set[asyncio.Task] = set()
@@ -115,12 +115,37 @@ def push_after_commit(*, event_id: int, event_type: str, data: dict[str, Any],
                       user_ids: list[int]) -> None:
     """After the caller's transaction commits, push the event to each recipient's group."""
     message = event_message(event_id, event_type, data)
-    sends = [(user_group(user_id), message) for user_id in user_ids]
-    transaction.on_commit(lambda: _send_many(sends))
+    _send_after_commit([(user_group(user_id), message) for user_id in user_ids])
 
 
 def publish_topic_after_commit(*, topic: str, event_type: str, data: dict[str, Any]) -> None:
     """Public topics (e.g. a facility's remaining places) carry no personal data and are not
     stored: a reconnecting page reloads the current state instead of replaying them."""
     message = event_message(0, event_type, data)
-    transaction.on_commit(lambda: _send_many([(topic_group(topic), message)]))
+    _send_after_commit([(topic_group(topic), message)])
+
+
+def _send_after_commit(sends: list[tuple[str, dict[str, Any]]]) -> None:
+    """Send after commit, in one batch per transaction (and savepoint level).
+
+    A booking pushes to its staff and to the facility's public topic; one hand-over to the
+    server's loop per commit instead of one per push. A batch joins only a callback that was
+    registered at the same savepoint level, so a rolled-back savepoint still drops its pushes.
+    """
+    if not connection.in_atomic_block:
+        _send_many(sends)
+        return
+    savepoints = list(connection.savepoint_ids)
+    for entry in connection.run_on_commit:
+        registered_at, callback = entry[0], entry[1]
+        batch = getattr(callback, "live_batch", None)
+        if batch is not None and list(registered_at) == savepoints:
+            batch.extend(sends)
+            return
+    batch = list(sends)
+
+    def flush() -> None:
+        _send_many(batch)
+
+    flush.live_batch = batch  # type: ignore[attr-defined]
+    transaction.on_commit(flush)

@@ -51,10 +51,11 @@ def event_emit(
     user_ids = sorted({user.pk for user in recipients if user is not None})
     with _language_of_sole_reader(user_ids, title, body):
         title_text, body_text = text_of(title)[:200], text_of(body)
-    event = Event.objects.create(
+    # bulk_create of one row: the same INSERT without save()'s signals (bookings' hot path).
+    (event,) = Event.objects.bulk_create([Event(
         type=type, title=title_text, body=body_text, data=data or {},
         i18n=stored_i18n(title=title, body=body), urgent=urgent,
-    )
+    )])
     due = timezone.now() + EXTERNAL_SAFETY_NET if external else None
     created = Delivery.objects.bulk_create(
         [Delivery(event=event, user_id=pk, external_due_at=due) for pk in user_ids]

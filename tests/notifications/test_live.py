@@ -137,3 +137,30 @@ def test_an_event_committed_after_a_newer_one_still_arrives_once() -> None:
         await ws.disconnect()
 
     asyncio.run(scenario())
+
+
+def test_a_rolled_back_savepoint_drops_its_push_and_the_rest_arrive_once() -> None:
+    """Pushes of one transaction go out as one batch after commit; a savepoint that rolls
+    back inside it must take its own push with it."""
+    rosa, token = make_user("rosa")
+
+    def work() -> tuple[int, int]:
+        with transaction.atomic():
+            kept = event_emit(type="test.note", title="kept", recipients=[rosa]).pk
+            try:
+                with transaction.atomic():
+                    event_emit(type="test.note", title="rolled back", recipients=[rosa])
+                    raise RuntimeError("undo this part")
+            except RuntimeError:
+                pass
+            also = event_emit(type="test.note", title="also kept", recipients=[rosa]).pk
+        return kept, also
+
+    async def scenario() -> None:
+        ws = await connect(token)
+        kept, also = await database_sync_to_async(work)()
+        assert await received_titles(ws, 2) == [(kept, "kept"), (also, "also kept")]
+        assert await ws.receive_nothing(timeout=0.3)
+        await ws.disconnect()
+
+    asyncio.run(scenario())
