@@ -124,6 +124,7 @@ def booking_create(
         resident = lock_resident(resident_id)
         session = lock_session(session_id)
         _check_session_serves(session, resident)
+        resident.facility = session.facility  # the same row, checked just above
         first_come_check(session, now())
         draft = draft_for(session=session, resident_id=resident_id, visitors=visitors, now=now())
         raise_violations(check_booking(draft))

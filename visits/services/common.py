@@ -21,6 +21,7 @@ from visits.models import (
     BookingStatus,
     BookingStatusChange,
     Household,
+    HousingUnit,
     Resident,
     Session,
 )
@@ -57,14 +58,26 @@ def lock_household(pk: int) -> Household:
 
 
 def lock_resident(pk: int) -> Resident:
-    try:
-        return (
-            Resident.objects.select_for_update(of=("self",))
-            .select_related("facility", "unit")
-            .get(pk=pk)
-        )
-    except Resident.DoesNotExist:
-        raise NotFound(_("We could not find that person.")) from None
+    """Lock the resident's row (her quota spans sessions). Plain SQL, as it runs on every
+    booking attempt; the unit comes along for the answer, the facility loads on first use."""
+    sql = (
+        f"SELECT r.id, r.facility_id, r.unit_id, r.first_name, r.last_name, u.name"  # noqa: S608
+        f" FROM {Resident._meta.db_table} r"
+        f" LEFT JOIN {HousingUnit._meta.db_table} u ON u.id = r.unit_id WHERE r.id = %s"
+    )
+    if connection.features.has_select_for_update:
+        sql += " FOR UPDATE OF r"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFound(_("We could not find that person."))
+    resident_id, facility_id, unit_id, first_name, last_name, unit_name = row
+    resident = Resident(pk=resident_id, facility_id=facility_id, unit_id=unit_id,
+                        first_name=first_name, last_name=last_name)
+    if unit_id is not None:
+        resident.unit = HousingUnit(pk=unit_id, facility_id=facility_id, name=unit_name)
+    return resident
 
 
 def lock_session(pk: int) -> Session:
