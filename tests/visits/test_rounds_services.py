@@ -424,3 +424,4 @@ def test_a_spanish_speaking_family_hears_its_outcome_in_spanish(rw: RoundWorld) 
     event = Event.objects.get(type="visits.request.waitlisted")
     assert event.title == "Esta vez no hubo plaza: está en la lista de espera"
     assert "Perder este sorteo le da más posibilidades en el próximo." in event.body
+

@@ -1,4 +1,7 @@
-"""Enqueue the periodic visits tasks on a timer; `db_worker` runs them.
+"""Enqueue every app's periodic tasks on a timer; `db_worker` runs them.
+
+It lives in the project package because it names tasks of every app (visits may not
+import transport).
 
 Django's tasks framework has no scheduler of its own, so this small loop plays cron.
 Run one of these per deployment (more would only enqueue duplicate, harmless work).
@@ -12,6 +15,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from notifications.tasks import send_due_deliveries
+from transport.fund.tasks import apply_pending_stripe_events
 from visits.tasks import (
     allocate_due_rounds,
     expire_waitlist_offers,
@@ -30,13 +34,16 @@ SCHEDULE = (  # task, every N seconds
     (allocate_due_rounds, 60),
     # Email/SMS held by quiet hours, due for a retry, or whose task was lost.
     (send_due_deliveries, 60),
+    # Stripe events stored by the webhook whose apply task was lost (a crash between
+    # commit and enqueue); applying is idempotent under the event row's lock.
+    (apply_pending_stripe_events, 300),
 )
 
 
 class Command(BaseCommand):
     help = (
         "Enqueue periodic tasks (session horizon, waiting-list offers, visit reminders, "
-        "request rounds, held email/SMS) forever."
+        "request rounds, held email/SMS, stored Stripe events) forever."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
