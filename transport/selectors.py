@@ -109,6 +109,30 @@ def booking_for_ride(*, user: AbstractBaseUser, booking_id: int) -> Booking:
     return booking
 
 
+def next_busy_day(*, user: AbstractBaseUser) -> dt.date:
+    """The first day from today with a ride asked for or a trip planned (else today): a
+    coordinator opening the board sees the work ahead, not an empty today."""
+    today = today_for(user)
+    days = []
+    trip_day = (
+        Trip.objects.filter(day__gte=today).order_by("day").values_list("day", flat=True).first()
+    )
+    if trip_day is not None:
+        days.append(trip_day)
+    ride = (
+        RideRequest.objects.filter(
+            status__in=LIVE_RIDE_STATUSES, booking__session__starts_at__gte=timezone.now()
+        )
+        .select_related("booking__session__facility")
+        .order_by("booking__session__starts_at")
+        .first()
+    )
+    if ride is not None:
+        session = ride.booking.session
+        days.append(session.starts_at.astimezone(session.facility.tz).date())
+    return max(min(days), today) if days else today
+
+
 def today_for(user: AbstractBaseUser) -> dt.date:
     """Today where the user is (her notification time zone): a driver in Chicago at 8 p.m.
     still means today, although it is tomorrow in UTC."""

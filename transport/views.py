@@ -84,7 +84,10 @@ def _trip_choices(board: selectors.Board) -> list[tuple[int, str]]:
 @require_safe
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
-    day, facility_id = _day(request), _facility_id(request)
+    facility_id = _facility_id(request)
+    # No day chosen yet: open on the next day with rides to plan or drive.
+    chosen = "date" in request.GET
+    day = _day(request) if chosen else selectors.next_busy_day(user=request.user)
     data = selectors.board_for_day(user=request.user, day=day, facility_id=facility_id)
     _mark_time_zones(data)
     return render(request, "transport/board.html", {

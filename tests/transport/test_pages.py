@@ -158,3 +158,12 @@ def test_a_stuck_run_does_not_block_the_plan_button_forever(world, rides):
     PlanRun.objects.filter(pk=run.pk).update(started_at=timezone.now() - dt.timedelta(hours=1))
     html = client_for(world.coordinator).get(f"/rides/board/?date={rides.day}").content.decode()
     assert "Plan again" in html and "Planning…</button>" not in html
+
+
+def test_the_board_opens_on_the_next_day_with_rides(world, two_trips, rides):
+    """Without a chosen day the coordinator sees the work ahead, not an empty today."""
+    page = client_for(world.coordinator).get("/rides/board/")
+    assert page.status_code == 200
+    assert page.context["day"] == rides.day
+    chosen = client_for(world.coordinator).get(f"/rides/board/?date={rides.day.isoformat()}")
+    assert chosen.context["day"] == rides.day
