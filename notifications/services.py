@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
@@ -19,6 +19,7 @@ from notifications.models import Delivery, Event, Preference
 from notifications.tasks import send_deliveries_external, send_delivery_external
 from notifications.text import Text, stored_i18n, text_of
 from scheduler.errors import NotFound
+from scheduler.rows import insert_all
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ def event_emit(
     data: dict[str, Any] | None = None,
     urgent: bool = False,
     external: bool = True,
+    languages: Mapping[int, str | None] | None = None,
 ) -> Event:
     """Record an event for `recipients` in the caller's transaction (outbox).
 
@@ -46,18 +48,19 @@ def event_emit(
     recipient sends email/SMS as they prefer. `urgent` (cancellations, closures) is never
     held back by quiet hours. `external=False` keeps it to the inbox and live pages (for
     routine staff notices that would otherwise send one email per family). Give
-    `title`/`body` as `Text` to have them translated into each recipient's language.
+    `title`/`body` as `Text` to have them translated into each recipient's language;
+    `languages` (user id -> language) saves a query where the caller already read them.
     """
     user_ids = sorted({user.pk for user in recipients if user is not None})
-    with _language_of_sole_reader(user_ids, title, body):
+    with _language_of_sole_reader(user_ids, title, body, languages=languages):
         title_text, body_text = text_of(title)[:200], text_of(body)
-    # bulk_create of one row: the same INSERT without save()'s signals (bookings' hot path).
-    (event,) = Event.objects.bulk_create([Event(
+    # Plain inserts without save()'s signals: a booking request runs this every time.
+    (event,) = insert_all([Event(
         type=type, title=title_text, body=body_text, data=data or {},
         i18n=stored_i18n(title=title, body=body), urgent=urgent,
     )])
     due = timezone.now() + EXTERNAL_SAFETY_NET if external else None
-    created = Delivery.objects.bulk_create(
+    created = insert_all(
         [Delivery(event=event, user_id=pk, external_due_at=due) for pk in user_ids]
     )
     push_after_commit(
@@ -70,7 +73,7 @@ def event_emit(
 
 
 def _language_of_sole_reader(
-    user_ids: list[int], *texts: str | Text
+    user_ids: list[int], *texts: str | Text, languages: Mapping[int, str | None] | None
 ) -> AbstractContextManager[None]:
     """For an event with one reader, store its words in that reader's language.
 
@@ -79,9 +82,13 @@ def _language_of_sole_reader(
     """
     if len(user_ids) != 1 or not any(isinstance(t, Text) for t in texts):
         return nullcontext()
-    language = (
-        Preference.objects.filter(user_id=user_ids[0]).values_list("language", flat=True).first()
-    )
+    if languages is not None:
+        language = languages.get(user_ids[0])
+    else:
+        language = (
+            Preference.objects.filter(user_id=user_ids[0])
+            .values_list("language", flat=True).first()
+        )
     return translation.override(language or settings.LANGUAGE_CODE)
 
 

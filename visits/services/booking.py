@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 
 from notifications.text import Text
 from scheduler.errors import Conflict, InvalidInput
+from scheduler.rows import insert_all
 from visits.access import booking_of_household, lock_household_of
 from visits.facts import draft_for, household_visitor_facts, session_facts
 from visits.models import (
@@ -158,8 +159,7 @@ def _insert(
     status = BookingStatus.REQUESTED if has_place else BookingStatus.WAITLISTED
     if has_place:
         change_held(session, +1)
-    # bulk_create of one row: the same INSERT without save()'s signal machinery.
-    (booking,) = Booking.objects.bulk_create([Booking(
+    (booking,) = insert_all([Booking(
         session=session, resident=resident, household=household,
         status=status, idempotency_key=key,
     )])

@@ -7,21 +7,25 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from notifications.live import publish_topic_after_commit
+from notifications.models import Preference
 from notifications.services import event_emit
 from notifications.text import Text
 from scheduler.errors import Busy, Conflict, InvalidInput, NotFound, RuleViolation
+from scheduler.rows import get_with_related
 from visits.models import (
     Booking,
     BookingStatus,
     BookingStatusChange,
     Household,
     HousingUnit,
+    Liaison,
     Resident,
     Session,
 )
@@ -81,15 +85,14 @@ def lock_resident(pk: int) -> Resident:
 
 
 def lock_session(pk: int) -> Session:
-    """Lock one session row. Everything that changes its places holds this lock."""
-    try:
-        return (
-            Session.objects.select_for_update(of=("self",))
-            .select_related("rule", "facility", "unit")
-            .get(pk=pk)
-        )
-    except Session.DoesNotExist:
-        raise NotFound(_("We could not find that session.")) from None
+    """Lock one session row. Everything that changes its places holds this lock.
+
+    Its rule, facility and unit come along (every caller reads them). Plain SQL, built
+    once: this runs on every booking attempt."""
+    session = get_with_related(Session, pk, related=("rule", "facility", "unit"), lock=True)
+    if session is None:
+        raise NotFound(_("We could not find that session."))
+    return session
 
 
 _SESSION_TABLE = Session._meta.db_table
@@ -203,20 +206,27 @@ def tell_liaisons(
     booking: Booking, *, type: str, title: str | Text, urgent: bool = False,
     external: bool = True,
 ) -> None:
-    from django.contrib.auth import get_user_model
-
-    from visits.models import Liaison
-
+    languages = liaison_languages(booking.session.facility_id)
+    if not languages:
+        return
     # event_emit needs only who they are: ids, not whole user rows.
     user_model = get_user_model()
-    staff = [
-        user_model(pk=user_id)
-        for user_id in Liaison.objects.filter(facility_id=booking.session.facility_id)
-        .values_list("user_id", flat=True)
-    ]
-    if staff:
-        event_emit(type=type, title=title, recipients=staff, data=booking_event_data(booking),
-                   urgent=urgent, external=external)
+    event_emit(type=type, title=title, recipients=[user_model(pk=pk) for pk in languages],
+               data=booking_event_data(booking), urgent=urgent, external=external,
+               languages=languages)
+
+
+def liaison_languages(facility_id: int) -> dict[int, str | None]:
+    """The facility's liaisons (user ids) with the language each chose, if any. One plain
+    query: every booking request tells them."""
+    sql = (
+        f"SELECT l.user_id, p.language FROM {Liaison._meta.db_table} l"  # noqa: S608
+        f" LEFT JOIN {Preference._meta.db_table} p ON p.user_id = l.user_id"
+        " WHERE l.facility_id = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [facility_id])
+        return dict(cursor.fetchall())
 
 
 def now() -> dt.datetime:
