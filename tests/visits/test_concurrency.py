@@ -18,10 +18,19 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from notifications.models import Delivery
 from scheduler.errors import RuleViolation
 from tests import factories as f
 from visits import services
-from visits.models import HOLDING_STATUSES, Booking, BookingStatus, Session
+from visits.models import (
+    HOLDING_STATUSES,
+    Booking,
+    BookingStatus,
+    Facility,
+    Resident,
+    Session,
+    SessionStatus,
+)
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql",
@@ -120,6 +129,33 @@ def test_fifty_families_race_for_the_last_three_places(pool_for_threads: None) -
         BookingStatus.REQUESTED}
 
 
+def test_a_rush_that_asks_for_the_waiting_list_fills_the_places_then_queues(
+    pool_for_threads: None
+) -> None:
+    facility = f.make_facility()
+    session = f.make_session(f.make_rule(facility, capacity=3))
+    families = []
+    for i in range(30):
+        household = f.make_household(f"queue{i}")
+        resident = f.make_resident(facility, first_name=f"Resident{i}")
+        f.approve(f.adults(household), resident)
+        families.append((household.caregiver, resident.pk, f.adults(household)[0].pk))
+
+    def book(i: int) -> str:
+        user, resident_id, visitor_id = families[i]
+        return services.booking_create(
+            actor=user, session_id=session.pk, resident_id=resident_id,
+            visitor_ids=[visitor_id], waitlist_if_full=True).booking.status
+
+    results = race(30, book)
+
+    assert error_codes(results) == Counter()
+    assert Counter(value for _, value in results) == Counter(
+        {BookingStatus.REQUESTED: 3, BookingStatus.WAITLISTED: 27})
+    session.refresh_from_db()
+    assert session.held == 3 == holding(session)
+
+
 def test_twenty_retries_with_one_idempotency_key_make_one_booking(
     pool_for_threads: None
 ) -> None:
@@ -180,3 +216,88 @@ def test_two_caregivers_cannot_overrun_a_residents_weekly_quota(
     assert [v["code"] for v in refused.extra["violations"]] == ["weekly_quota"]
     assert Booking.objects.filter(resident=resident).count() == 1
     assert sum(holding(s) for s in (first, second)) == 1
+
+
+# A booking reads the session without its lock and takes the place last. These land another
+# transaction's commit between that read and the claim (a thread: its own connection).
+
+
+def _meanwhile(monkeypatch: pytest.MonkeyPatch, change: Callable[[Session], None]) -> None:
+    """`change` runs in another thread and commits; it must not touch the booking's copy."""
+    from visits.services import booking as booking_module
+
+    real = booking_module.read_session
+
+    def read_then_change(pk: int) -> Session:
+        session = real(pk)
+        results = race(1, lambda _: change(session))
+        assert error_codes(results) == Counter(), results
+        return session
+
+    monkeypatch.setattr(booking_module, "read_session", read_then_change)
+
+
+def _family(facility: Facility) -> tuple[Any, Resident, list[int]]:
+    household = f.make_household()
+    resident = f.make_resident(facility)
+    f.approve(f.adults(household), resident)
+    return household.caregiver, resident, [v.pk for v in f.adults(household)]
+
+
+def _book(session: Session, family: tuple[Any, Resident, list[int]], **kwargs: Any) -> Any:
+    user, resident, visitor_ids = family
+    return services.booking_create(actor=user, session_id=session.pk, resident_id=resident.pk,
+                                   visitor_ids=visitor_ids, **kwargs).booking
+
+
+def test_the_last_place_taken_meanwhile_means_full_and_nothing_written(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    facility = f.make_facility()
+    session = f.make_session(f.make_rule(facility, capacity=2))
+    f.fill(session, facility, 1)
+    liaison = f.make_liaison(facility)
+    family = _family(facility)
+    _meanwhile(monkeypatch, lambda _: f.fill(Session.objects.get(pk=session.pk), facility, 1))
+
+    with pytest.raises(services.SessionFull):
+        _book(session, family)
+
+    assert not Booking.objects.filter(resident=family[1]).exists()
+    assert not Delivery.objects.filter(user=liaison).exists()  # no request for a place never had
+    session.refresh_from_db()
+    assert session.held == 2 == holding(session)
+
+
+def test_the_last_place_taken_meanwhile_puts_a_waiting_family_in_the_queue(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    facility = f.make_facility()
+    session = f.make_session(f.make_rule(facility, capacity=1))
+    family = _family(facility)
+    _meanwhile(monkeypatch, lambda _: f.fill(Session.objects.get(pk=session.pk), facility, 1))
+
+    booking = _book(session, family, waitlist_if_full=True)
+
+    assert booking.status == BookingStatus.WAITLISTED
+    assert Booking.objects.filter(resident=family[1]).count() == 1
+    session.refresh_from_db()
+    assert session.held == 1 == holding(session)
+
+
+def test_a_session_closed_meanwhile_is_refused_as_closed(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    facility = f.make_facility()
+    session = f.make_session(f.make_rule(facility, capacity=3))
+    family = _family(facility)
+    _meanwhile(monkeypatch, lambda s: Session.objects.filter(pk=s.pk).update(
+        status=SessionStatus.CLOSED))
+
+    with pytest.raises(RuleViolation) as refused:
+        _book(session, family)
+
+    assert [v["code"] for v in refused.value.extra["violations"]] == ["session_closed"]
+    assert not Booking.objects.filter(resident=family[1]).exists()
+    session.refresh_from_db()
+    assert session.held == 0

@@ -2,7 +2,9 @@
 
 Lock order, everywhere: household, then resident, then session (by primary key within a
 kind). Booking needs all three: the household for its visitors and idempotency key, the
-resident for the quota across sessions, the session for its places.
+resident for the quota across sessions, the session for its places. A booking takes the
+session's row last and briefly: it checks against an unlocked read and claims the place
+with one guarded UPDATE just before COMMIT (see `booking_create`).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from visits.rules import VisitorFacts, booking_window, check_booking
 from visits.services.common import (
     change_held,
     check_reason_fits,
+    claim_place,
     local_when,
     lock_household,
     lock_resident,
@@ -43,6 +46,7 @@ from visits.services.common import (
     locked_transaction,
     now,
     raise_violations,
+    read_session,
     tell_household,
     tell_liaisons,
     transition,
@@ -99,6 +103,10 @@ def _replay(household: Household, key: str, session_id: int, resident_id: int) -
     return earlier
 
 
+class _PlaceGone(Exception):
+    """The place seen on the unlocked read was gone (or the session changed) at the claim."""
+
+
 def booking_create(
     *,
     actor: AbstractBaseUser,
@@ -113,8 +121,37 @@ def booking_create(
     Raises NotPermitted, NotFound, InvalidInput, RuleViolation (every broken rule at once),
     SessionFull, Conflict (key reused), RoundInProgress (the session's places go out by a
     request round), Busy (lock wait too long).
-    Locks the household, the resident and the session rows, in that order.
+
+    Locks the household and the resident rows, then takes the place with one guarded
+    UPDATE of the session as the last write before COMMIT: under a rush for one session,
+    every family's checks run side by side and the session's row is held only for that
+    last step. A family who asked for a full session is told so without any lock. If the
+    place went in between (or the session changed), the whole attempt is rolled back and
+    decided again with the session locked first, which gives the exact answer.
     """
+    request = {
+        "actor": actor, "session_id": session_id, "resident_id": resident_id,
+        "visitor_ids": visitor_ids, "idempotency_key": idempotency_key,
+        "waitlist_if_full": waitlist_if_full,
+    }
+    try:
+        return _create(**request, session_locked=False)
+    except _PlaceGone:
+        return _create(**request, session_locked=True)
+
+
+def _create(
+    *,
+    actor: AbstractBaseUser,
+    session_id: int,
+    resident_id: int,
+    visitor_ids: list[int],
+    idempotency_key: str | None,
+    waitlist_if_full: bool,
+    session_locked: bool,
+) -> BookingResult:
+    """One attempt. With `session_locked`, the session row is locked before the checks
+    (the waiting list needs that: it must not miss a place freed meanwhile)."""
     with locked_transaction():
         household = lock_household_of(actor)
         if idempotency_key:
@@ -123,15 +160,19 @@ def booking_create(
                 return BookingResult(earlier, created=False)
         visitors = _visitor_facts_of(household, resident_id, visitor_ids)
         resident = lock_resident(resident_id)
-        session = lock_session(session_id)
+        session = lock_session(session_id) if session_locked else read_session(session_id)
         _check_session_serves(session, resident)
         resident.facility = session.facility  # the same row, checked just above
         first_come_check(session, now())
         draft = draft_for(session=session, resident_id=resident_id, visitors=visitors, now=now())
         raise_violations(check_booking(draft))
-        if session.held >= session.capacity and not waitlist_if_full:
-            raise SessionFull()
-        booking = _insert(session, resident, household, visitors, idempotency_key, actor)
+        if session.held >= session.capacity:
+            if not waitlist_if_full:
+                raise SessionFull()
+            if not session_locked:
+                raise _PlaceGone  # join the waiting list only under the session's lock
+        booking = _insert(session, resident, household, visitors, idempotency_key, actor,
+                          session_locked=session_locked)
     return BookingResult(booking, created=True)
 
 
@@ -154,10 +195,12 @@ def _insert(
     visitors: list[VisitorFacts],
     key: str | None,
     actor: AbstractBaseUser,
+    *,
+    session_locked: bool,
 ) -> Booking:
     has_place = session.held < session.capacity
     status = BookingStatus.REQUESTED if has_place else BookingStatus.WAITLISTED
-    if has_place:
+    if has_place and session_locked:
         change_held(session, +1)
     (booking,) = insert_all([Booking(
         session=session, resident=resident, household=household,
@@ -177,6 +220,8 @@ def _insert(
         # Requests reach staff on the roster page and in the inbox, not one email per family.
         tell_liaisons(booking, type="visits.booking.requested",
                       title=Text(gettext_noop("New booking request")), external=False)
+    if has_place and not session_locked and not claim_place(session):
+        raise _PlaceGone  # rolls back everything above
     return booking
 
 

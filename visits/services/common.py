@@ -95,7 +95,41 @@ def lock_session(pk: int) -> Session:
     return session
 
 
+def read_session(pk: int) -> Session:
+    """A session with its rule, facility and unit, without locking it: a booking checks
+    its rules against this copy and takes the place last, with `claim_place`."""
+    session = get_with_related(Session, pk, related=("rule", "facility", "unit"))
+    if session is None:
+        raise NotFound(_("We could not find that session."))
+    return session
+
+
 _SESSION_TABLE = Session._meta.db_table
+
+
+def claim_place(session: Session) -> bool:
+    """Take one place of a session read without its lock, if it is still as read: open,
+    not full, at the same times. False if not (the caller decides again under the lock).
+
+    One UPDATE: it waits for whoever holds the session's row and re-checks the condition,
+    so the check and the taking cannot be split by another booking; the database's check
+    constraint still guards the count. The row stays locked only from here to COMMIT.
+    """
+    sql = (
+        f"UPDATE {_SESSION_TABLE} SET held = held + 1"  # noqa: S608 (table from metadata)
+        " WHERE id = %s AND held < capacity AND status = %s AND starts_at = %s"
+        " AND ends_at = %s RETURNING held"
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [session.pk, str(session.status), adapt(session.starts_at),
+                             adapt(session.ends_at)])
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    session.held = row[0]
+    announce_places(session)
+    return True
 
 
 def change_held(session: Session, delta: int) -> None:
