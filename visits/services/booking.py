@@ -228,21 +228,11 @@ def _insert(
 def _insert_visitors_and_history(
     booking: Booking, visitors: list[VisitorFacts], status: str, actor: AbstractBaseUser
 ) -> None:
-    """Who comes, and the first line of the status history: plain SQL on the hot path."""
-    rows = [(booking.pk, v.id) for v in visitors]
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {BookingVisitor._meta.db_table} (booking_id, visitor_id)"  # noqa: S608
-            " VALUES (%s, %s)",
-            rows,
-        )
-        cursor.execute(
-            f"INSERT INTO {BookingStatusChange._meta.db_table}"  # noqa: S608
-            " (booking_id, from_status, to_status, actor_id, reason, at)"
-            " VALUES (%s, '', %s, %s, '', %s)",
-            [booking.pk, str(status), actor.pk,
-             connection.ops.adapt_datetimefield_value(booking.created_at)],
-        )
+    """Who comes, and the first line of the status history (two plain INSERTs)."""
+    insert_all([BookingVisitor(booking_id=booking.pk, visitor_id=v.id) for v in visitors])
+    insert_all([BookingStatusChange(
+        booking_id=booking.pk, from_status="", to_status=status, actor_id=actor.pk,
+    )])
 
 
 def booking_cancel(*, actor: AbstractBaseUser, booking_id: int, reason: str = "") -> Booking:
