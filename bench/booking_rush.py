@@ -9,8 +9,9 @@ clients (asyncio + httpx, one keep-alive connection each, token auth):
   one    every client books the same session (its capacity set to --places);
   many   every client books sessions spread over all bookable sessions of the facility.
 
-The bare phase runs once more at the end; the ratios divide by the mean of the two bare
-rates, so a machine that drifts during the run tilts neither ratio.
+Each phase runs in two halves of --duration/2, in mirrored order (bare, one, many, many,
+one, bare), so that every phase sits at the same mean time: a machine that drifts during
+the run tilts no ratio. The rate of each half is printed too, to show the noise.
 
 Each booking attempt carries a fresh Idempotency-Key. Afterwards the database itself is
 checked: no session holds more live bookings than its capacity, the `held` counters agree
@@ -349,6 +350,7 @@ class PhaseResult:
     elapsed: float
     server_cpu: float = 0.0  # CPU seconds of the daphne processes during the phase
     machine_busy: float = 0.0  # share of all cores busy during the phase (0..1)
+    half_rates: list[float] = field(default_factory=list)  # per half, to show the noise
 
     @property
     def rate(self) -> float:
@@ -362,6 +364,15 @@ class PhaseResult:
 
     def counts(self) -> Counter[str]:
         return Counter(o.key for o in self.outcomes)
+
+    @classmethod
+    def merged(cls, parts: list[PhaseResult]) -> PhaseResult:
+        elapsed = sum(p.elapsed for p in parts)
+        busy = sum(p.machine_busy * p.elapsed for p in parts) / elapsed if elapsed else 0.0
+        result = cls([o for p in parts for o in p.outcomes], elapsed,
+                     sum(p.server_cpu for p in parts), busy)
+        result.half_rates = [p.rate for p in parts]
+        return result
 
 
 def outcome_key(response: httpx.Response) -> str:
@@ -470,7 +481,6 @@ async def load(args: argparse.Namespace, servers: list[Server],
         await book(client, own[i][0], MISSING_SESSION_ID)
 
     requests: dict[str, Request] = {"bare": me, "one": book_one, "many": book_many}
-    results: dict[str, PhaseResult] = {}
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     async with contextlib.AsyncExitStack() as stack:
         clients = [
@@ -479,13 +489,15 @@ async def load(args: argparse.Namespace, servers: list[Server],
             for i in range(args.clients)
         ]
         await asyncio.gather(*(warm(c, i) for i, c in enumerate(clients)))
-        # The bare phase runs again at the end: ratios divide by the mean of both, so a
-        # machine that speeds up or slows down during the run does not tilt them.
-        for phase in [*args.phases, "bare_after"]:
-            log(f"phase {phase}: {args.clients} clients for {args.duration:g}s")
-            request = requests["bare" if phase == "bare_after" else phase]
-            results[phase] = await run_phase(clients, request, args.duration,
-                                             [s.proc.pid for s in servers])
+        # Each phase runs in two halves, in mirrored order (bare, one, many, many, one,
+        # bare): every phase then sits at the same mean time in the run, so a machine that
+        # speeds up or slows down steadily during the run tilts no ratio.
+        halves: dict[str, list[PhaseResult]] = {phase: [] for phase in args.phases}
+        for phase in [*args.phases, *reversed(args.phases)]:
+            log(f"phase {phase}: {args.clients} clients for {args.duration / 2:g}s")
+            halves[phase].append(await run_phase(clients, requests[phase], args.duration / 2,
+                                                 [s.proc.pid for s in servers]))
+        results = {phase: PhaseResult.merged(parts) for phase, parts in halves.items()}
     return results
 
 
@@ -500,11 +512,10 @@ def figures(args: argparse.Namespace, plan: Plan, results: dict[str, PhaseResult
         "households": len(plan.households),
         "phase_seconds": args.duration,
     }
-    bare, bare_after = results["bare"], results["bare_after"]
-    bare_rate = (bare.rate + bare_after.rate) / 2
+    bare = results["bare"]
+    bare_rate = bare.rate
     out["bare_requests_per_s"] = round(bare.rate, 1)
-    out["bare_after_requests_per_s"] = round(bare_after.rate, 1)
-    out["bare_mean_requests_per_s"] = round(bare_rate, 1)
+    out["bare_requests_per_s_halves"] = halves_text(bare)
     out["bare_p50_ms"] = round(bare.percentile_ms(0.50), 1)
     out["bare_p95_ms"] = round(bare.percentile_ms(0.95), 1)
     out["bare_errors"] = sum(n for k, n in bare.counts().items() if k != "200")
@@ -523,6 +534,7 @@ def figures(args: argparse.Namespace, plan: Plan, results: dict[str, PhaseResult
                                  else args.many_capacity * len(plan.many_sessions))
         out[f"{name}_attempts"] = len(result.outcomes)
         out[f"{name}_attempts_per_s"] = round(result.rate, 1)
+        out[f"{name}_attempts_per_s_halves"] = halves_text(result)
         out[f"{name}_p50_ms"] = round(result.percentile_ms(0.50), 1)
         out[f"{name}_p95_ms"] = round(result.percentile_ms(0.95), 1)
         out[f"{name}_bookings"] = made
@@ -541,6 +553,10 @@ def figures(args: argparse.Namespace, plan: Plan, results: dict[str, PhaseResult
     out["held_counter_mismatches"] = checks["held_counter_mismatches"]
     out["run_seconds"] = round(total_seconds, 1)
     return out
+
+
+def halves_text(result: PhaseResult) -> str:
+    return " / ".join(f"{rate:.1f}" for rate in result.half_rates)
 
 
 def cpu_figures(name: str, result: PhaseResult) -> dict[str, float]:
