@@ -10,7 +10,6 @@ import asyncio
 import collections
 import contextlib
 import logging
-import re
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -19,15 +18,13 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from notifications.live import topic_group, user_group
 from notifications.selectors import events_after
+from notifications.topics import MAX_TOPICS, allowed_topics, needs_database
 
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 25
 REPLAY_LIMIT = 500
 SENT_IDS_KEPT = 2 * REPLAY_LIMIT
-# Public topics carry no personal data; anything else by this name could be a private
-# group, so only these exact shapes are joined.
-PUBLIC_TOPIC = re.compile(r"facility\.[0-9]{1,12}\.places")
 
 
 def _query(scope: dict[str, Any]) -> dict[str, str]:
@@ -40,10 +37,18 @@ def _after(query: dict[str, str]) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-def _topics(query: dict[str, str]) -> list[str]:
-    """Only the public topics by name (a facility's remaining places), at most ten."""
+def _topic_names(query: dict[str, str]) -> list[str]:
     names = [t.strip() for t in query.get("topics", "").split(",") if t.strip()]
-    return [t for t in dict.fromkeys(names) if PUBLIC_TOPIC.fullmatch(t)][:10]
+    return list(dict.fromkeys(names))[: 2 * MAX_TOPICS]
+
+
+async def _topics(user: Any, query: dict[str, str]) -> list[str]:
+    """The topics asked for that this user may join (public ones, and private ones such as
+    a facility's roster for its own liaisons); the database is asked only for the latter."""
+    names = _topic_names(query)
+    if needs_database(names):
+        return await database_sync_to_async(allowed_topics)(user, names)
+    return allowed_topics(user, names)
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -54,7 +59,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return
         query = _query(self.scope)
         self.user_id = user.pk
-        self.groups_joined = [user_group(user.pk)] + [topic_group(t) for t in _topics(query)]
+        topics = await _topics(user, query)
+        self.groups_joined = [user_group(user.pk)] + [topic_group(t) for t in topics]
         # Join before replaying: anything committed from now on arrives live, and
         # anything older comes from the replay; `sent_ids` drops the overlap. Not "every id
         # up to the last one sent": transactions commit out of id order, so a lower id can

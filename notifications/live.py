@@ -8,6 +8,7 @@ so the push itself may be best-effort.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 from typing import Any
@@ -125,6 +126,24 @@ def publish_topic_after_commit(*, topic: str, event_type: str, data: dict[str, A
     _send_after_commit([(topic_group(topic), message)])
 
 
+class _Batch:
+    """The pushes of one commit. A topic push repeated in one commit says nothing new (a
+    closure that cancels fifty bookings tells an open roster page once that it changed)."""
+
+    def __init__(self) -> None:
+        self.sends: list[tuple[str, dict[str, Any]]] = []
+        self._topic_pushes: set[str] = set()
+
+    def add(self, sends: list[tuple[str, dict[str, Any]]]) -> None:
+        for group, message in sends:
+            if not message.get("id"):  # topics carry no event id
+                key = group + json.dumps(message, sort_keys=True, default=str)
+                if key in self._topic_pushes:
+                    continue
+                self._topic_pushes.add(key)
+            self.sends.append((group, message))
+
+
 def _send_after_commit(sends: list[tuple[str, dict[str, Any]]]) -> None:
     """Send after commit, in one batch per transaction (and savepoint level).
 
@@ -140,12 +159,13 @@ def _send_after_commit(sends: list[tuple[str, dict[str, Any]]]) -> None:
         registered_at, callback = entry[0], entry[1]
         batch = getattr(callback, "live_batch", None)
         if batch is not None and list(registered_at) == savepoints:
-            batch.extend(sends)
+            batch.add(sends)
             return
-    batch = list(sends)
+    batch = _Batch()
+    batch.add(sends)
 
     def flush() -> None:
-        _send_many(batch)
+        _send_many(batch.sends)
 
     flush.live_batch = batch  # type: ignore[attr-defined]
     transaction.on_commit(flush)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
@@ -41,6 +43,21 @@ def facility_of_liaison(user: AbstractBaseUser) -> Facility:
     if liaison is None:
         raise NotPermitted(_("Only facility staff can do this."))
     return liaison.facility
+
+
+# A live topic per facility: "the roster changed", for that facility's liaisons only.
+ROSTER_TOPIC = r"facility\.(?P<facility_id>[0-9]{1,12})\.roster"
+
+
+def roster_topic(facility_id: int) -> str:
+    return f"facility.{facility_id}.roster"
+
+
+def may_follow_roster(user: AbstractBaseUser, match: re.Match[str]) -> bool:
+    """Only a liaison of that facility hears its roster change."""
+    return Liaison.objects.filter(
+        user_id=user.pk, facility_id=int(match.group("facility_id"))
+    ).exists()
 
 
 def is_caregiver(user: AbstractBaseUser) -> bool:

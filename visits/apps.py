@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class VisitsConfig(AppConfig):
     name = "visits"
     verbose_name = _("Visits")
+
+    def ready(self) -> None:
+        from notifications.topics import register_private_topic
+        from visits.access import ROSTER_TOPIC, may_follow_roster
+
+        register_private_topic(ROSTER_TOPIC, may_follow_roster)

@@ -67,6 +67,13 @@
     root.setAttribute("data-updated", String(Date.now()));
   }
 
+  // The menu's "Messages (n)" lies outside the live part: take it from the same fetch.
+  function swapUnread(doc) {
+    var mine = document.querySelector("[data-live-unread]");
+    var theirs = doc.querySelector("[data-live-unread]");
+    if (mine && theirs && mine.innerHTML !== theirs.innerHTML) { mine.innerHTML = theirs.innerHTML; }
+  }
+
   function refresh() {
     pending = null;
     if (typing()) { schedule(2000); return; }
@@ -75,10 +82,12 @@
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
         if (!html) { return; }
-        var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-live]");
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.querySelector("[data-live]");
         if (!fresh) { return; }
         if (typing()) { schedule(2000); return; } // they started typing while we fetched
         swap(fresh);
+        swapUnread(doc);
       })
       .catch(function () { /* offline: the next event or reconnect refreshes */ });
   }

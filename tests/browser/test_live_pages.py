@@ -184,6 +184,8 @@ def test_my_visits_shows_the_confirmation_and_the_closure_without_reload(
     phone.goto(site.url + "/bookings/")
     card = phone.locator(f"#booking-{booking_id}")
     expect(card.locator(".badge.requested")).to_have_text("Requested")
+    badge = phone.locator("[data-live-unread] .badge")
+    unread = int(re.sub(r"\D", "", badge.inner_text())) if badge.count() else 0
     listening(phone)
 
     with site.api("liaison") as api:  # the liaison confirms, from her own phone
@@ -191,6 +193,8 @@ def test_my_visits_shows_the_confirmation_and_the_closure_without_reload(
 
     expect(card.locator(".badge.confirmed")).to_have_text("Confirmed", timeout=LIVE_TIMEOUT_MS)
     expect(phone.locator(".inbox")).to_contain_text("Your visit is confirmed")
+    # The menu's unread count, outside the live part, went up with it.
+    expect(badge).to_have_text(re.compile(rf"^{unread + 1}\b"))
     assert not_reloaded(phone)
 
     with site.api("liaison") as api:  # a lockdown: the session is closed for everyone
@@ -216,6 +220,24 @@ def test_roster_shows_a_new_booking_without_reload(phone: Page, site: Site) -> N
         "Tanya", timeout=LIVE_TIMEOUT_MS)
     expect(phone.locator(f"#booking-{booking_id} .badge.requested")).to_have_text("Requested")
     assert phone.locator("[id^=booking-]").count() == before + 1
+    assert not_reloaded(phone)
+
+
+def test_roster_shows_a_confirmation_made_on_another_phone_without_reload(
+    phone: Page, site: Site,
+) -> None:
+    session = fresh_session(site)
+    booking_id = book(site, "linda", session["id"])
+    sign_in(phone, site, "liaison")
+    phone.goto(f"{site.url}/roster/?date={local_day(session)}")
+    card = phone.locator(f"#booking-{booking_id}")
+    expect(card.locator(".badge.requested")).to_have_text("Requested")
+    listening(phone)
+
+    with site.api("liaison") as api:  # confirmed from another phone, not this page
+        assert api.post(f"/api/v1/bookings/{booking_id}/confirm/").status_code == 200
+
+    expect(card.locator(".badge.confirmed")).to_have_text("Confirmed", timeout=LIVE_TIMEOUT_MS)
     assert not_reloaded(phone)
 
 

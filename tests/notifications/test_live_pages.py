@@ -8,6 +8,7 @@ The browser half (tests/browser/test_live_pages.py) shows the swap itself in Chr
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import re
 
@@ -74,7 +75,8 @@ def test_roster_shows_new_bookings_and_check_ins_live(world) -> None:  # noqa: A
     today, later = roster_path(session), roster_path(world.session)
     html = page(world.liaison, today)
     live = live_part(html)
-    assert live["data-topics"] == f"facility.{world.facility.pk}.places"
+    fid = world.facility.pk
+    assert live["data-topics"] == f"facility.{fid}.places,facility.{fid}.roster"
     query = f"after={live['data-after']}&topics={live['data-topics']}"
 
     async def scenario() -> None:
@@ -90,9 +92,9 @@ def test_roster_shows_new_bookings_and_check_ins_live(world) -> None:  # noqa: A
 
         await database_sync_to_async(services.booking_check_in)(
             actor=world.liaison, booking_id=booking.pk)
-        checked = await liaison_ws.receive_json_from(timeout=3)
-        assert checked["type"] == "visits.booking.checked_in"
-        assert checked["data"]["booking_id"] == booking.pk
+        got = {m["type"]: m for m in await types_received(liaison_ws, 2)}
+        assert got["visits.booking.checked_in"]["data"]["booking_id"] == booking.pk
+        assert got["visits.roster.changed"]["data"] == {"session_id": session.pk}
         roster = await database_sync_to_async(page)(world.liaison, today)
         card = roster.split(f'id="booking-{booking.pk}"')[1].split('id="booking-')[0]
         assert '<span class="badge checked_in">Checked in</span>' in card
@@ -100,6 +102,68 @@ def test_roster_shows_new_bookings_and_check_ins_live(world) -> None:  # noqa: A
         assert await outsider_ws.receive_nothing(timeout=0.3)
         await liaison_ws.disconnect()
         await outsider_ws.disconnect()
+
+    asyncio.run(scenario())
+
+
+def test_every_change_on_the_roster_reaches_the_facilitys_other_liaisons(world) -> None:  # noqa: ANN001
+    """A confirmation or a no-show by one liaison, or a family joining the waiting list,
+    shows on the roster another liaison has open; nobody outside the facility hears it."""
+    colleague = f.make_liaison(world.facility, "colleague")
+    session = f.make_session(world.rule, starts_at=timezone.now() - dt.timedelta(minutes=5))
+    confirmed = f.make_booking(session, world.resident, world.household, world.family)
+    missed = f.make_booking(session, world.other_resident, world.other_household)
+    full = f.make_session(world.rule, hours_from_now=100, capacity=0)
+    topics = live_part(page(colleague, roster_path(session)))["data-topics"]
+    family = [v.pk for v in world.family]
+
+    async def scenario() -> None:
+        colleague_ws = await connect(colleague, f"topics={topics}")
+        caregiver_ws = await connect(world.caregiver, f"topics={topics}")  # asks, not let in
+        outsider_ws = await connect(world.other_liaison, f"topics={topics}")
+        await database_sync_to_async(services.booking_confirm)(
+            actor=world.liaison, booking_id=confirmed.pk)
+        await database_sync_to_async(services.booking_mark_no_show)(
+            actor=world.liaison, booking_id=missed.pk)
+        await database_sync_to_async(services.booking_create)(
+            actor=world.caregiver, session_id=full.pk, resident_id=world.resident.pk,
+            visitor_ids=family, waitlist_if_full=True)
+        heard = [m for m in await types_received(colleague_ws, 3)]
+        assert [(m["type"], m["data"]) for m in heard] == [
+            ("visits.roster.changed", {"session_id": session.pk}),
+            ("visits.roster.changed", {"session_id": session.pk}),
+            ("visits.roster.changed", {"session_id": full.pk}),
+        ]
+        roster = await database_sync_to_async(page)(colleague, roster_path(session))
+        card = roster.split(f'id="booking-{confirmed.pk}"')[1].split('id="booking-')[0]
+        assert '<span class="badge confirmed">Confirmed</span>' in card
+        # The caregiver hears only her own confirmation; the other facility nothing.
+        mine = await caregiver_ws.receive_json_from(timeout=3)
+        assert mine["type"] == "visits.booking.confirmed"
+        assert await caregiver_ws.receive_nothing(timeout=0.3)
+        assert await outsider_ws.receive_nothing(timeout=0.3)
+        for ws in (colleague_ws, caregiver_ws, outsider_ws):
+            await ws.disconnect()
+
+    asyncio.run(scenario())
+
+
+def test_a_closure_tells_an_open_roster_once(world) -> None:  # noqa: ANN001
+    f.fill(world.session, world.facility, 3)
+    topics = f"facility.{world.facility.pk}.roster"
+
+    async def scenario() -> None:
+        ws = await connect(world.liaison, f"topics={topics}")
+        await database_sync_to_async(services.session_close)(
+            actor=world.liaison, session_id=world.session.pk, reason="Lockdown")
+        roster_pushes = []
+        while not await ws.receive_nothing(timeout=0.5):
+            message = await ws.receive_json_from(timeout=1)
+            if message["type"] == "visits.roster.changed":
+                roster_pushes.append(message)
+        assert roster_pushes == [{"id": None, "type": "visits.roster.changed",
+                                  "data": {"session_id": world.session.pk}}]
+        await ws.disconnect()
 
     asyncio.run(scenario())
 

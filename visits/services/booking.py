@@ -36,6 +36,7 @@ from visits.models import (
 )
 from visits.rules import VisitorFacts, booking_window, check_booking
 from visits.services.common import (
+    announce_roster,
     change_held,
     check_reason_fits,
     claim_place,
@@ -220,6 +221,8 @@ def _insert(
         # Requests reach staff on the roster page and in the inbox, not one email per family.
         tell_liaisons(booking, type="visits.booking.requested",
                       title=Text(gettext_noop("New booking request")), external=False)
+    else:
+        announce_roster(session)  # a family joined the waiting list
     if has_place and not session_locked and not claim_place(session):
         raise _PlaceGone  # rolls back everything above
     return booking

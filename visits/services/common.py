@@ -19,6 +19,7 @@ from notifications.services import event_emit
 from notifications.text import Text
 from scheduler.errors import Busy, Conflict, InvalidInput, NotFound, RuleViolation
 from scheduler.rows import get_with_related
+from visits.access import roster_topic
 from visits.models import (
     Booking,
     BookingStatus,
@@ -153,6 +154,15 @@ def announce_places(session: Session) -> None:
     )
 
 
+def announce_roster(session: Session) -> None:
+    """Tell the facility's open roster pages that a booking changed (the session id only;
+    the page fetches itself again). Staff-only topic; not stored, so never replayed."""
+    publish_topic_after_commit(
+        topic=roster_topic(session.facility_id), event_type="visits.roster.changed",
+        data={"session_id": session.pk},
+    )
+
+
 def transition(
     booking: Booking,
     *,
@@ -184,6 +194,7 @@ def transition(
     BookingStatusChange.objects.create(
         booking=booking, from_status=old, to_status=to, actor=actor, reason=reason
     )
+    announce_roster(booking.session)
     return old
 
 
