@@ -161,3 +161,23 @@ def insert_all[M: models.Model](objs: Sequence[M]) -> Sequence[M]:
         obj._state.adding = False
         obj._state.db = connection.alias
     return objs
+
+
+def update_all[M: models.Model](objs: Sequence[M], field_names: Sequence[str]) -> None:
+    """Write `field_names` of each object back to its row: `bulk_update` without building
+    one CASE expression per field and row (minutes for a draw of thousands), as one
+    parameterised UPDATE run for every row (psycopg pipelines them)."""
+    if not objs:
+        return
+    model = type(objs[0])
+    fields = [model._meta.get_field(name) for name in field_names]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    sql = (f"UPDATE {quote(model._meta.db_table)} SET {assignments}"  # noqa: S608
+           f" WHERE {quote(model._meta.pk.column)} = %s")
+    rows = [
+        [*(f.get_db_prep_save(f.pre_save(obj, add=False), connection) for f in fields), obj.pk]
+        for obj in objs
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)

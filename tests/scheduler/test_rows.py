@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from notifications.models import Delivery, Event
-from scheduler.rows import get_with_related, insert_all
+from scheduler.rows import get_with_related, insert_all, update_all
 from tests import factories as f
 from visits.models import Booking, BookingStatus, Session
 
@@ -89,3 +89,19 @@ def test_insert_all_keeps_database_constraints(world) -> None:  # noqa: ANN001
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_all([Booking(**row)])
     assert Booking.objects.filter(idempotency_key="same").count() == 1
+
+
+def test_update_all_writes_the_named_fields_of_every_row(world) -> None:  # noqa: ANN001
+    events = insert_all([Event(type="t.a", title="A", data={"n": 1}),
+                         Event(type="t.b", title="B", data={"n": 2})])
+    for number, event in enumerate(events):
+        event.title, event.data, event.urgent = f"new {number}", {"n": [number, "ñ"]}, True
+        event.type = "not written"
+
+    update_all(events, ["title", "data", "urgent"])
+
+    stored = {e.pk: e for e in Event.objects.filter(pk__in=[e.pk for e in events])}
+    for number, event in enumerate(events):
+        row = stored[event.pk]
+        assert (row.title, row.data, row.urgent) == (f"new {number}", {"n": [number, "ñ"]}, True)
+        assert row.type in {"t.a", "t.b"}  # fields not named stay as they were

@@ -21,9 +21,11 @@ from django.db.models import F, Max
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from notifications.models import Preference
 from notifications.services import event_emit
 from notifications.text import Text
 from scheduler.errors import Conflict, NotFound
+from scheduler.rows import insert_all, update_all
 from visits.access import facility_of_liaison
 from visits.allocation import (
     Outcome,
@@ -35,7 +37,7 @@ from visits.allocation import (
     snapshot,
 )
 from visits.calendar import local_date, local_midnight_utc, month_bounds, week_bounds
-from visits.facts import draft_for
+from visits.facts import draft_for, household_visitor_facts
 from visits.models import (
     ACTIVE_STATUSES,
     LIVE_STATUSES,
@@ -364,7 +366,12 @@ class _Writer:
         the rules, so this only happens if rows and draw disagree; the family is told why).
         """
         visitors = list(request.visitors.all())
-        draft = draft_for(session=session, resident_id=request.resident_id, visitors=visitors,
+        facts = household_visitor_facts(  # read again: an approval may have lapsed meanwhile
+            household_id=request.household_id, resident_id=request.resident_id,
+            visitor_ids=[v.pk for v in visitors])
+        if len(facts) != len(visitors):
+            return None, "visitor_not_approved"  # someone is no longer in the household
+        draft = draft_for(session=session, resident_id=request.resident_id, visitors=facts,
                           now=self.moment)
         violations = [v for v in check_booking(draft) if v.code not in NOT_AT_DRAW]
         if violations:
@@ -373,10 +380,8 @@ class _Writer:
             return None, "full"
         session.held += 1
         self.held[session.pk] += 1
-        booking = self._booking(session, request, BookingStatus.REQUESTED)
-        booking.save()
-        BookingVisitor.objects.bulk_create([BookingVisitor(booking=booking, visitor=v)
-                                            for v in visitors])
+        (booking,) = insert_all([self._booking(session, request, BookingStatus.REQUESTED)])
+        insert_all([BookingVisitor(booking=booking, visitor=v) for v in visitors])
         self.history.append(self._change(booking))
         return booking, ""
 
@@ -428,12 +433,11 @@ def _write(
         _apply(request, outcome, pure[outcome.request_id], writer, len(outcomes))
         counts[request.status] += 1
     writer.finish()
-    VisitRequest.objects.bulk_update(
-        requests, ["status", "granted_session", "granted_rank", "booking", "position", "weight",
-                   "explanation", "updated_at"], batch_size=500,
-    )
+    update_all(requests, ["status", "granted_session", "granted_rank", "booking", "position",
+                          "weight", "explanation", "updated_at"])
+    languages = _caregiver_languages(requests)
     for request in requests:
-        _tell(request, sessions)
+        _tell(request, sessions, languages)
     for pk in sorted(sessions):
         announce_places(sessions[pk])
     return counts
@@ -487,7 +491,17 @@ def _outcome_body(request: VisitRequest, session: Session | None) -> Text:
     return Text(gettext_noop("Losing this draw gives you a better chance in the next one."))
 
 
-def _tell(request: VisitRequest, sessions: dict[int, Session]) -> None:
+def _caregiver_languages(requests: list[VisitRequest]) -> dict[int, str | None]:
+    """Each caregiver's chosen language (None: the site's), in one query for the draw."""
+    caregivers = {r.household.caregiver_id for r in requests}
+    chosen = dict(Preference.objects.filter(user_id__in=caregivers)
+                  .values_list("user_id", "language"))
+    return {pk: chosen.get(pk) for pk in caregivers}
+
+
+def _tell(
+    request: VisitRequest, sessions: dict[int, Session], languages: dict[int, str | None]
+) -> None:
     """The household hears its outcome at once (inbox, live, and email/SMS as it prefers).
     No prison ID and no visitor names: only what the family's own page shows."""
     shown = request.granted_session_id or next(iter(request.choice_ids), None)
@@ -497,6 +511,7 @@ def _tell(request: VisitRequest, sessions: dict[int, Session]) -> None:
         title=Text(OUTCOME_TITLES[request.status]),
         body=_outcome_body(request, session),
         recipients=[request.household.caregiver],
+        languages=languages,
         data={
             "request_id": request.pk, "round_id": request.round_id, "status": request.status,
             "facility_id": session.facility_id if session else None,
