@@ -76,6 +76,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="print logins and ids as JSON")
+        parser.add_argument("--url", default="http://127.0.0.1:8000/",
+                            help="where the demo will be served, for the printed links")
         parser.add_argument("--households", type=int, default=0,
                             help="add N more households with approved visitors (load tests)")
         parser.add_argument("--fair-draw", action="store_true",
@@ -97,6 +99,7 @@ class Command(BaseCommand):
         sessions = sessions_fill_horizon()
         rounds_open_due()
         report = self._report(facilities, residents, users, families, extra, sessions)
+        report["url"] = options["url"].rstrip("/") + "/"
         if options["json"]:
             self.stdout.write(json.dumps(report, indent=2))
         else:
@@ -243,7 +246,7 @@ class Command(BaseCommand):
         logins += [login(users[k], k.rstrip("2")) for k in
                    ("liaison", "liaison2", "coordinator", "driver", "admin")]
         return {
-            "url": "http://127.0.0.1:8000/",
+            "url": "",  # set by handle() from --url
             "logins": logins,
             "facilities": [{"id": f.pk, "name": f.name, "time_zone": f.time_zone}
                            for f in facilities],
