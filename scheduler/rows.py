@@ -122,6 +122,9 @@ def get_with_related[M: models.Model](
     return instance
 
 
+MAX_PARAMETERS = 30_000
+
+
 def _insert_fields(model: type[models.Model]) -> tuple[models.Field, ...]:
     return tuple(f for f in model._meta.concrete_fields if not f.primary_key)
 
@@ -148,14 +151,19 @@ def insert_all[M: models.Model](objs: Sequence[M]) -> Sequence[M]:
     if not connection.features.can_return_rows_from_bulk_insert:
         return model.objects.bulk_create(objs)
     fields = _insert_fields(model)
-    params = [
-        field.get_db_prep_save(field.pre_save(obj, add=True), connection)
-        for obj in objs
-        for field in fields
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(model, len(objs), connection.vendor), params)
-        pks = [row[0] for row in cursor.fetchall()]
+    # SQLite takes at most 32,766 parameters in one statement.
+    per_statement = max(1, MAX_PARAMETERS // len(fields))
+    pks = []
+    for start in range(0, len(objs), per_statement):
+        chunk = objs[start:start + per_statement]
+        params = [
+            field.get_db_prep_save(field.pre_save(obj, add=True), connection)
+            for obj in chunk
+            for field in fields
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(_insert_sql(model, len(chunk), connection.vendor), params)
+            pks += [row[0] for row in cursor.fetchall()]
     for obj, pk in zip(objs, pks, strict=True):
         obj.pk = pk
         obj._state.adding = False

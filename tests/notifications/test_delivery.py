@@ -16,9 +16,10 @@ from django.utils.translation import gettext
 from notifications.delivery import deliveries_send_due
 from notifications.models import Delivery, Event, Preference
 from notifications.quiet import quiet_until
-from notifications.services import event_emit
+from notifications.services import Notice, event_emit, notices_emit
 from notifications.sms import BaseSmsBackend, LogSmsBackend
 from notifications.tasks import send_delivery_external
+from notifications.text import Text
 from tests import factories as f
 from visits.reminders import reminders_send_due
 from visits.services import session_close
@@ -232,6 +233,25 @@ def test_spanish_speakers_get_the_closure_in_spanish(world, commit) -> None:  # 
         footer = gettext("You get this because of your notification settings. "
                          "You can change them in the app.")
     assert footer in message.body and footer.startswith("Recibe")
+
+
+@pytest.mark.django_db
+def test_notices_to_many_readers_reach_each_in_her_language_once(commit) -> None:  # noqa: ANN001
+    rosa, ana = person("rosa", language="es"), person("ana")
+    notices = [Notice(user_id=user.pk, type="test.notice", title=Text("No place this time"),
+                      data={"n": n}) for n, user in enumerate([rosa, ana])]
+
+    events = commit(lambda: notices_emit(notices, languages={rosa.pk: "es", ana.pk: None}))
+
+    with translation.override("es"):
+        spanish = gettext("No place this time")
+    assert spanish != "No place this time"
+    assert [(e.title, e.data) for e in events] == [
+        (spanish, {"n": 0}), ("No place this time", {"n": 1})]
+    mine = {d.user_id: d.event_id for d in Delivery.objects.filter(event__type="test.notice")}
+    assert mine == {rosa.pk: events[0].pk, ana.pk: events[1].pk}  # nobody sees another's
+    assert sorted((m.to[0], m.subject) for m in mail.outbox) == [
+        ("ana@example.org", "No place this time"), ("rosa@example.org", spanish)]
 
 
 @pytest.mark.parametrize(

@@ -105,3 +105,19 @@ def test_update_all_writes_the_named_fields_of_every_row(world) -> None:  # noqa
         row = stored[event.pk]
         assert (row.title, row.data, row.urgent) == (f"new {number}", {"n": [number, "ñ"]}, True)
         assert row.type in {"t.a", "t.b"}  # fields not named stay as they were
+
+
+def test_insert_all_splits_rows_that_exceed_the_parameter_limit(world, monkeypatch) -> None:  # noqa: ANN001
+    import scheduler.rows as rows
+
+    # Three fields' worth of parameters per statement: 7 events need several INSERTs.
+    monkeypatch.setattr(rows, "MAX_PARAMETERS", 3 * len(rows._insert_fields(Event)))
+    with CaptureQueriesContext(connection) as queries:
+        events = insert_all([Event(type="t.chunk", title=f"E{n}") for n in range(7)])
+
+    inserts = [q for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == (3 if connection.features.can_return_rows_from_bulk_insert else 1)
+
+    stored = dict(Event.objects.filter(type="t.chunk").values_list("pk", "title"))
+    assert len(stored) == 7
+    assert {stored[event.pk] for event in events} == {f"E{n}" for n in range(7)}

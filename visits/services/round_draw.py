@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from notifications.models import Preference
-from notifications.services import event_emit
+from notifications.services import Notice, notices_emit
 from notifications.text import Text
 from scheduler.errors import Conflict, NotFound
 from scheduler.rows import insert_all, update_all
@@ -435,9 +435,8 @@ def _write(
     writer.finish()
     update_all(requests, ["status", "granted_session", "granted_rank", "booking", "position",
                           "weight", "explanation", "updated_at"])
-    languages = _caregiver_languages(requests)
-    for request in requests:
-        _tell(request, sessions, languages)
+    notices_emit([_outcome_notice(request, sessions) for request in requests],
+                 languages=_caregiver_languages(requests))
     for pk in sorted(sessions):
         announce_places(sessions[pk])
     return counts
@@ -499,19 +498,16 @@ def _caregiver_languages(requests: list[VisitRequest]) -> dict[int, str | None]:
     return {pk: chosen.get(pk) for pk in caregivers}
 
 
-def _tell(
-    request: VisitRequest, sessions: dict[int, Session], languages: dict[int, str | None]
-) -> None:
-    """The household hears its outcome at once (inbox, live, and email/SMS as it prefers).
+def _outcome_notice(request: VisitRequest, sessions: dict[int, Session]) -> Notice:
+    """What the household hears at once (inbox, live, and email/SMS as it prefers).
     No prison ID and no visitor names: only what the family's own page shows."""
     shown = request.granted_session_id or next(iter(request.choice_ids), None)
     session = sessions.get(shown) if shown else None
-    event_emit(
+    return Notice(
+        user_id=request.household.caregiver_id,
         type=f"visits.request.{request.status}",
         title=Text(OUTCOME_TITLES[request.status]),
         body=_outcome_body(request, session),
-        recipients=[request.household.caregiver],
-        languages=languages,
         data={
             "request_id": request.pk, "round_id": request.round_id, "status": request.status,
             "facility_id": session.facility_id if session else None,
