@@ -20,6 +20,17 @@ Converter = Callable[[Any, Any, Any], Any]
 
 
 @dataclass(frozen=True)
+class Statement:
+    """One SQL statement with its parameters, to send with others by `run_together`."""
+
+    sql: str
+    params: Sequence[Any] = ()
+
+
+Rows = list[tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
 class _Part:
     """One model's columns in a joined row."""
 
@@ -89,9 +100,12 @@ def _joined_select(
     return _JoinedSelect(sql, tuple(parts))
 
 
-def _fits_key(model: type[models.Model], pk: int) -> bool:
+def key_param(model: type[models.Model], pk: int) -> int | None:
+    """`pk` as a query parameter: a key out of the column's range matches no row, as the
+    ORM answers (SQLite would overflow), so it goes as NULL, which equals nothing."""
     low, high = connection.ops.integer_field_range(model._meta.pk.get_internal_type())
-    return (low is None or pk >= low) and (high is None or pk <= high)
+    fits = (low is None or pk >= low) and (high is None or pk <= high)
+    return pk if fits else None
 
 
 def get_with_related[M: models.Model](
@@ -102,15 +116,26 @@ def get_with_related[M: models.Model](
 
     `related` names forward foreign keys of `model` only (one level).
     """
-    if not _fits_key(model, pk):
-        return None  # as the ORM answers: no such row (and SQLite would overflow)
+    (rows,) = run_together([select_with_related(model, pk, related=related, lock=lock)])
+    return instance_with_related(model, rows, related=related)
+
+
+def select_with_related(
+    model: type[models.Model], pk: int, *, related: Sequence[str] = (), lock: bool = False
+) -> Statement:
+    """The statement behind `get_with_related`, to send with others (`run_together`)."""
     query = _joined_select(model, tuple(related), lock, connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.execute(query.sql, [pk])
-        row = cursor.fetchone()
-    if row is None:
+    return Statement(query.sql, [key_param(model, pk)])
+
+
+def instance_with_related[M: models.Model](
+    model: type[M], rows: Rows | None, *, related: Sequence[str] = ()
+) -> M | None:
+    """The instance, with its related ones set, from the rows of `select_with_related`."""
+    if not rows:
         return None
-    main, *others = query.parts
+    (row,) = rows
+    main, *others = _joined_select(model, tuple(related), False, connection.vendor).parts
     instance = main.instance(row[: main.width])
     start = main.width
     for part in others:
@@ -120,6 +145,43 @@ def get_with_related[M: models.Model](
         setattr(instance, part.relation,
                 None if values[part.pk_index] is None else part.instance(values))
     return instance
+
+
+def run_together(statements: Sequence[Statement]) -> list[Rows | None]:
+    """Run `statements` in order and return each one's rows (None where it returns none).
+
+    On PostgreSQL they go as one message and come back as one answer each: a booking
+    attempt's reads are a dozen small statements, and every round trip costs the daphne
+    process more CPU than PostgreSQL spends on the statement. Django's psycopg cursors
+    bind parameters on the client, which is what lets one `execute` carry several
+    statements. They run in order, so locks are still taken in the order given, and a
+    failing one fails the call like any statement. Elsewhere they run one by one.
+    """
+    if not statements:
+        return []
+    if not _one_message_allowed():
+        return [_run_alone(statement) for statement in statements]
+    sql = ";\n".join(statement.sql for statement in statements)
+    params = [param for statement in statements for param in statement.params]
+    results: list[Rows | None] = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for _ in statements:
+            results.append(cursor.fetchall() if cursor.description is not None else None)
+            cursor.nextset()
+    return results
+
+
+def _one_message_allowed() -> bool:
+    # Server-side binding (an OPTIONS switch) prepares each statement alone.
+    return connection.vendor == "postgresql" and not connection.settings_dict.get(
+        "OPTIONS", {}).get("server_side_binding")
+
+
+def _run_alone(statement: Statement) -> Rows | None:
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, statement.params)
+        return cursor.fetchall() if cursor.description is not None else None
 
 
 MAX_PARAMETERS = 30_000
@@ -145,30 +207,46 @@ def insert_all[M: models.Model](objs: Sequence[M]) -> Sequence[M]:
     """Insert new rows of one model and set their primary keys: `bulk_create` without
     its query building and signals, in one statement. Fields are prepared as `save()`
     prepares them (auto_now_add stamps, JSON, time zones)."""
-    if not objs:
-        return objs
-    model = type(objs[0])
-    if not connection.features.can_return_rows_from_bulk_insert:
-        return model.objects.bulk_create(objs)
-    fields = _insert_fields(model)
-    # SQLite takes at most 32,766 parameters in one statement.
-    per_statement = max(1, MAX_PARAMETERS // len(fields))
-    pks = []
-    for start in range(0, len(objs), per_statement):
-        chunk = objs[start:start + per_statement]
-        params = [
-            field.get_db_prep_save(field.pre_save(obj, add=True), connection)
-            for obj in chunk
-            for field in fields
-        ]
-        with connection.cursor() as cursor:
-            cursor.execute(_insert_sql(model, len(chunk), connection.vendor), params)
-            pks += [row[0] for row in cursor.fetchall()]
-    for obj, pk in zip(objs, pks, strict=True):
-        obj.pk = pk
-        obj._state.adding = False
-        obj._state.db = connection.alias
+    insert_together([objs])
     return objs
+
+
+def insert_together(
+    groups: Sequence[Sequence[models.Model]], *, then: Sequence[Statement] = ()
+) -> list[Rows | None]:
+    """`insert_all` for several lists of rows (one model each) that do not refer to each
+    other, and then the statements `then`, in one round trip (`run_together`). Returns
+    the answers of `then`."""
+    groups = [objs for objs in groups if objs]
+    if groups and not connection.features.can_return_rows_from_bulk_insert:
+        for objs in groups:
+            type(objs[0]).objects.bulk_create(objs)
+        return run_together(then)
+    chunks = [chunk for objs in groups for chunk in _chunks(objs)]
+    answers = run_together([*(_insert_statement(chunk) for chunk in chunks), *then])
+    for chunk, rows in zip(chunks, answers, strict=False):
+        for obj, (pk,) in zip(chunk, rows or [], strict=True):
+            obj.pk = pk
+            obj._state.adding = False
+            obj._state.db = connection.alias
+    return answers[len(chunks):]
+
+
+def _chunks[M: models.Model](objs: Sequence[M]) -> list[Sequence[M]]:
+    # SQLite takes at most 32,766 parameters in one statement.
+    per_statement = max(1, MAX_PARAMETERS // len(_insert_fields(type(objs[0]))))
+    return [objs[start:start + per_statement] for start in range(0, len(objs), per_statement)]
+
+
+def _insert_statement(objs: Sequence[models.Model]) -> Statement:
+    model = type(objs[0])
+    fields = _insert_fields(model)
+    params = [
+        field.get_db_prep_save(field.pre_save(obj, add=True), connection)
+        for obj in objs
+        for field in fields
+    ]
+    return Statement(_insert_sql(model, len(objs), connection.vendor), params)
 
 
 def update_all[M: models.Model](objs: Sequence[M], field_names: Sequence[str]) -> None:

@@ -9,6 +9,7 @@ from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from scheduler.errors import NotFound, NotPermitted
+from scheduler.rows import Rows, Statement
 from visits.models import Booking, Facility, Household, Liaison
 
 
@@ -20,21 +21,20 @@ def household_of(user: AbstractBaseUser) -> Household:
         raise NotPermitted(_("Only a caregiver account can book visits.")) from None
 
 
-def lock_household_of(user: AbstractBaseUser) -> Household:
-    """The caregiver's household row, locked for the caller's transaction.
-
-    Returns a reference (id and caregiver only): booking needs the lock and the id, and this
-    plain query runs on every booking attempt.
-    """
+def household_lock_statement(user: AbstractBaseUser) -> Statement:
+    """Lock the caregiver's household row for the caller's transaction (with
+    `household_from_rows`). Plain SQL: it runs on every booking attempt."""
     sql = f"SELECT id FROM {Household._meta.db_table} WHERE caregiver_id = %s"  # noqa: S608
     if connection.features.has_select_for_update:  # SQLite locks the whole file instead
         sql += " FOR UPDATE"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk])
-        row = cursor.fetchone()
-    if row is None:
+    return Statement(sql, [user.pk])
+
+
+def household_from_rows(rows: Rows | None, user: AbstractBaseUser) -> Household:
+    """A reference (id and caregiver only): booking needs the lock and the id."""
+    if not rows:
         raise NotPermitted(_("Only a caregiver account can book visits."))
-    return Household(pk=row[0], caregiver_id=user.pk)
+    return Household(pk=rows[0][0], caregiver_id=user.pk)
 
 
 def facility_of_liaison(user: AbstractBaseUser) -> Facility:

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.db import connection
 
+from scheduler.rows import Rows, Statement, key_param, run_together
 from visits.calendar import local_date, local_midnight_utc, month_bounds, week_bounds
 from visits.models import (
     ACTIVE_STATUSES,
@@ -98,25 +99,40 @@ def household_visitor_facts(
     """The chosen visitors of this household with their approval for the resident, in one
     query, ordered like `Visitor` (eldest first). People from other households are left out,
     so a shorter list means someone was not the household's own."""
-    wanted = tuple(sorted(set(visitor_ids))) or (0,)
+    statement = visitor_facts_statement(
+        household=Statement("%s", [household_id]), resident_id=resident_id,
+        visitor_ids=visitor_ids,
+    )
+    return visitor_facts_from_rows(run_together([statement])[0])
+
+
+def visitor_facts_statement(
+    *, household: Statement, resident_id: int, visitor_ids: list[int]
+) -> Statement:
+    """`household_visitor_facts` as a statement; `household` is the SQL expression of the
+    household's id (a parameter, or a subquery when it is read in the same round trip)."""
+    # A key no row can have is left out (the answer is then short, like for a stranger).
+    wanted = tuple(sorted({pk for pk in visitor_ids if key_param(Visitor, pk) is not None}))
+    wanted = wanted or (0,)
     sql = f"""
         SELECT v.id, v.first_name, v.date_of_birth, a.status, a.expires_on,
                a.guardian_consent_on_file
         FROM {_VISITOR} v
         LEFT JOIN {_APPROVAL} a ON a.visitor_id = v.id AND a.resident_id = %s
-        WHERE v.household_id = %s AND v.id IN ({_placeholders(wanted)})
+        WHERE v.household_id = {household.sql} AND v.id IN ({_placeholders(wanted)})
         ORDER BY v.date_of_birth, v.id
     """  # noqa: S608 (table names from model metadata; every value is a parameter)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [resident_id, household_id, *wanted])
-        rows = cursor.fetchall()
+    return Statement(sql, [resident_id, *household.params, *wanted])
+
+
+def visitor_facts_from_rows(rows: Rows | None) -> list[VisitorFacts]:
     return [
         VisitorFacts(
             id=visitor_id, first_name=first_name, date_of_birth=_as_date(born),
             approval_status=status, approval_expires_on=_as_date(expires),
             guardian_consent=bool(consent),
         )
-        for visitor_id, first_name, born, status, expires, consent in rows
+        for visitor_id, first_name, born, status, expires, consent in rows or []
     ]
 
 
@@ -124,6 +140,17 @@ def resident_counts(
     *, session: Session, resident_id: int, exclude_booking_id: int | None
 ) -> tuple[int, int]:
     """Live bookings of the same kind for the resident in the session's local week and month."""
+    (rows,) = run_together([resident_counts_statement(
+        session=session, resident_id=resident_id, exclude_booking_id=exclude_booking_id)])
+    ((in_week, in_month),) = rows
+    return int(in_week), int(in_month)
+
+
+def resident_counts_statement(
+    *, session: Session, resident_id: int, exclude_booking_id: int | None
+) -> Statement:
+    """Live bookings of the same kind for the resident in the session's local week and
+    month: one row (in the week, in the month)."""
     tz_name = session.facility.time_zone
     day = local_date(session.starts_at, tz_name)
     week = _utc_range(*week_bounds(day), tz_name)
@@ -142,16 +169,14 @@ def resident_counts(
         *statuses, str(session.kind), _when(min(week[0], month[0])),
         _when(max(week[1], month[1])), exclude_booking_id or 0,
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        in_week, in_month = cursor.fetchone()
-    return int(in_week), int(in_month)
+    return Statement(sql, params)
 
 
-def overlaps(
+def overlaps_statement(
     *, session: Session, resident_id: int, visitor_ids: list[int], exclude_booking_id: int | None
-) -> tuple[bool, list[str]]:
-    """Whether the resident, and which visitors, are already in an overlapping live booking."""
+) -> Statement:
+    """Live bookings that overlap the session and hold the resident or one of the visitors
+    (see `overlaps_from_rows`)."""
     statuses = tuple(str(s) for s in ACTIVE_STATUSES)
     wanted = tuple(visitor_ids) or (0,)
     # One row per (clashing booking, one of its visitors we asked about, or none).
@@ -170,9 +195,12 @@ def overlaps(
         *wanted, *statuses, _when(session.ends_at), _when(session.starts_at),
         exclude_booking_id or 0, resident_id,
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    return Statement(sql, params)
+
+
+def overlaps_from_rows(rows: Rows, resident_id: int) -> tuple[bool, list[str]]:
+    """Whether the resident, and which visitors (names), are already in an overlapping
+    live booking."""
     resident_busy = any(row[0] == resident_id for row in rows)
     busy_names = {visitor_id: name for _r, visitor_id, name in rows if visitor_id is not None}
     return resident_busy, sorted(busy_names.values())
@@ -186,15 +214,20 @@ def draft_for(
     now: dt.datetime,
     exclude_booking_id: int | None = None,
 ) -> DraftBooking:
-    week, month = resident_counts(
-        session=session, resident_id=resident_id, exclude_booking_id=exclude_booking_id
-    )
-    resident_busy, busy = overlaps(
-        session=session,
-        resident_id=resident_id,
-        visitor_ids=[v.id if isinstance(v, VisitorFacts) else v.pk for v in visitors],
-        exclude_booking_id=exclude_booking_id,
-    )
+    # Both questions go to the database together (one round trip).
+    counted, overlapping = run_together([
+        resident_counts_statement(
+            session=session, resident_id=resident_id, exclude_booking_id=exclude_booking_id
+        ),
+        overlaps_statement(
+            session=session,
+            resident_id=resident_id,
+            visitor_ids=[v.id if isinstance(v, VisitorFacts) else v.pk for v in visitors],
+            exclude_booking_id=exclude_booking_id,
+        ),
+    ])
+    ((week, month),) = counted or [(0, 0)]
+    resident_busy, busy = overlaps_from_rows(overlapping or [], resident_id)
     return DraftBooking(
         session=session_facts(session),
         visitors=(
@@ -203,8 +236,8 @@ def draft_for(
             else visitor_facts(visitors, resident_id)
         ),
         now=now,
-        resident_week_count=week,
-        resident_month_count=month,
+        resident_week_count=int(week),
+        resident_month_count=int(month),
         resident_has_overlap=resident_busy,
         visitors_with_overlap=busy,
     )

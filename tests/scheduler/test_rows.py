@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from notifications.models import Delivery, Event
-from scheduler.rows import get_with_related, insert_all, update_all
+from scheduler.rows import Statement, get_with_related, insert_all, run_together, update_all
 from tests import factories as f
 from visits.models import Booking, BookingStatus, Session
 
@@ -115,9 +115,43 @@ def test_insert_all_splits_rows_that_exceed_the_parameter_limit(world, monkeypat
     with CaptureQueriesContext(connection) as queries:
         events = insert_all([Event(type="t.chunk", title=f"E{n}") for n in range(7)])
 
-    inserts = [q for q in queries.captured_queries if q["sql"].startswith("INSERT")]
-    assert len(inserts) == (3 if connection.features.can_return_rows_from_bulk_insert else 1)
+    statements = sum(q["sql"].count("INSERT INTO") for q in queries.captured_queries)
+    assert statements == (3 if connection.features.can_return_rows_from_bulk_insert else 1)
 
     stored = dict(Event.objects.filter(type="t.chunk").values_list("pk", "title"))
     assert len(stored) == 7
     assert {stored[event.pk] for event in events} == {f"E{n}" for n in range(7)}
+
+
+def test_run_together_answers_each_statement_in_order(world) -> None:  # noqa: ANN001
+    table = Session._meta.db_table
+    answers = run_together([
+        Statement(f"SELECT id, capacity FROM {table} WHERE id = %s", [world.session.pk]),  # noqa: S608
+        Statement(f"UPDATE {table} SET held = held + %s WHERE id = %s",  # noqa: S608
+                  [1, world.session.pk]),
+        Statement(f"SELECT held FROM {table} WHERE id = %s", [world.session.pk]),  # noqa: S608
+        Statement(f"SELECT id FROM {table} WHERE id = %s", [-1]),  # noqa: S608
+    ])
+
+    assert answers == [[(world.session.pk, world.session.capacity)], None,
+                       [(world.session.held + 1,)], []]
+
+
+def test_run_together_sends_one_message_on_postgresql(world) -> None:  # noqa: ANN001
+    with CaptureQueriesContext(connection) as queries:
+        run_together([Statement("SELECT %s", [1]), Statement("SELECT %s", [2])])
+
+    assert len(queries.captured_queries) == (1 if connection.vendor == "postgresql" else 2)
+
+
+def test_a_failing_statement_fails_the_call_and_its_transaction(world) -> None:  # noqa: ANN001
+    from django.db import IntegrityError
+
+    table = Session._meta.db_table
+    with pytest.raises(IntegrityError), transaction.atomic():
+        run_together([
+            Statement(f"UPDATE {table} SET held = 0 WHERE id = %s", [world.session.pk]),  # noqa: S608
+            Statement(f"UPDATE {table} SET held = -5 WHERE id = %s", [world.session.pk]),  # noqa: S608
+        ])
+
+    assert Session.objects.get(pk=world.session.pk).held == world.session.held

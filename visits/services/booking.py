@@ -4,7 +4,7 @@ Lock order, everywhere: household, then resident, then session (by primary key w
 kind). Booking needs all three: the household for its visitors and idempotency key, the
 resident for the quota across sessions, the session for its places. A booking takes the
 session's row last and briefly: it checks against an unlocked read and claims the place
-with one guarded UPDATE just before COMMIT (see `booking_create`).
+with one guarded UPDATE after writing its own rows (see `booking_create`).
 """
 
 from __future__ import annotations
@@ -14,15 +14,19 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from notifications.text import Text
 from scheduler.errors import Conflict, InvalidInput
-from scheduler.rows import insert_all
-from visits.access import booking_of_household, lock_household_of
-from visits.facts import draft_for, household_visitor_facts, session_facts
+from scheduler.rows import Rows, Statement, insert_all, insert_together, run_together
+from visits.access import booking_of_household, household_from_rows, household_lock_statement
+from visits.facts import (
+    draft_for,
+    session_facts,
+    visitor_facts_from_rows,
+    visitor_facts_statement,
+)
 from visits.models import (
     HOLDING_STATUSES,
     Booking,
@@ -39,15 +43,21 @@ from visits.services.common import (
     announce_roster,
     change_held,
     check_reason_fits,
-    claim_place,
+    claim_statement,
     local_when,
     lock_household,
     lock_resident,
     lock_session,
+    lock_timeout_statement,
     locked_transaction,
     now,
+    place_claimed,
     raise_violations,
-    read_session,
+    resident_from_rows,
+    resident_lock_statement,
+    session_from_rows,
+    session_liaison_languages_statement,
+    session_statement,
     tell_household,
     tell_liaisons,
     transition,
@@ -71,37 +81,83 @@ class BookingResult:
     created: bool  # False when an Idempotency-Key retry returned the first result
 
 
-def _visitor_facts_of(
-    household: Household, resident_id: int, visitor_ids: list[int]
-) -> list[VisitorFacts]:
-    """The chosen people with their approvals for the resident, in one query."""
-    facts = household_visitor_facts(
-        household_id=household.pk, resident_id=resident_id, visitor_ids=visitor_ids
-    )
-    if len(facts) != len(set(visitor_ids)):
+def _check_own_visitors(visitors: list[VisitorFacts], visitor_ids: list[int]) -> None:
+    """The visitor query leaves out people of other households: a shorter answer means
+    someone asked for a stranger."""
+    if len(visitors) != len(set(visitor_ids)):
         raise InvalidInput(
             _("Choose visitors from your own household."),
             fields={"visitor_ids": [_("One or more of these people are not in your household.")]},
         )
-    return facts
 
 
-def _replay(household: Household, key: str, session_id: int, resident_id: int) -> Booking | None:
+def _replay_statement(actor: AbstractBaseUser, key: str) -> Statement:
     """The booking an earlier request with this Idempotency-Key made, if any."""
-    sql = (
-        f"SELECT id FROM {Booking._meta.db_table}"  # noqa: S608 (plain: runs on every attempt)
-        " WHERE household_id = %s AND idempotency_key = %s"
+    return Statement(
+        f"SELECT id, session_id, resident_id FROM {Booking._meta.db_table}"  # noqa: S608
+        f" WHERE household_id = ({_HOUSEHOLD_OF_CAREGIVER}) AND idempotency_key = %s",
+        [actor.pk, key],
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [household.pk, key])
-        row = cursor.fetchone()
-    earlier = Booking.objects.get(pk=row[0]) if row else None
-    if earlier and (earlier.session_id, earlier.resident_id) != (session_id, resident_id):
+
+
+_HOUSEHOLD_OF_CAREGIVER = f"SELECT id FROM {Household._meta.db_table} WHERE caregiver_id = %s"  # noqa: S608
+
+
+def _earlier_booking(rows: Rows | None, session_id: int, resident_id: int) -> Booking | None:
+    if not rows:
+        return None
+    ((earlier_id, earlier_session_id, earlier_resident_id),) = rows
+    if (earlier_session_id, earlier_resident_id) != (session_id, resident_id):
         raise Conflict(
             _("This Idempotency-Key was already used for a different booking; use a new key."),
             code="idempotency_key_reused",
         )
-    return earlier
+    return Booking.objects.get(pk=earlier_id)
+
+
+@dataclass(frozen=True)
+class _Gathered:
+    """What one booking attempt reads before deciding, and the locks it holds."""
+
+    household: Household
+    visitors: list[VisitorFacts]
+    resident: Resident
+    session: Session
+    liaison_languages: dict[int, str | None]
+
+
+def _gather(
+    actor: AbstractBaseUser, *, session_id: int, resident_id: int, visitor_ids: list[int],
+    idempotency_key: str | None, session_locked: bool,
+) -> _Gathered | Booking:
+    """Lock the household, then the resident (and the session, if `session_locked`), and
+    read the rest, in one round trip: the statements run in this order, so the lock order
+    holds. Answers are checked in the order they were asked. A Booking: the one an
+    earlier request with the same Idempotency-Key made."""
+    household_id = Statement(f"({_HOUSEHOLD_OF_CAREGIVER})", [actor.pk])
+    statements = [
+        lock_timeout_statement(),
+        household_lock_statement(actor),
+        _replay_statement(actor, idempotency_key) if idempotency_key else None,
+        visitor_facts_statement(household=household_id, resident_id=resident_id,
+                                visitor_ids=visitor_ids),
+        resident_lock_statement(resident_id),
+        session_statement(session_id, lock=session_locked),
+        session_liaison_languages_statement(session_id),
+    ]
+    answers = iter(run_together([s for s in statements if s is not None]))
+    _timeout, household_rows, replay, visitor_rows, resident_rows, session_rows, liaisons = [
+        None if statement is None else next(answers) for statement in statements]
+    household = household_from_rows(household_rows, actor)
+    earlier = _earlier_booking(replay, session_id, resident_id)
+    if earlier is not None:
+        return earlier
+    visitors = visitor_facts_from_rows(visitor_rows)
+    _check_own_visitors(visitors, visitor_ids)
+    return _Gathered(
+        household=household, visitors=visitors, resident=resident_from_rows(resident_rows),
+        session=session_from_rows(session_rows), liaison_languages=dict(liaisons or []),
+    )
 
 
 class _PlaceGone(Exception):
@@ -124,7 +180,7 @@ def booking_create(
     request round), Busy (lock wait too long).
 
     Locks the household and the resident rows, then takes the place with one guarded
-    UPDATE of the session as the last write before COMMIT: under a rush for one session,
+    UPDATE of the session after the booking's rows are written: under a rush for one session,
     every family's checks run side by side and the session's row is held only for that
     last step. A family who asked for a full session is told so without any lock. If the
     place went in between (or the session changed), the whole attempt is rolled back and
@@ -153,15 +209,14 @@ def _create(
 ) -> BookingResult:
     """One attempt. With `session_locked`, the session row is locked before the checks
     (the waiting list needs that: it must not miss a place freed meanwhile)."""
-    with locked_transaction():
-        household = lock_household_of(actor)
-        if idempotency_key:
-            earlier = _replay(household, idempotency_key, session_id, resident_id)
-            if earlier:
-                return BookingResult(earlier, created=False)
-        visitors = _visitor_facts_of(household, resident_id, visitor_ids)
-        resident = lock_resident(resident_id)
-        session = lock_session(session_id) if session_locked else read_session(session_id)
+    with locked_transaction(timeout_sent_by_caller=True):
+        gathered = _gather(actor, session_id=session_id, resident_id=resident_id,
+                           visitor_ids=visitor_ids, idempotency_key=idempotency_key,
+                           session_locked=session_locked)
+        if isinstance(gathered, Booking):
+            return BookingResult(gathered, created=False)
+        household, visitors = gathered.household, gathered.visitors
+        resident, session = gathered.resident, gathered.session
         _check_session_serves(session, resident)
         resident.facility = session.facility  # the same row, checked just above
         first_come_check(session, now())
@@ -173,7 +228,8 @@ def _create(
             if not session_locked:
                 raise _PlaceGone  # join the waiting list only under the session's lock
         booking = _insert(session, resident, household, visitors, idempotency_key, actor,
-                          session_locked=session_locked)
+                          session_locked=session_locked,
+                          liaison_languages=gathered.liaison_languages)
     return BookingResult(booking, created=True)
 
 
@@ -198,6 +254,7 @@ def _insert(
     actor: AbstractBaseUser,
     *,
     session_locked: bool,
+    liaison_languages: dict[int, str | None],
 ) -> Booking:
     has_place = session.held < session.capacity
     status = BookingStatus.REQUESTED if has_place else BookingStatus.WAITLISTED
@@ -207,7 +264,16 @@ def _insert(
         session=session, resident=resident, household=household,
         status=status, idempotency_key=key,
     )])
-    _insert_visitors_and_history(booking, visitors, status, actor)
+    # Who comes, the first line of the status history and, read without the lock, the
+    # claim of the place: one round trip.
+    claim = [claim_statement(session)] if has_place and not session_locked else []
+    claimed = insert_together([
+        [BookingVisitor(booking_id=booking.pk, visitor_id=v.id) for v in visitors],
+        [BookingStatusChange(booking_id=booking.pk, from_status="", to_status=status,
+                             actor_id=actor.pk)],
+    ], then=claim)
+    if claim and not place_claimed(session, claimed[0]):
+        raise _PlaceGone  # rolls back everything above
     # The caller answers with these; keep them on the booking so no query fetches them again.
     booking.session = session
     booking.household = household
@@ -220,22 +286,11 @@ def _insert(
     if has_place:
         # Requests reach staff on the roster page and in the inbox, not one email per family.
         tell_liaisons(booking, type="visits.booking.requested",
-                      title=Text(gettext_noop("New booking request")), external=False)
+                      title=Text(gettext_noop("New booking request")), external=False,
+                      languages=liaison_languages)
     else:
         announce_roster(session)  # a family joined the waiting list
-    if has_place and not session_locked and not claim_place(session):
-        raise _PlaceGone  # rolls back everything above
     return booking
-
-
-def _insert_visitors_and_history(
-    booking: Booking, visitors: list[VisitorFacts], status: str, actor: AbstractBaseUser
-) -> None:
-    """Who comes, and the first line of the status history (two plain INSERTs)."""
-    insert_all([BookingVisitor(booking_id=booking.pk, visitor_id=v.id) for v in visitors])
-    insert_all([BookingStatusChange(
-        booking_id=booking.pk, from_status="", to_status=status, actor_id=actor.pk,
-    )])
 
 
 def booking_cancel(*, actor: AbstractBaseUser, booking_id: int, reason: str = "") -> Booking:

@@ -18,7 +18,14 @@ from notifications.models import Preference
 from notifications.services import event_emit
 from notifications.text import Text
 from scheduler.errors import Busy, Conflict, InvalidInput, NotFound, RuleViolation
-from scheduler.rows import get_with_related
+from scheduler.rows import (
+    Rows,
+    Statement,
+    instance_with_related,
+    key_param,
+    run_together,
+    select_with_related,
+)
 from visits.access import roster_topic
 from visits.models import (
     Booking,
@@ -33,11 +40,15 @@ from visits.models import (
 from visits.rules import Violation
 
 
-def set_lock_timeout() -> None:
+def lock_timeout_statement() -> Statement | None:
     """Make a long wait for a row lock fail fast (as Busy) instead of piling up requests."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL lock_timeout = {int(settings.BOOKING_LOCK_TIMEOUT_MS)}")
+    if connection.vendor != "postgresql":
+        return None  # SQLite waits for its file lock by the connection's own timeout
+    return Statement(f"SET LOCAL lock_timeout = {int(settings.BOOKING_LOCK_TIMEOUT_MS)}")
+
+
+def set_lock_timeout() -> None:
+    run_together([s for s in [lock_timeout_statement()] if s])
 
 
 def is_lock_timeout(exc: OperationalError) -> bool:
@@ -46,11 +57,15 @@ def is_lock_timeout(exc: OperationalError) -> bool:
 
 
 @contextmanager
-def locked_transaction() -> Iterator[None]:
-    """`transaction.atomic()` with a lock timeout; a timed-out wait becomes Busy (503)."""
+def locked_transaction(*, timeout_sent_by_caller: bool = False) -> Iterator[None]:
+    """`transaction.atomic()` with a lock timeout; a timed-out wait becomes Busy (503).
+
+    With `timeout_sent_by_caller`, the caller sends `lock_timeout_statement()` itself,
+    together with its first lock (`run_together`), to save a round trip."""
     try:
         with transaction.atomic():
-            set_lock_timeout()
+            if not timeout_sent_by_caller:
+                set_lock_timeout()
             yield
     except OperationalError as exc:
         if is_lock_timeout(exc):
@@ -63,8 +78,14 @@ def lock_household(pk: int) -> Household:
 
 
 def lock_resident(pk: int) -> Resident:
-    """Lock the resident's row (her quota spans sessions). Plain SQL, as it runs on every
-    booking attempt; the unit comes along for the answer, the facility loads on first use."""
+    """Lock the resident's row (her quota spans sessions)."""
+    (rows,) = run_together([resident_lock_statement(pk)])
+    return resident_from_rows(rows)
+
+
+def resident_lock_statement(pk: int) -> Statement:
+    """Plain SQL, as it runs on every booking attempt; the unit comes along for the
+    answer, the facility loads on first use."""
     sql = (
         f"SELECT r.id, r.facility_id, r.unit_id, r.first_name, r.last_name, u.name"  # noqa: S608
         f" FROM {Resident._meta.db_table} r"
@@ -72,12 +93,13 @@ def lock_resident(pk: int) -> Resident:
     )
     if connection.features.has_select_for_update:
         sql += " FOR UPDATE OF r"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [pk])
-        row = cursor.fetchone()
-    if row is None:
+    return Statement(sql, [key_param(Resident, pk)])
+
+
+def resident_from_rows(rows: Rows | None) -> Resident:
+    if not rows:
         raise NotFound(_("We could not find that person."))
-    resident_id, facility_id, unit_id, first_name, last_name, unit_name = row
+    ((resident_id, facility_id, unit_id, first_name, last_name, unit_name),) = rows
     resident = Resident(pk=resident_id, facility_id=facility_id, unit_id=unit_id,
                         first_name=first_name, last_name=last_name)
     if unit_id is not None:
@@ -85,21 +107,30 @@ def lock_resident(pk: int) -> Resident:
     return resident
 
 
+# Every caller of a session for a change reads these along with it.
+SESSION_RELATED = ("rule", "facility", "unit")
+
+
 def lock_session(pk: int) -> Session:
     """Lock one session row. Everything that changes its places holds this lock.
 
     Its rule, facility and unit come along (every caller reads them). Plain SQL, built
     once: this runs on every booking attempt."""
-    session = get_with_related(Session, pk, related=("rule", "facility", "unit"), lock=True)
-    if session is None:
-        raise NotFound(_("We could not find that session."))
-    return session
+    return session_from_rows(run_together([session_statement(pk, lock=True)])[0])
 
 
 def read_session(pk: int) -> Session:
     """A session with its rule, facility and unit, without locking it: a booking checks
-    its rules against this copy and takes the place last, with `claim_place`."""
-    session = get_with_related(Session, pk, related=("rule", "facility", "unit"))
+    its rules against this copy and takes the place last, with `claim_statement`."""
+    return session_from_rows(run_together([session_statement(pk, lock=False)])[0])
+
+
+def session_statement(pk: int, *, lock: bool) -> Statement:
+    return select_with_related(Session, pk, related=SESSION_RELATED, lock=lock)
+
+
+def session_from_rows(rows: Rows | None) -> Session:
+    session = instance_with_related(Session, rows, related=SESSION_RELATED)
     if session is None:
         raise NotFound(_("We could not find that session."))
     return session
@@ -108,27 +139,29 @@ def read_session(pk: int) -> Session:
 _SESSION_TABLE = Session._meta.db_table
 
 
-def claim_place(session: Session) -> bool:
+def claim_statement(session: Session) -> Statement:
     """Take one place of a session read without its lock, if it is still as read: open,
-    not full, at the same times. False if not (the caller decides again under the lock).
+    not full, at the same times (see `place_claimed`; if not, the caller decides again
+    under the lock).
 
     One UPDATE: it waits for whoever holds the session's row and re-checks the condition,
     so the check and the taking cannot be split by another booking; the database's check
-    constraint still guards the count. The row stays locked only from here to COMMIT.
-    """
+    constraint still guards the count. The row stays locked from here to COMMIT."""
     sql = (
         f"UPDATE {_SESSION_TABLE} SET held = held + 1"  # noqa: S608 (table from metadata)
         " WHERE id = %s AND held < capacity AND status = %s AND starts_at = %s"
         " AND ends_at = %s RETURNING held"
     )
     adapt = connection.ops.adapt_datetimefield_value
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [session.pk, str(session.status), adapt(session.starts_at),
-                             adapt(session.ends_at)])
-        row = cursor.fetchone()
-    if row is None:
+    return Statement(sql, [session.pk, str(session.status), adapt(session.starts_at),
+                           adapt(session.ends_at)])
+
+
+def place_claimed(session: Session, rows: Rows | None) -> bool:
+    """Whether `claim_statement` took the place (the session's count is then updated)."""
+    if not rows:
         return False
-    session.held = row[0]
+    ((session.held,),) = rows
     announce_places(session)
     return True
 
@@ -249,9 +282,12 @@ def tell_household(
 
 def tell_liaisons(
     booking: Booking, *, type: str, title: str | Text, urgent: bool = False,
-    external: bool = True,
+    external: bool = True, languages: dict[int, str | None] | None = None,
 ) -> None:
-    languages = liaison_languages(booking.session.facility_id)
+    """Tell the session's facility's liaisons. `languages`: what
+    `liaison_languages` answers, where the caller already read it."""
+    if languages is None:
+        languages = liaison_languages(booking.session.facility_id)
     if not languages:
         return
     # event_emit needs only who they are: ids, not whole user rows.
@@ -261,17 +297,24 @@ def tell_liaisons(
                languages=languages)
 
 
+_LIAISON_LANGUAGES = (
+    f"SELECT l.user_id, p.language FROM {Liaison._meta.db_table} l"  # noqa: S608
+    f" LEFT JOIN {Preference._meta.db_table} p ON p.user_id = l.user_id"
+    " WHERE l.facility_id = "
+)
+
+
 def liaison_languages(facility_id: int) -> dict[int, str | None]:
     """The facility's liaisons (user ids) with the language each chose, if any. One plain
     query: every booking request tells them."""
-    sql = (
-        f"SELECT l.user_id, p.language FROM {Liaison._meta.db_table} l"  # noqa: S608
-        f" LEFT JOIN {Preference._meta.db_table} p ON p.user_id = l.user_id"
-        " WHERE l.facility_id = %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [facility_id])
-        return dict(cursor.fetchall())
+    (rows,) = run_together([Statement(_LIAISON_LANGUAGES + "%s", [facility_id])])
+    return dict(rows or [])
+
+
+def session_liaison_languages_statement(session_id: int) -> Statement:
+    """`liaison_languages` of a session's facility, to send along with the session's read."""
+    facility = f"(SELECT facility_id FROM {_SESSION_TABLE} WHERE id = %s)"  # noqa: S608
+    return Statement(_LIAISON_LANGUAGES + facility, [key_param(Session, session_id)])  # noqa: S608 (metadata)
 
 
 def now() -> dt.datetime:
