@@ -19,6 +19,7 @@ demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --url http://$(HOST):$(PORT)/
 	$(PY) manage.py seed_transport
+	@mkdir -p staticfiles  # whitenoise serves from the app folders in development; it wants the folder
 	@echo "Starting the task worker and the web server on http://$(HOST):$(PORT)/ (Ctrl-C stops both)"
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(PY) manage.py run_periodic & \
@@ -26,6 +27,7 @@ demo: install
 	  $(VENV)/bin/daphne -b $(HOST) -p $(PORT) scheduler.asgi:application
 
 serve: install
+	@mkdir -p staticfiles
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) scheduler.asgi:application
 
 worker: install
