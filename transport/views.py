@@ -257,7 +257,13 @@ def ride_for_booking(request: HttpRequest, booking_id: int) -> HttpResponse:
             services.ride_request_create(actor=request.user, booking_id=booking.pk,
                                          ask=_ask_from_form(request, booking))
         except DomainError as error:
-            show_error(request, error)
+            if error.code != "ride_exists":
+                show_error(request, error)
+            else:
+                # Most often a double tap whose first press already asked: not her mistake.
+                messages.info(request, _("You have already asked for a ride for this visit. "
+                                         "It is shown below."))
+                return redirect("ride-for-booking", booking_id=booking.pk)
         else:
             messages.success(request, _("Thank you. We will tell you your pickup time "
                                         "when the rides are planned."))

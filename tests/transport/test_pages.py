@@ -97,6 +97,23 @@ def test_a_caregiver_asks_for_a_ride_with_the_form(world, rides, family_booking)
     assert client_for(world.other_caregiver).get(url).status_code == 404
 
 
+def test_a_double_tap_on_the_ride_form_makes_one_ride_and_no_error(world, rides, family_booking):
+    lat, lon = TOWNS["Springfield"]
+    client = client_for(world.caregiver)
+    url = f"/rides/bookings/{family_booking.pk}/"
+    form = {"pickup_label": "12 Oak St", "pickup_latitude": str(lat),
+            "pickup_longitude": str(lon), "adults": "1", "outbound": "1"}
+
+    first = client.post(url, form)
+    second = client.post(url, form, follow=True)
+
+    assert first.status_code == 302
+    html = second.content.decode()
+    assert "You have already asked for a ride for this visit" in html
+    assert 'class="error' not in html and "12 Oak St" in html
+    assert RideRequest.objects.count() == 1
+
+
 def test_the_driver_calendar_feed_names_nobody_and_can_be_reset(two_trips, rides):
     client = client_for(two_trips.driver_user)
     client.get("/rides/driver/")
