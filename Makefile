@@ -4,6 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# `make test CLOCK="2027-03-13 23:40 America/Chicago"`: the suites run with the clock started
+# at that moment (zone optional, UTC by default), for every process they start (bin/with-clock).
+CLOCK ?=
+WITH_CLOCK := $(if $(strip $(CLOCK)),bin/with-clock "$(CLOCK)",)
 
 .PHONY: install demo serve worker test test-fast test-browser lint messages clean
 
@@ -36,14 +40,14 @@ worker: install
 # The fast suite and the browser suite run apart: Playwright's event loop and the
 # async tests clash in one pytest run.
 test: install
-	$(PY) -m pytest -m "not browser"
-	$(PY) -m pytest -m browser
+	$(WITH_CLOCK) $(PY) -m pytest -m "not browser"
+	$(WITH_CLOCK) $(PY) -m pytest -m browser
 
 test-fast: install
-	$(PY) -m pytest -m "not browser" -x
+	$(WITH_CLOCK) $(PY) -m pytest -m "not browser" -x
 
 test-browser: install
-	$(PY) -m pytest -m browser
+	$(WITH_CLOCK) $(PY) -m pytest -m browser
 
 lint: install
 	$(VENV)/bin/ruff check .

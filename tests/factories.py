@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Iterable
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.db.models import F
@@ -57,6 +58,16 @@ def years_ago(years: int, *, extra_days: int = 40) -> dt.date:
 def in_hours(hours: float) -> dt.datetime:
     """A whole minute about `hours` from now (UTC)."""
     return (timezone.now() + dt.timedelta(hours=hours)).replace(second=0, microsecond=0)
+
+
+def next_local_tuesday(hour: int = 10, *, time_zone: str = CHICAGO) -> dt.datetime:
+    """The first Tuesday `hour`:00 (facility time) at least two days ahead, in UTC: inside the
+    default booking window, with the rest of its Monday-to-Sunday week and the next day of the
+    same week around it, whatever weekday today is."""
+    zone = ZoneInfo(time_zone)
+    day = (timezone.now() + dt.timedelta(days=2)).astimezone(zone).date() + dt.timedelta(days=1)
+    day += dt.timedelta(days=(1 - day.weekday()) % 7)
+    return dt.datetime.combine(day, dt.time(hour), zone).astimezone(dt.UTC)
 
 
 # --- people -----------------------------------------------------------------------------

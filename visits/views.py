@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,6 +22,7 @@ from notifications.selectors import inbox_for_user
 from scheduler.errors import DomainError, NotFound
 from visits import round_selectors, selectors, services
 from visits.access import facility_of_liaison, household_of, is_caregiver, is_liaison
+from visits.facts import session_facts
 from visits.ics_views import feed_urls
 from visits.models import (
     ApprovalStatus,
@@ -31,6 +32,7 @@ from visits.models import (
     Session,
     Visitor,
 )
+from visits.rules import booking_window
 
 
 def show_error(request: HttpRequest, error: DomainError) -> None:
@@ -131,18 +133,40 @@ def visit_sessions(request: HttpRequest, resident_id: int) -> HttpResponse:
     """Tap 2: when, among the next open sessions."""
     resident = _resident_or_404(request, resident_id)
     kind = request.GET.get("kind") if request.GET.get("kind") in {"in_person", "video"} else None
-    sessions = _mark_days(list(
-        selectors.sessions_available(user=request.user, resident_id=resident.pk, kind=kind)[:30]
-    ))
     rounds = round_selectors.rounds_open_for_resident(user=request.user, resident_id=resident.pk,
                                                       accepting_only=False)
+    round_session_ids = round_selectors.round_session_ids(rounds)
+    sessions = _mark_days(_actionable_now(
+        selectors.sessions_available(user=request.user, resident_id=resident.pk, kind=kind),
+        round_session_ids,
+    ))
     return render(request, "visits/sessions.html", {
         "resident": resident, "sessions": sessions, "kind": kind,
         "live_after": _last_event_id(request),
         # Sessions given out by a request round link to the request form, not to booking.
         "open_rounds": [r for r in rounds if r.opens_at <= timezone.now()],
-        "round_session_ids": round_selectors.round_session_ids(rounds),
+        "round_session_ids": round_session_ids,
     })
+
+
+# A page of times for a cheap phone: enough for several weeks of a busy facility.
+MAX_SESSIONS_SHOWN = 60
+
+
+def _actionable_now(sessions: Iterable[Session], round_session_ids: set[int]) -> list[Session]:
+    """The sessions a family can act on today: those whose booking window is open, and those
+    a request round gives out. A fixed number of the soonest rows would hide whole days
+    (a dozen video calls before the first Saturday), depending on the day of the week, and
+    would offer times whose booking has not opened yet."""
+    moment = timezone.now()
+    shown = []
+    for session in sessions:
+        opens, closes = booking_window(session_facts(session))
+        if session.pk in round_session_ids or opens <= moment < closes:
+            shown.append(session)
+            if len(shown) == MAX_SESSIONS_SHOWN:
+                break
+    return shown
 
 
 def _approved_visitors(request: HttpRequest, resident_id: int) -> list[Visitor]:

@@ -182,8 +182,10 @@ def test_a_resident_is_only_booked_into_sessions_that_serve_her(world: World) ->
 def test_quota_is_counted_from_rows_across_sessions(world: World) -> None:
     world.rule.weekly_quota = 1
     world.rule.save()
-    first = book(world).booking
-    later = f.make_session(world.rule, starts_at=world.session.starts_at + dt.timedelta(hours=3))
+    tuesday = f.make_session(world.rule, starts_at=f.next_local_tuesday(10))
+    first = book(world, session=tuesday).booking
+    # Wednesday of the same week (the week runs Monday to Sunday on the facility's clock).
+    later = f.make_session(world.rule, starts_at=tuesday.starts_at + dt.timedelta(days=1))
     with pytest.raises(RuleViolation) as refused:
         book(world, session=later, visitors=[world.rosa])
     assert [v["code"] for v in refused.value.extra["violations"]] == ["weekly_quota"]

@@ -162,8 +162,25 @@ def starts(rule) -> set[dt.datetime]:  # noqa: ANN001
     return set(Session.objects.filter(rule=rule).values_list("starts_at", flat=True))
 
 
+_CHICAGO = zoneinfo.ZoneInfo(CHICAGO)
+AWKWARD_MOMENTS = {
+    "before-spring-forward": dt.datetime(2027, 3, 13, 23, 40, tzinfo=_CHICAGO),
+    "before-fall-back": dt.datetime(2027, 11, 6, 23, 40, tzinfo=_CHICAGO),
+    "new-years-eve": dt.datetime(2026, 12, 31, 23, 40, tzinfo=_CHICAGO),
+    "midweek-noon": dt.datetime(2026, 12, 2, 12, 0, tzinfo=_CHICAGO),
+}
+
+
+@pytest.fixture(params=list(AWKWARD_MOMENTS.values()), ids=list(AWKWARD_MOMENTS))
+def clock(request, time_machine) -> dt.datetime:  # noqa: ANN001
+    """These tests read "today" in Chicago: each runs with the clock set (and ticking) at
+    moments where a wrong day or hour would show, not at whatever today happens to be."""
+    time_machine.move_to(request.param)
+    return request.param
+
+
 @pytest.fixture
-def facility(db: None):  # noqa: ANN201
+def facility(db: None, clock: dt.datetime):  # noqa: ANN201
     return f.make_facility(time_zone=CHICAGO, units=("Unit A", "Unit B"))
 
 
@@ -183,7 +200,10 @@ def test_sync_materialises_each_future_occurrence_once(facility, hour: int) -> N
     for s in Session.objects.filter(rule=rule):
         assert (s.facility_id, s.unit_id, s.kind, s.capacity, s.held, s.status) == (
             facility.pk, rule.unit_id, rule.kind, 4, 0, SessionStatus.OPEN)
-        assert s.ends_at - s.starts_at == dt.timedelta(minutes=rule.duration_minutes)
+        # It ends on the wall clock: a visit from midnight on the autumn night ends at 2 a.m.,
+        # three real hours later; on the spring night "2 a.m." is read as 3 a.m.
+        wall_end = wall(s.starts_at) + dt.timedelta(minutes=rule.duration_minutes)
+        assert s.ends_at == wall_end.replace(tzinfo=_CHICAGO).astimezone(UTC)
 
     again = rule_sync_sessions(rule=rule, horizon_days=6)
     assert again["created"] == 0

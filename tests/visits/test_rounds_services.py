@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections import Counter
 
 import pytest
@@ -23,6 +24,8 @@ from visits.models import (
 )
 from visits.round_models import RequestRound, RequestStatus, RoundStatus, VisitRequest
 from visits.tasks import allocate_due_rounds
+
+CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
 
 __all__ = ["rw"]  # the fixture, imported for pytest
 
@@ -341,10 +344,18 @@ def test_verify_re_runs_the_draw_and_catches_a_changed_record(rw: RoundWorld) ->
 # --- opening rounds ------------------------------------------------------------------------
 
 
-def test_rounds_open_for_each_week_of_a_round_rule(world) -> None:  # noqa: ANN001
+@pytest.mark.parametrize("moment", [
+    dt.datetime(2027, 3, 13, 23, 40, tzinfo=CHICAGO),  # Saturday night, before spring forward
+    dt.datetime(2026, 12, 6, 22, 30, tzinfo=CHICAGO),  # Sunday night (Monday in UTC)
+    dt.datetime(2026, 12, 2, 12, 0, tzinfo=CHICAGO),  # a Wednesday
+], ids=["saturday-night", "sunday-night", "wednesday"])
+def test_rounds_open_for_each_week_of_a_round_rule(
+    world, time_machine, moment: dt.datetime  # noqa: ANN001
+) -> None:
+    time_machine.move_to(moment)
     rule = f.make_rule(world.facility, allocation_mode=AllocationMode.ROUND,
                        rrule="FREQ=WEEKLY;BYDAY=SA,SU;BYHOUR=9;BYMINUTE=0",
-                       starts_on=timezone.now().date())
+                       starts_on=moment.date())
     services.rule_sync_sessions(rule=rule, horizon_days=35)
 
     made = services.rounds_open_due()
@@ -352,14 +363,23 @@ def test_rounds_open_for_each_week_of_a_round_rule(world) -> None:  # noqa: ANN0
     rounds = list(RequestRound.objects.filter(rule=rule).order_by("deadline"))
     assert made == len(rounds) >= 2
     for rnd in rounds:
-        days = sorted(s.starts_at.astimezone(world.facility.tz).date()
-                      for s in rnd.sessions.all())
-        assert len(days) == 2 and days[0].weekday() == 5  # the weekend's two sessions
+        days = weekend_days(rnd)
+        # The weekend's two sessions; the horizon may cut the last weekend after its Saturday.
+        assert days[0].weekday() == 5
+        assert days[1:] == [days[0] + dt.timedelta(days=1)] or rnd == rounds[-1]
         local_deadline = rnd.deadline.astimezone(world.facility.tz)
         assert local_deadline.date() == days[0] - dt.timedelta(days=8)
         assert local_deadline.hour == 0
         assert rnd.deadline > timezone.now()
     assert services.rounds_open_due() == 0  # again: nothing new
+
+    services.rule_sync_sessions(rule=rule, horizon_days=42)  # the horizon moves on
+    services.rounds_open_due()
+    assert len(weekend_days(rounds[-1])) == 2  # the cut weekend's round is completed
+
+
+def weekend_days(rnd: RequestRound) -> list[dt.date]:
+    return sorted(s.starts_at.astimezone(rnd.facility.tz).date() for s in rnd.sessions.all())
 
 
 def test_run_periodic_enqueues_the_round_tasks(db) -> None:  # noqa: ANN001
