@@ -60,6 +60,13 @@ def in_hours(hours: float) -> dt.datetime:
     return (timezone.now() + dt.timedelta(hours=hours)).replace(second=0, microsecond=0)
 
 
+def local_morning(*, days_ahead: int, hour: int = 10, time_zone: str = CHICAGO) -> dt.datetime:
+    """`hour`:00 facility time, `days_ahead` local days from today, in UTC."""
+    zone = ZoneInfo(time_zone)
+    day = timezone.now().astimezone(zone).date() + dt.timedelta(days=days_ahead)
+    return dt.datetime.combine(day, dt.time(hour), zone).astimezone(dt.UTC)
+
+
 def next_local_tuesday(hour: int = 10, *, time_zone: str = CHICAGO) -> dt.datetime:
     """The first Tuesday `hour`:00 (facility time) at least two days ahead, in UTC: inside the
     default booking window, with the rest of its Monday-to-Sunday week and the next day of the
@@ -216,13 +223,17 @@ def make_session(
     rule: VisitingRule,
     *,
     starts_at: dt.datetime | None = None,
-    hours_from_now: float = 72,
+    hours_from_now: float | None = None,
     capacity: int | None = None,
     status: str = SessionStatus.OPEN,
     minutes: int | None = None,
 ) -> Session:
-    """One session of `rule`, by default three days from now (inside the booking window)."""
-    start = starts_at or in_hours(hours_from_now)
+    """One session of `rule`, by default at 10 a.m. facility time three days from now: inside
+    the booking window, and with the rest of that morning (and day) around it whatever the
+    time of day is now, so a test can put another session an hour or two later that day."""
+    if starts_at is None and hours_from_now is None:
+        starts_at = local_morning(days_ahead=3, time_zone=rule.facility.time_zone)
+    start = starts_at or in_hours(hours_from_now or 0)
     return Session.objects.create(
         rule=rule, facility_id=rule.facility_id, unit_id=rule.unit_id, kind=rule.kind,
         starts_at=start,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from scheduler.errors import NotFound
@@ -66,12 +66,23 @@ def sessions_available(
         qs = qs.filter(unit__isnull=True) | qs.filter(unit_id=resident.unit_id)
     if kind:
         qs = qs.filter(kind=kind)
-    if date_from:
-        qs = qs.filter(starts_at__gte=dt.datetime.combine(date_from, dt.time(), dt.UTC))
-    if date_to:
-        day_after = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(), dt.UTC)
-        qs = qs.filter(starts_at__lt=day_after)
+    if date_from or date_to:
+        qs = qs.filter(_on_local_days(date_from, date_to))
     return qs.order_by("starts_at", "id")
+
+
+def _on_local_days(first: dt.date | None, last: dt.date | None) -> Q:
+    """Sessions whose day at their own facility lies in [first, last]: a 7 p.m. video call in
+    Chicago on the 5th is on the 5th for the family, although it is the 6th in UTC."""
+    match = Q(pk__in=[])
+    for zone in Facility.objects.order_by().values_list("time_zone", flat=True).distinct():
+        in_zone = Q(facility__time_zone=zone)
+        if first:
+            in_zone &= Q(starts_at__gte=local_midnight_utc(first, zone))
+        if last:
+            in_zone &= Q(starts_at__lt=local_midnight_utc(last + dt.timedelta(days=1), zone))
+        match |= in_zone
+    return match
 
 
 def bookings_for_household(

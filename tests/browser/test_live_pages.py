@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -40,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "screenshots"
 LIVE_TIMEOUT_MS = 10_000
 BOOKABLE_DAYS = 20  # the demo rules open booking 21 days ahead
+LAKEVIEW_TZ = ZoneInfo("America/Chicago")  # the demo's Lakeview facility
 
 
 def free_port() -> int:
@@ -166,7 +168,10 @@ def fresh_session(site: Site) -> dict:
 
 
 def week(session: dict) -> tuple[int, int]:
-    return tuple(dt.datetime.fromisoformat(session["starts_at"]).isocalendar()[:2])
+    """The quota's week runs Monday to Sunday on Lakeview's clock, not in UTC (a Sunday 7 p.m.
+    visit in Chicago is already Monday in UTC)."""
+    local = dt.datetime.fromisoformat(session["starts_at"]).astimezone(LAKEVIEW_TZ)
+    return tuple(local.isocalendar()[:2])
 
 
 def local_day(session: dict) -> str:

@@ -720,3 +720,21 @@ def test_the_create_answer_is_exactly_what_the_serializer_gives(
                         HTTP_IDEMPOTENCY_KEY="same-shape")
     assert again.status_code == 200
     assert again.json() == BookingSerializer(booking).data
+
+
+def test_sessions_of_a_day_are_the_facilitys_days_not_utcs(world: World, api: Callable) -> None:
+    """A 7 p.m. video call in Chicago (1 a.m. the next day in UTC) is on the family's day."""
+    evening = f.make_session(world.rule, starts_at=f.local_morning(days_ahead=4, hour=19))
+    day = evening.starts_at.astimezone(world.facility.tz).date()
+    before = f.make_session(world.rule, starts_at=f.local_morning(days_ahead=3, hour=19))
+
+    def ids_on(first: dt.date, last: dt.date) -> set[int]:
+        response = api(world.caregiver).get(
+            f"/api/v1/sessions/?facility={world.facility.pk}&date_from={first}&date_to={last}")
+        assert response.status_code == 200
+        return {s["id"] for s in response.json()}
+
+    assert evening.pk in ids_on(day, day)
+    assert before.pk not in ids_on(day, day)
+    assert evening.pk not in ids_on(day + dt.timedelta(days=1), day + dt.timedelta(days=1))
+    assert before.pk in ids_on(day - dt.timedelta(days=1), day - dt.timedelta(days=1))
