@@ -182,7 +182,7 @@ def test_a_resident_is_only_booked_into_sessions_that_serve_her(world: World) ->
 def test_quota_is_counted_from_rows_across_sessions(world: World) -> None:
     world.rule.weekly_quota = 1
     world.rule.save()
-    tuesday = f.make_session(world.rule, starts_at=f.next_local_tuesday(10))
+    tuesday = f.make_session(world.rule, starts_at=f.next_local_tuesday(14))
     first = book(world, session=tuesday).booking
     # Wednesday of the same week (the week runs Monday to Sunday on the facility's clock).
     later = f.make_session(world.rule, starts_at=tuesday.starts_at + dt.timedelta(days=1))

@@ -38,6 +38,9 @@ def fetch(url: str, **headers: str):  # noqa: ANN201
 
 def parse_both(body: bytes) -> tuple[Calendar, vobject.base.Component]:
     """Parse with both libraries; either one failing fails the test."""
+    # vobject keeps the first VTIMEZONE it read for each TZID for the whole process; forget
+    # it, so each body is read with its own (an earlier feed may cover other years).
+    vars(vobject.icalendar)["__tzidMap"].clear()
     return Calendar.from_ical(body), vobject.readOne(body.decode("utf-8"))
 
 
