@@ -14,7 +14,13 @@ from rest_framework.views import APIView
 
 from scheduler.errors import InvalidInput
 from visits import selectors, services
-from visits.access import facility_of_liaison, household_of, is_caregiver, is_liaison
+from visits.access import (
+    BOOKING_RELATED,
+    facility_of_liaison,
+    household_of,
+    is_caregiver,
+    is_liaison,
+)
 from visits.models import Booking, Household
 from visits.serializers import (
     ApprovalDecideSerializer,
@@ -143,13 +149,11 @@ class WaitlistJoinApi(APIView):
             waitlist_if_full=True,
         )
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
-        return Response(BookingSerializer(result.booking).data, status=code)
+        return Response(booking_payload(result.booking), status=code)
 
 
 def _booking_response(booking_id: int) -> Response:
-    booking = Booking.objects.select_related(
-        "session__facility", "session__rule", "resident"
-    ).get(pk=booking_id)
+    booking = Booking.objects.select_related(*BOOKING_RELATED).get(pk=booking_id)
     return Response(BookingSerializer(booking).data)
 
 

@@ -25,7 +25,6 @@ from notifications.models import Preference
 from notifications.services import Notice, notices_emit
 from notifications.text import Text
 from scheduler.errors import Conflict, NotFound
-from scheduler.rows import insert_all, update_all
 from visits.access import facility_of_liaison
 from visits.allocation import (
     Outcome,
@@ -380,8 +379,10 @@ class _Writer:
             return None, "full"
         session.held += 1
         self.held[session.pk] += 1
-        (booking,) = insert_all([self._booking(session, request, BookingStatus.REQUESTED)])
-        insert_all([BookingVisitor(booking=booking, visitor=v) for v in visitors])
+        booking = self._booking(session, request, BookingStatus.REQUESTED)
+        booking.save(force_insert=True)
+        BookingVisitor.objects.bulk_create(
+            [BookingVisitor(booking=booking, visitor=v) for v in visitors])
         self.history.append(self._change(booking))
         return booking, ""
 
@@ -433,8 +434,9 @@ def _write(
         _apply(request, outcome, pure[outcome.request_id], writer, len(outcomes))
         counts[request.status] += 1
     writer.finish()
-    update_all(requests, ["status", "granted_session", "granted_rank", "booking", "position",
-                          "weight", "explanation", "updated_at"])
+    VisitRequest.objects.bulk_update(
+        requests, ["status", "granted_session", "granted_rank", "booking", "position",
+                   "weight", "explanation", "updated_at"], batch_size=500)
     notices_emit([_outcome_notice(request, sessions) for request in requests],
                  languages=_caregiver_languages(requests))
     for pk in sorted(sessions):
