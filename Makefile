@@ -45,8 +45,10 @@ test-fast: install
 test-browser: install
 	$(PY) -m pytest -m browser
 
+# ruff, and DESIGN.md's import directions (import-linter, contracts in pyproject.toml).
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 messages: install
 	$(PY) manage.py makemessages -l es --ignore '.venv/*' --ignore 'bench/*' --ignore 'tests/*'

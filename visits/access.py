@@ -36,6 +36,14 @@ def facility_of_liaison(user: AbstractBaseUser) -> Facility:
     return liaison.facility
 
 
+# A live topic per facility: its sessions' places left. Public: no personal data.
+PLACES_TOPIC = r"facility\.[0-9]{1,12}\.places"
+
+
+def places_topic(facility_id: int) -> str:
+    return f"facility.{facility_id}.places"
+
+
 # A live topic per facility: "the roster changed", for that facility's liaisons only.
 ROSTER_TOPIC = r"facility\.(?P<facility_id>[0-9]{1,12})\.roster"
 

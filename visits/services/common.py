@@ -18,7 +18,7 @@ from notifications.live import publish_topic_after_commit
 from notifications.services import event_emit
 from notifications.text import Text
 from scheduler.errors import Busy, Conflict, InvalidInput, NotFound, RuleViolation
-from visits.access import roster_topic
+from visits.access import places_topic, roster_topic
 from visits.models import (
     Booking,
     BookingStatus,
@@ -130,7 +130,7 @@ def change_held(session: Session, delta: int) -> None:
 def announce_places(session: Session) -> None:
     """Tell open session lists the new number of places (public: no personal data)."""
     publish_topic_after_commit(
-        topic=f"facility.{session.facility_id}.places",
+        topic=places_topic(session.facility_id),
         event_type="visits.session.places",
         data={"session_id": session.pk, "remaining": session.remaining},
     )

@@ -1,4 +1,7 @@
-"""Create a believable demo: two facilities, rules, residents, families and staff."""
+"""Create a believable demo: two facilities, rules, residents, families and staff.
+
+It lives in the project package: it seeds every app (visits' families and transport's
+coordinator and driver), and only scheduler/ may know them all."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from transport.models import Coordinator, Driver
+from transport.services import coordinator_ensure, driver_ensure
 from visits.models import (
     AllocationMode,
     ApprovalStatus,
@@ -175,9 +178,9 @@ class Command(BaseCommand):
         liaison2 = self._user("liaison2", "Marcus", "Hale")
         Liaison.objects.get_or_create(user=liaison2, defaults={"facility": facilities[1]})
         coordinator = self._user("coordinator", "Priya", "Shah")
-        Coordinator.objects.get_or_create(user=coordinator)
+        coordinator_ensure(user=coordinator)
         driver = self._user("driver", "Joe", "Miller")
-        Driver.objects.get_or_create(user=driver, defaults={"home_base": "Springfield, IL"})
+        driver_ensure(user=driver, home_base="Springfield, IL")
         admin = self._user("admin", "Site", "Admin", is_staff=True, is_superuser=True)
         return {"liaison": liaison, "liaison2": liaison2, "coordinator": coordinator,
                 "driver": driver, "admin": admin}
