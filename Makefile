@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+WORKERS ?= 1
 
 .PHONY: install demo serve worker test test-fast test-browser lint messages clean
 
@@ -26,9 +27,10 @@ demo: install
 	  $(PY) manage.py db_worker & \
 	  $(VENV)/bin/daphne -b $(HOST) -p $(PORT) scheduler.asgi:application
 
+# WORKERS=N: N daphne processes sharing one port (scheduler/serve.py); one per core.
 serve: install
 	@mkdir -p staticfiles
-	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) scheduler.asgi:application
+	$(PY) -m scheduler.serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 worker: install
 	$(PY) manage.py db_worker

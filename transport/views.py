@@ -201,7 +201,7 @@ def driver_feed(request: HttpRequest, token: str) -> HttpResponse:
 # --- a family's ride ----------------------------------------------------------------------
 
 
-def _ask_from_form(request: HttpRequest, booking) -> services.RideAsk:  # noqa: ANN001
+def _ask_from_form(request: HttpRequest, booking) -> services.RideAsk:
     post, fields = request.POST, {}
 
     def number(name: str, default: int) -> int:
@@ -235,7 +235,7 @@ def _ask_from_form(request: HttpRequest, booking) -> services.RideAsk:  # noqa: 
     return ask
 
 
-def _earliest(raw: str, booking, fields: dict) -> dt.datetime | None:  # noqa: ANN001
+def _earliest(raw: str, booking, fields: dict) -> dt.datetime | None:
     """A wall-clock time ("07:30") on the visit's day in the facility's time zone."""
     if not raw.strip():
         return None

@@ -119,7 +119,7 @@ def visit_residents(request: HttpRequest) -> HttpResponse:
     return render(request, "visits/residents.html", {"residents": residents})
 
 
-def _resident_or_404(request: HttpRequest, resident_id: int):  # noqa: ANN202
+def _resident_or_404(request: HttpRequest, resident_id: int):
     resident = selectors.residents_for_household(user=request.user).filter(pk=resident_id).first()
     if resident is None:
         raise NotFound(_("We could not find that person."))
@@ -258,7 +258,7 @@ def booking_action(request: HttpRequest, booking_id: int, action: str) -> HttpRe
     return _run_action(request, func, done, reverse("my-bookings"))
 
 
-def _roster_day(request: HttpRequest, tz) -> dt.date:  # noqa: ANN001
+def _roster_day(request: HttpRequest, tz) -> dt.date:
     raw = request.GET.get("date") or request.POST.get("date") or ""
     try:
         return dt.date.fromisoformat(raw)

@@ -27,7 +27,7 @@ from visits.tasks import allocate_due_rounds
 __all__ = ["rw"]  # the fixture, imported for pytest
 
 
-def submit(rw: RoundWorld, household=None, resident=None, choices=None, visitors=None):  # noqa: ANN001, ANN201
+def submit(rw: RoundWorld, household=None, resident=None, choices=None, visitors=None):
     household = household or rw.world.household
     resident = resident or rw.world.resident
     return services.request_submit(
@@ -58,7 +58,7 @@ def test_a_request_keeps_who_comes_and_the_ranked_choices(rw: RoundWorld) -> Non
         ("elsewhere", "Choose among the times offered in this round for this person."),
     ],
 )
-def test_bad_choices_are_refused_clearly(rw: RoundWorld, choices, message: str) -> None:  # noqa: ANN001
+def test_bad_choices_are_refused_clearly(rw: RoundWorld, choices, message: str) -> None:
     other = f.make_session(rw.rule, starts_at=f.in_hours(24 * 30))
     picks = {"none": [], "four": [*rw.ids, other.pk], "repeat": [rw.ids[0], rw.ids[0]],
              "elsewhere": [other.pk]}[choices]
@@ -232,7 +232,7 @@ def test_waiting_list_is_in_draw_order_and_gets_the_freed_place(rw: RoundWorld) 
 
 
 def test_quota_already_used_outside_the_round_is_respected(rw: RoundWorld) -> None:
-    VisitingRuleQuota = 1  # noqa: N806
+    VisitingRuleQuota = 1
     rw.rule.weekly_quota = VisitingRuleQuota
     rw.rule.save()
     elsewhere = f.make_session(f.make_rule(rw.world.facility, capacity=5),
@@ -341,7 +341,7 @@ def test_verify_re_runs_the_draw_and_catches_a_changed_record(rw: RoundWorld) ->
 # --- opening rounds ------------------------------------------------------------------------
 
 
-def test_rounds_open_for_each_week_of_a_round_rule(world) -> None:  # noqa: ANN001
+def test_rounds_open_for_each_week_of_a_round_rule(world) -> None:
     rule = f.make_rule(world.facility, allocation_mode=AllocationMode.ROUND,
                        rrule="FREQ=WEEKLY;BYDAY=SA,SU;BYHOUR=9;BYMINUTE=0",
                        starts_on=timezone.now().date())
@@ -362,7 +362,7 @@ def test_rounds_open_for_each_week_of_a_round_rule(world) -> None:  # noqa: ANN0
     assert services.rounds_open_due() == 0  # again: nothing new
 
 
-def test_run_periodic_enqueues_the_round_tasks(db) -> None:  # noqa: ANN001
+def test_run_periodic_enqueues_the_round_tasks(db) -> None:
     from django_tasks_db.models import DBTaskResult
 
     call_command("run_periodic", "--once")

@@ -337,7 +337,8 @@ def _mark_allocated(rnd: RequestRound, seed: int, moment: dt.datetime, inputs: d
     changed = RequestRound.objects.filter(pk=rnd.pk, status=RoundStatus.OPEN).update(
         status=RoundStatus.ALLOCATED, seed=seed, allocated_at=moment, inputs=record
     )
-    assert changed == 1, "the round row is locked: nobody else can have drawn it"
+    if changed != 1:  # the round row is locked: nobody else can have drawn it
+        raise RuntimeError(f"request round {rnd.pk} changed while its row was locked")
 
 
 # --- writing the result --------------------------------------------------------------------

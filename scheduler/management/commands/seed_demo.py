@@ -162,7 +162,7 @@ class Command(BaseCommand):
         )
         return resident
 
-    def _user(self, username: str, first: str, last: str, **extra: Any):  # noqa: ANN202
+    def _user(self, username: str, first: str, last: str, **extra: Any):
         user, created = get_user_model().objects.get_or_create(
             username=username, defaults={"first_name": first, "last_name": last, **extra}
         )
@@ -207,7 +207,7 @@ class Command(BaseCommand):
         """Many households at once; one shared password hash keeps this fast."""
         if not count:
             return []
-        User = get_user_model()  # noqa: N806
+        User = get_user_model()
         start = User.objects.filter(username__startswith="family").count()
         password = make_password(DEMO_PASSWORD)
         new_users = User.objects.bulk_create([
@@ -240,8 +240,8 @@ class Command(BaseCommand):
                  "token": tokens[h.caregiver_id], "household_id": h.pk, "resident_id": r.pk,
                  "visitor_ids": [a.pk, c.pk]} for h, a, c, r in pairs]
 
-    def _report(self, facilities, residents, users, families, extra, sessions) -> dict:  # noqa: ANN001
-        def login(user, role: str) -> dict:  # noqa: ANN001
+    def _report(self, facilities, residents, users, families, extra, sessions) -> dict:
+        def login(user, role: str) -> dict:
             return {"role": role, "username": user.username, "password": DEMO_PASSWORD,
                     "token": Token.objects.get(user=user).key, "user_id": user.pk}
 
