@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from scheduler.errors import InvalidInput
+from scheduler.http import valid
 from visits import selectors, services
 from visits.access import (
     BOOKING_RELATED,
@@ -42,12 +43,6 @@ from visits.serializers import (
 )
 
 MAX_KEY_LENGTH = 80
-
-
-def valid(serializer_class: type, data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def idempotency_key(request: Request) -> str | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,8 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from notifications.selectors import inbox_for_user
+from notifications.selectors import inbox_for_user, last_event_id
 from scheduler.errors import DomainError, NotFound
+from scheduler.http import run_action, show_error
 from visits import round_selectors, selectors, services
 from visits.access import facility_of_liaison, household_of, is_caregiver, is_liaison
 from visits.ics_views import feed_urls
@@ -31,14 +31,6 @@ from visits.models import (
     Session,
     Visitor,
 )
-
-
-def show_error(request: HttpRequest, error: DomainError) -> None:
-    messages.error(request, error.message)
-    for problems in error.fields.values():
-        for problem in problems:
-            if problem != error.message:
-                messages.error(request, problem)
 
 
 def _mark_days(sessions: list[Session]) -> list[Session]:
@@ -94,12 +86,6 @@ def _inbox_items(deliveries: list) -> list[dict[str, str]]:
     return items
 
 
-def _last_event_id(request: HttpRequest) -> int:
-    """Where live.js starts listening: events after this one refresh the page's live part."""
-    latest = list(inbox_for_user(user=request.user, limit=1))
-    return latest[0].event_id if latest else 0
-
-
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("login")
@@ -138,7 +124,7 @@ def visit_sessions(request: HttpRequest, resident_id: int) -> HttpResponse:
                                                       accepting_only=False)
     return render(request, "visits/sessions.html", {
         "resident": resident, "sessions": sessions, "kind": kind,
-        "live_after": _last_event_id(request),
+        "live_after": last_event_id(request.user),
         # Sessions given out by a request round link to the request form, not to booking.
         "open_rounds": [r for r in rounds if r.opens_at <= timezone.now()],
         "round_session_ids": round_selectors.round_session_ids(rounds),
@@ -225,18 +211,6 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _run_action(
-    request: HttpRequest, action: Callable[[], object], done: str, back: str
-) -> HttpResponse:
-    try:
-        action()
-    except DomainError as error:
-        show_error(request, error)
-    else:
-        messages.success(request, done)
-    return redirect(back)
-
-
 @require_POST
 @login_required
 def booking_action(request: HttpRequest, booking_id: int, action: str) -> HttpResponse:
@@ -255,7 +229,7 @@ def booking_action(request: HttpRequest, booking_id: int, action: str) -> HttpRe
     if action not in actions:
         raise NotFound()
     func, done = actions[action]
-    return _run_action(request, func, done, reverse("my-bookings"))
+    return run_action(request, func, done, reverse("my-bookings"))
 
 
 def _roster_day(request: HttpRequest, tz) -> dt.date:
@@ -275,7 +249,7 @@ def roster(request: HttpRequest) -> HttpResponse:
         "facility": facility, "day": day, "sessions": sessions,
         # live.js listens from here: the liaison's new-booking and check-in events, and the
         # facility's places topic, re-render the sessions part without a reload.
-        "live_after": _last_event_id(request),
+        "live_after": last_event_id(request.user),
         "prev_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
         "today": timezone.now().astimezone(facility.tz).date(),
         "feed": feed_urls(request, kind=CalendarTokenKind.FACILITY),
@@ -301,7 +275,7 @@ def roster_action(request: HttpRequest, booking_id: int, action: str) -> HttpRes
     if action not in actions:
         raise NotFound()
     func, done = actions[action]
-    return _run_action(request, func, done, _roster_url(request))
+    return run_action(request, func, done, _roster_url(request))
 
 
 def _roster_url(request: HttpRequest) -> str:
@@ -320,4 +294,4 @@ def session_close_view(request: HttpRequest, session_id: int) -> HttpResponse:
                                         "%(count)d families were told.", count)
                       % {"count": count})
 
-    return _run_action(request, close, _("Session closed."), _roster_url(request))
+    return run_action(request, close, _("Session closed."), _roster_url(request))

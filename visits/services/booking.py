@@ -164,8 +164,7 @@ def booking_create(
         "waitlist_if_full": waitlist_if_full,
     }
     try:
-        # The waiting list is decided under the session's lock from the start.
-        return _create(**request, session_locked=waitlist_if_full)
+        return _create(**request, session_locked=False)
     except _PlaceGone:
         return _create(**request, session_locked=True)
 
