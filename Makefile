@@ -8,6 +8,7 @@ PORT ?= 8000
 # at that moment (zone optional, UTC by default), for every process they start (bin/with-clock).
 CLOCK ?=
 WITH_CLOCK := $(if $(strip $(CLOCK)),bin/with-clock "$(CLOCK)",)
+WORKERS ?= 1
 
 .PHONY: install demo serve worker test test-fast test-browser lint messages clean
 
@@ -30,9 +31,10 @@ demo: install
 	  $(PY) manage.py db_worker & \
 	  $(VENV)/bin/daphne -b $(HOST) -p $(PORT) scheduler.asgi:application
 
+# WORKERS=N: N daphne processes sharing one port (scheduler/serve.py); one per core.
 serve: install
 	@mkdir -p staticfiles
-	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) scheduler.asgi:application
+	$(PY) -m scheduler.serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 worker: install
 	$(PY) manage.py db_worker
@@ -49,8 +51,10 @@ test-fast: install
 test-browser: install
 	$(WITH_CLOCK) $(PY) -m pytest -m browser
 
+# ruff, and DESIGN.md's import directions (import-linter, contracts in pyproject.toml).
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 messages: install
 	$(PY) manage.py makemessages -l es --ignore '.venv/*' --ignore 'bench/*' --ignore 'tests/*'

@@ -120,13 +120,13 @@ def time_orm(count: int) -> dict[str, float]:
     return figures
 
 
-def _draw(round_id: int):  # noqa: ANN202
+def _draw(round_id: int):
     from visits.services import round_allocate
 
     return round_allocate(round_id=round_id, seed=SEED)
 
 
-def _orm_figures(round_id: int, summary, seconds: float, liaison, count: int) -> dict:  # noqa: ANN001
+def _orm_figures(round_id: int, summary, seconds: float, liaison, count: int) -> dict:
     from visits.round_models import VisitRequest
     from visits.services import round_verify
 
@@ -142,7 +142,7 @@ def _orm_figures(round_id: int, summary, seconds: float, liaison, count: int) ->
     }
 
 
-def _seed_orm_round(count: int):  # noqa: ANN202 - (round id, liaison user)
+def _seed_orm_round(count: int):
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
@@ -179,7 +179,7 @@ def _seed_orm_round(count: int):  # noqa: ANN202 - (round id, liaison user)
         Resident(facility=facility, first_name="R", last_name=str(n), prison_id=f"B{n}")
         for n in range(max(count * 8 // 10, 1))
     ])
-    User = get_user_model()  # noqa: N806
+    User = get_user_model()
     users = User.objects.bulk_create([User(username=f"bench-{n}") for n in range(count + 1)])
     Liaison.objects.create(user=users[-1], facility=facility)
     households = Household.objects.bulk_create([

@@ -125,7 +125,7 @@ def server_env(args: argparse.Namespace) -> dict[str, str]:
 
 
 def manage(args: argparse.Namespace, *command: str) -> str:
-    done = subprocess.run(  # noqa: S603 (our own interpreter and manage.py)
+    done = subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), *command],
         cwd=ROOT, env=server_env(args), capture_output=True, text=True, check=False,
     )
@@ -287,6 +287,14 @@ class Server:
     def url(self) -> str:
         return f"http://{BIND}:{self.port}"
 
+    @property
+    def worker_pids(self) -> list[int]:
+        """The daphne processes `scheduler.serve` started (their CPU is the server's)."""
+        with contextlib.suppress(OSError):
+            path = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+            return [int(pid) for pid in path.read_text().split()]
+        return []
+
     def log_tail(self) -> str:
         with contextlib.suppress(OSError):
             return self.log_path.read_text(errors="replace")[-3000:]
@@ -294,21 +302,19 @@ class Server:
 
 
 def start_servers(args: argparse.Namespace, log_dir: Path) -> list[Server]:
-    servers = []
-    for i in range(args.processes):
-        port = free_port()
-        log_path = log_dir / f"daphne-{i}.log"
-        with open(log_path, "wb") as out:
-            proc = subprocess.Popen(  # noqa: S603 (our own interpreter)
-                [sys.executable, "-m", "daphne", "-b", BIND, "-p", str(port),
-                 "scheduler.asgi:application"],
-                cwd=ROOT, env=server_env(args), stdout=out, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
-            )
-        servers.append(Server(port, proc, log_path))
-    for server in servers:
-        wait_ready(server)
-    return servers
+    """N daphne processes on one port, as `make serve WORKERS=N` runs them."""
+    port = free_port()
+    log_path = log_dir / "daphne.log"
+    with open(log_path, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "scheduler.serve", "--host", BIND, "--port", str(port),
+             "--workers", str(args.processes)],
+            cwd=ROOT, env=server_env(args), stdout=out, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+    server = Server(port, proc, log_path)
+    wait_ready(server)
+    return [server]
 
 
 def wait_ready(server: Server, timeout: float = 60.0) -> None:
@@ -496,7 +502,7 @@ async def load(args: argparse.Namespace, servers: list[Server],
         for phase in [*args.phases, *reversed(args.phases)]:
             log(f"phase {phase}: {args.clients} clients for {args.duration / 2:g}s")
             halves[phase].append(await run_phase(clients, requests[phase], args.duration / 2,
-                                                 [s.proc.pid for s in servers]))
+                                                 [pid for s in servers for pid in s.worker_pids]))
         results = {phase: PhaseResult.merged(parts) for phase, parts in halves.items()}
     return results
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,11 +14,7 @@ from notifications.serializers import (
     InboxQuerySerializer,
     PreferenceSerializer,
 )
-
-
-def valid(serializer: Any) -> dict[str, Any]:
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+from scheduler.http import valid
 
 
 class InboxApi(APIView):
@@ -28,7 +22,7 @@ class InboxApi(APIView):
 
     @extend_schema(parameters=[InboxQuerySerializer], responses=InboxItemSerializer(many=True))
     def get(self, request: Request) -> Response:
-        query = valid(InboxQuerySerializer(data=request.query_params))
+        query = valid(InboxQuerySerializer, request.query_params)
         items = selectors.inbox_page(user=request.user, limit=query["limit"],
                                      before=query.get("before"), unread=query["unread"])
         return Response({
@@ -59,5 +53,5 @@ class PreferenceApi(APIView):
 
     @extend_schema(request=PreferenceSerializer, responses=PreferenceSerializer)
     def put(self, request: Request) -> Response:
-        changes = valid(PreferenceSerializer(data=request.data, partial=True))
+        changes = valid(PreferenceSerializer, request.data, partial=True)
         return Response(PreferenceSerializer(preference_update(user=request.user, **changes)).data)

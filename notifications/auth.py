@@ -45,5 +45,5 @@ class LiveAuthMiddleware(BaseMiddleware):
         return await super().__call__(scope, receive, send)
 
 
-def LiveAuthStack(inner: Any) -> Any:  # noqa: N802 - a middleware factory, named like channels'
+def LiveAuthStack(inner: Any) -> Any:
     return CookieMiddleware(SessionMiddleware(LiveAuthMiddleware(inner)))

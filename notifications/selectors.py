@@ -12,6 +12,12 @@ def inbox_for_user(*, user: AbstractBaseUser, limit: int = 20) -> QuerySet[Deliv
     return Delivery.objects.filter(user=user).select_related("event")[:limit]
 
 
+def last_event_id(user: AbstractBaseUser) -> int:
+    """Where a page's live.js starts listening: events after this one refresh its live part."""
+    latest = list(inbox_for_user(user=user, limit=1))
+    return latest[0].event_id if latest else 0
+
+
 def inbox_page(
     *, user: AbstractBaseUser, limit: int = 20, before: int | None = None, unread: bool = False
 ) -> list[Delivery]:

@@ -20,7 +20,6 @@ from notifications.models import Delivery, Event, Preference
 from notifications.tasks import send_deliveries_external, send_delivery_external
 from notifications.text import Text, stored_i18n, text_of
 from scheduler.errors import NotFound
-from scheduler.rows import insert_all
 
 logger = logging.getLogger(__name__)
 
@@ -55,13 +54,12 @@ def event_emit(
     user_ids = sorted({user.pk for user in recipients if user is not None})
     with _language_of_sole_reader(user_ids, title, body, languages=languages):
         title_text, body_text = text_of(title)[:200], text_of(body)
-    # Plain inserts without save()'s signals: a booking request runs this every time.
-    (event,) = insert_all([Event(
+    event = Event.objects.create(
         type=type, title=title_text, body=body_text, data=data or {},
         i18n=stored_i18n(title=title, body=body), urgent=urgent,
-    )])
+    )
     due = timezone.now() + EXTERNAL_SAFETY_NET if external else None
-    created = insert_all(
+    created = Delivery.objects.bulk_create(
         [Delivery(event=event, user_id=pk, external_due_at=due) for pk in user_ids]
     )
     push_after_commit(
@@ -100,9 +98,9 @@ def notices_emit(
             type=notice.type, title=title_text, body=body_text, data=notice.data or {},
             i18n=stored_i18n(title=notice.title, body=notice.body), urgent=notice.urgent,
         ))
-    insert_all(events)
+    Event.objects.bulk_create(events)
     due = timezone.now() + EXTERNAL_SAFETY_NET
-    deliveries = insert_all([
+    deliveries = Delivery.objects.bulk_create([
         Delivery(event=event, user_id=notice.user_id, external_due_at=due)
         for event, notice in zip(events, notices, strict=True)
     ])

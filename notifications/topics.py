@@ -1,8 +1,9 @@
 """Live topics a socket may join besides the user's own events.
 
-Public topics (a facility's remaining places) carry no personal data and anyone signed in
-may listen. Private topics are authorised by the app that owns them: notifications imports
-no app, so an app registers a pattern and a check from its `AppConfig.ready()`.
+Public topics (e.g. a facility's remaining places) carry no personal data and anyone signed
+in may listen. Private topics are authorised by the app that owns them. notifications knows
+no app's topics: each app registers its patterns (and, for private ones, a check) from its
+`AppConfig.ready()`.
 """
 
 from __future__ import annotations
@@ -11,11 +12,20 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-PUBLIC_TOPIC = re.compile(r"facility\.[0-9]{1,12}\.places")
 MAX_TOPICS = 10
 
 MayJoin = Callable[[Any, re.Match[str]], bool]
+_public: list[re.Pattern[str]] = []
 _private: list[tuple[re.Pattern[str], MayJoin]] = []
+
+
+def register_public_topic(pattern: str) -> None:
+    """Let anyone signed in join topics matching `pattern` (they must carry no personal data)."""
+    _public.append(re.compile(pattern))
+
+
+def _is_public(name: str) -> bool:
+    return any(pattern.fullmatch(name) for pattern in _public)
 
 
 def register_private_topic(pattern: str, may_join: MayJoin) -> None:
@@ -41,7 +51,7 @@ def allowed_topics(user: Any, names: Iterable[str]) -> list[str]:
     dropped (anything else could be somebody's private group)."""
     allowed = []
     for name in dict.fromkeys(names):
-        if PUBLIC_TOPIC.fullmatch(name):
+        if _is_public(name):
             allowed.append(name)
             continue
         rule = _private_rule(name)

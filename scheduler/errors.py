@@ -7,6 +7,7 @@ as `{"code", "message", "fields"}`, and pages show the same message.
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions as drf_exceptions
@@ -79,6 +80,27 @@ class Busy(DomainError):
     retry_after = 2
 
 
+class SavedMeanwhile(Conflict):
+    """A database constraint refused a write: something saved at the same moment (a double
+    tap, two people at once) already holds what this request wanted. The service has
+    rolled back; trying again gives the real answer."""
+
+    code = "saved_meanwhile"
+    default_message = _(
+        "This clashes with something saved at the same moment (perhaps the same request sent "
+        "twice). Please reload and check before trying again."
+    )
+
+
+def domain_error_of(exc: Exception) -> DomainError | None:
+    """The DomainError an exception stands for, if any (a refused constraint is a 409)."""
+    if isinstance(exc, DomainError):
+        return exc
+    if isinstance(exc, IntegrityError):
+        return SavedMeanwhile()
+    return None
+
+
 def _fields_from_drf(detail: Any) -> dict[str, list[str]]:
     if isinstance(detail, dict):
         out: dict[str, list[str]] = {}
@@ -93,10 +115,11 @@ def _fields_from_drf(detail: Any) -> dict[str, list[str]]:
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Render every error the API can raise as `{"code", "message", "fields"}`."""
-    if isinstance(exc, DomainError):
-        response = Response(exc.as_dict(), status=exc.status)
-        if isinstance(exc, Busy):
-            response["Retry-After"] = str(exc.retry_after)
+    domain = domain_error_of(exc)
+    if domain is not None:
+        response = Response(domain.as_dict(), status=domain.status)
+        if isinstance(domain, Busy):
+            response["Retry-After"] = str(domain.retry_after)
         return response
     if isinstance(exc, ValidationError):
         exc = drf_exceptions.ValidationError(

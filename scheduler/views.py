@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from transport.models import Coordinator, Driver
+from transport.access import is_coordinator, is_driver
 from visits import views as visit_views
 from visits.access import is_caregiver, is_liaison
 
@@ -17,8 +17,8 @@ from visits.access import is_caregiver, is_liaison
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_authenticated and not is_caregiver(user) and not is_liaison(user):
-        if Coordinator.objects.filter(user_id=user.pk).exists():
+        if is_coordinator(user):
             return redirect("ride-board")
-        if Driver.objects.filter(user_id=user.pk).exists():
+        if is_driver(user):
             return redirect("ride-driver")
     return visit_views.home(request)

@@ -80,28 +80,28 @@ def next_local_tuesday(hour: int = 10, *, time_zone: str = CHICAGO) -> dt.dateti
 # --- people -----------------------------------------------------------------------------
 
 
-def make_user(username: str | None = None, **extra: object):  # noqa: ANN201
+def make_user(username: str | None = None, **extra: object):
     username = username or f"user{_n()}"
     return get_user_model().objects.create_user(username=username, password=None, **extra)
 
 
-def token_for(user) -> str:  # noqa: ANN001
+def token_for(user) -> str:
     return Token.objects.get_or_create(user=user)[0].key
 
 
-def make_liaison(facility: Facility, username: str | None = None):  # noqa: ANN201
+def make_liaison(facility: Facility, username: str | None = None):
     user = make_user(username or f"liaison{_n()}")
     Liaison.objects.create(user=user, facility=facility)
     return user
 
 
-def make_coordinator(username: str | None = None):  # noqa: ANN201
+def make_coordinator(username: str | None = None):
     user = make_user(username or f"coordinator{_n()}")
     Coordinator.objects.create(user=user)
     return user
 
 
-def make_driver(username: str | None = None):  # noqa: ANN201
+def make_driver(username: str | None = None):
     user = make_user(username or f"driver{_n()}")
     Driver.objects.create(user=user, home_base="Springfield, IL")
     return user

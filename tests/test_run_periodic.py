@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
 
-def test_run_periodic_enqueues_each_apps_sweeps(db) -> None:  # noqa: ANN001
+def test_run_periodic_enqueues_each_apps_sweeps(db) -> None:
     call_command("run_periodic", "--once")
     names = set(DBTaskResult.objects.values_list("task_path", flat=True))
     assert {

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from scheduler.errors import NotFound
+from scheduler.http import valid
 from transport import selectors, services
 from transport.access import check_coordinator
 from transport.models import PlanRun, RideRequest
@@ -27,12 +28,6 @@ from transport.serializers import (
     RideRequestSerializer,
     StopStatusSerializer,
 )
-
-
-def valid(serializer_class: type, data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _ride_response(request_id: int, code: int = status.HTTP_200_OK) -> Response:

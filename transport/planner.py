@@ -153,11 +153,11 @@ def _day_bounds(scope: Scope) -> tuple[dt.datetime, dt.datetime]:
     return min(starts), max(starts) + dt.timedelta(days=1)
 
 
-def _capacity(vehicle) -> tuple[int, int, int]:  # noqa: ANN001
+def _capacity(vehicle) -> tuple[int, int, int]:
     return (vehicle.seats, vehicle.child_seats, vehicle.wheelchair_places)
 
 
-def _vehicle_for(availability: DriverAvailability, scope: Scope, taken: set[int]):  # noqa: ANN202
+def _vehicle_for(availability: DriverAvailability, scope: Scope, taken: set[int]):
     """The kept trip's vehicle, the one she named for the day, or her largest free one."""
     kept = scope.kept.get(availability.driver_id)
     if kept is not None:
@@ -229,7 +229,7 @@ class PlanResult:
     seconds: float = 0.0
 
 
-def _route_plan(built: Built, route, unserved: dict) -> RoutePlan | None:  # noqa: ANN001
+def _route_plan(built: Built, route, unserved: dict) -> RoutePlan | None:
     """The solver's route as stops; legs it split or put on the wrong vehicle are dropped."""
     driver = built.drivers[route.vehicle]
     stops, travel = [], 0.0

@@ -140,7 +140,6 @@ class _Builder:
 
     def add_leg(self, ride: RideInput, leg: str) -> None:
         reason = _pre_check(ride, self.drivers)
-        assert ride.facility is not None or reason
         if reason:
             self.unserved[(ride.request_id, leg)] = reason
             return
@@ -174,7 +173,8 @@ class _Builder:
 
     def _add_pair(self, ride: RideInput, leg: str, windows: tuple[float, ...],
                   max_ride: float) -> None:
-        assert ride.facility is not None
+        if ride.facility is None:  # _pre_check gives such a ride a reason before this
+            raise ValueError(f"ride request {ride.request_id} has no facility to drive to")
         p_early, p_late, d_early, d_late = windows
         outbound = leg == Leg.OUTBOUND
         start, end = ((ride.home, ride.home_label), (ride.facility, ride.facility_label))

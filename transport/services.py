@@ -21,6 +21,7 @@ from transport import notify
 from transport.access import check_coordinator, driver_of, is_coordinator
 from transport.models import (
     LIVE_RIDE_STATUSES,
+    Coordinator,
     Driver,
     DriverFeed,
     PlanRun,
@@ -348,3 +349,15 @@ def driver_feed_reset(*, actor: AbstractBaseUser, language: str = "") -> DriverF
         DriverFeed.objects.filter(pk=feed.pk).update(token=new_feed_token(), language=language)
     feed.refresh_from_db()
     return feed
+
+
+def coordinator_ensure(*, user: AbstractBaseUser) -> Coordinator:
+    """Make `user` a transport coordinator (again is harmless): for seeding and admin."""
+    coordinator, _created = Coordinator.objects.get_or_create(user=user)
+    return coordinator
+
+
+def driver_ensure(*, user: AbstractBaseUser, home_base: str = "") -> Driver:
+    """Make `user` a volunteer driver (again is harmless; an existing profile is kept)."""
+    driver, _created = Driver.objects.get_or_create(user=user, defaults={"home_base": home_base})
+    return driver

@@ -6,7 +6,6 @@ Views only translate HTTP to services and selectors; errors come back as message
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
@@ -17,34 +16,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from notifications.selectors import inbox_for_user
+from notifications.selectors import last_event_id
 from scheduler.errors import DomainError, InvalidInput
+from scheduler.http import run_action, show_error
 from transport import ics, selectors, services
 from transport.models import DriverFeed, Leg, RideStatus, StopKind, StopStatus
 from transport.planner import session_day
-
-
-def show_error(request: HttpRequest, error: DomainError) -> None:
-    messages.error(request, error.message)
-    for problems in error.fields.values():
-        for problem in problems:
-            if problem != error.message:
-                messages.error(request, problem)
-
-
-def _run(request: HttpRequest, action: Callable[[], object], done: str, back: str) -> HttpResponse:
-    try:
-        action()
-    except DomainError as error:
-        show_error(request, error)
-    else:
-        messages.success(request, done)
-    return redirect(back)
-
-
-def _last_event_id(request: HttpRequest) -> int:
-    latest = list(inbox_for_user(user=request.user, limit=1))
-    return latest[0].event_id if latest else 0
 
 
 def _day(request: HttpRequest) -> dt.date:
@@ -94,7 +71,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "board": data, "day": day, "facility_id": facility_id,
         "prev_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
         "today": selectors.today_for(request.user), "trip_choices": _trip_choices(data),
-        "live_after": _last_event_id(request),
+        "live_after": last_event_id(request.user),
     })
 
 
@@ -102,7 +79,7 @@ def board(request: HttpRequest) -> HttpResponse:
 @login_required
 def plan_start(request: HttpRequest) -> HttpResponse:
     day, facility_id = _day(request), _facility_id(request)
-    return _run(request, lambda: services.plan_run_start(
+    return run_action(request, lambda: services.plan_run_start(
         actor=request.user, day=day, facility_id=facility_id),
         _("Planning has started. The board updates when it is done."),
         _board_url(day, facility_id))
@@ -131,7 +108,7 @@ def ride_pin(request: HttpRequest, request_id: int) -> HttpResponse:
                                     facility_id=facility_id)
 
     done = _("Pinned. Planning again around it.") if request.POST.get("replan") else _("Saved.")
-    return _run(request, pin, done, _board_url(day, facility_id))
+    return run_action(request, pin, done, _board_url(day, facility_id))
 
 
 @require_POST
@@ -140,7 +117,7 @@ def ride_cancel(request: HttpRequest, request_id: int) -> HttpResponse:
     back = request.POST.get("next", "")
     if not back.startswith("/") or back.startswith("//"):
         back = reverse("home")
-    return _run(request, lambda: services.ride_request_cancel(
+    return run_action(request, lambda: services.ride_request_cancel(
         actor=request.user, request_id=request_id), _("The ride request is cancelled."), back)
 
 
@@ -166,7 +143,7 @@ def driver_day(request: HttpRequest) -> HttpResponse:
     return render(request, "transport/driver.html", {
         "trips": trips, "day": day, "today": selectors.today_for(request.user),
         "prev_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
-        "feed": _feed_urls(request, feed), "live_after": _last_event_id(request),
+        "feed": _feed_urls(request, feed), "live_after": last_event_id(request.user),
     })
 
 
@@ -176,7 +153,7 @@ def stop_mark(request: HttpRequest, stop_id: int, status: str) -> HttpResponse:
     done = {StopStatus.PICKED_UP: _("Marked picked up."),
             StopStatus.DROPPED_OFF: _("Marked dropped off.")}.get(status, "")
     back = reverse("ride-driver") + f"?date={_day(request).isoformat()}#stop-{stop_id}"
-    return _run(request, lambda: services.stop_mark(
+    return run_action(request, lambda: services.stop_mark(
         actor=request.user, stop_id=stop_id, status=status), done, back)
 
 
@@ -201,7 +178,7 @@ def driver_feed(request: HttpRequest, token: str) -> HttpResponse:
 # --- a family's ride ----------------------------------------------------------------------
 
 
-def _ask_from_form(request: HttpRequest, booking) -> services.RideAsk:  # noqa: ANN001
+def _ask_from_form(request: HttpRequest, booking) -> services.RideAsk:
     post, fields = request.POST, {}
 
     def number(name: str, default: int) -> int:
@@ -235,7 +212,7 @@ def _ask_from_form(request: HttpRequest, booking) -> services.RideAsk:  # noqa: 
     return ask
 
 
-def _earliest(raw: str, booking, fields: dict) -> dt.datetime | None:  # noqa: ANN001
+def _earliest(raw: str, booking, fields: dict) -> dt.datetime | None:
     """A wall-clock time ("07:30") on the visit's day in the facility's time zone."""
     if not raw.strip():
         return None
@@ -277,5 +254,5 @@ def ride_for_booking(request: HttpRequest, booking_id: int) -> HttpResponse:
     return render(request, "transport/ride_request.html", {
         "booking": booking, "session": booking.session, "live": live,
         "form": request.POST if request.method == "POST" else {},
-        "live_after": _last_event_id(request),
+        "live_after": last_event_id(request.user),
     })

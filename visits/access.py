@@ -5,11 +5,9 @@ from __future__ import annotations
 import re
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from scheduler.errors import NotFound, NotPermitted
-from scheduler.rows import Rows, Statement
 from visits.models import Booking, Facility, Household, Liaison
 
 
@@ -21,20 +19,13 @@ def household_of(user: AbstractBaseUser) -> Household:
         raise NotPermitted(_("Only a caregiver account can book visits.")) from None
 
 
-def household_lock_statement(user: AbstractBaseUser) -> Statement:
-    """Lock the caregiver's household row for the caller's transaction (with
-    `household_from_rows`). Plain SQL: it runs on every booking attempt."""
-    sql = f"SELECT id FROM {Household._meta.db_table} WHERE caregiver_id = %s"  # noqa: S608
-    if connection.features.has_select_for_update:  # SQLite locks the whole file instead
-        sql += " FOR UPDATE"
-    return Statement(sql, [user.pk])
-
-
-def household_from_rows(rows: Rows | None, user: AbstractBaseUser) -> Household:
-    """A reference (id and caregiver only): booking needs the lock and the id."""
-    if not rows:
+def lock_household_of(user: AbstractBaseUser) -> Household:
+    """The acting caregiver's household, locked for the caller's transaction (a booking
+    checks its visitors and idempotency key under it); NotPermitted for any other account."""
+    household = Household.objects.select_for_update().filter(caregiver_id=user.pk).first()
+    if household is None:
         raise NotPermitted(_("Only a caregiver account can book visits."))
-    return Household(pk=rows[0][0], caregiver_id=user.pk)
+    return household
 
 
 def facility_of_liaison(user: AbstractBaseUser) -> Facility:
@@ -43,6 +34,14 @@ def facility_of_liaison(user: AbstractBaseUser) -> Facility:
     if liaison is None:
         raise NotPermitted(_("Only facility staff can do this."))
     return liaison.facility
+
+
+# A live topic per facility: its sessions' places left. Public: no personal data.
+PLACES_TOPIC = r"facility\.[0-9]{1,12}\.places"
+
+
+def places_topic(facility_id: int) -> str:
+    return f"facility.{facility_id}.places"
 
 
 # A live topic per facility: "the roster changed", for that facility's liaisons only.
@@ -68,19 +67,31 @@ def is_liaison(user: AbstractBaseUser) -> bool:
     return Liaison.objects.filter(user_id=user.pk).exists()
 
 
+# What the write services and their answers read of a booking: one query, not one per field.
+BOOKING_RELATED = ("session__rule", "session__facility", "session__unit", "resident__facility",
+                   "resident__unit", "household__caregiver")
+
+
 def booking_of_household(user: AbstractBaseUser, booking_id: int) -> Booking:
     """A booking of the caregiver's own household; other households' bookings are 'not found'
     (not 'forbidden') so their existence does not leak."""
-    household = household_of(user)
-    booking = Booking.objects.filter(pk=booking_id, household=household).first()
+    booking = (
+        Booking.objects.select_related(*BOOKING_RELATED)
+        .filter(pk=booking_id, household__caregiver_id=user.pk).first()
+    )
     if booking is None:
+        household_of(user)  # NotPermitted for an account that is no caregiver
         raise NotFound(_("We could not find that booking."))
     return booking
 
 
 def booking_of_facility(user: AbstractBaseUser, booking_id: int) -> Booking:
-    facility = facility_of_liaison(user)
-    booking = Booking.objects.filter(pk=booking_id, session__facility=facility).first()
+    """A booking at the liaison's own facility; others are 'not found'."""
+    booking = (
+        Booking.objects.select_related(*BOOKING_RELATED)
+        .filter(pk=booking_id, session__facility__liaisons__user_id=user.pk).first()
+    )
     if booking is None:
+        facility_of_liaison(user)  # NotPermitted for an account that is no liaison
         raise NotFound(_("We could not find that booking."))
     return booking

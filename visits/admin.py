@@ -45,7 +45,7 @@ class VisitingRuleAdmin(admin.ModelAdmin):
                     "active"]
     list_filter = ["facility", "kind", "allocation_mode", "active"]
 
-    def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
+    def save_model(self, request, obj, form, change) -> None:
         from visits.services import rounds_open_due, rule_sync_sessions
 
         super().save_model(request, obj, form, change)
@@ -134,7 +134,7 @@ class CalendarTokenAdmin(admin.ModelAdmin):
     fields = ["owner", "kind", "language", "created_at", "revoked_at"]
     readonly_fields = ["owner", "kind", "language", "created_at"]
 
-    def has_add_permission(self, request) -> bool:  # noqa: ANN001
+    def has_add_permission(self, request) -> bool:
         return False  # feeds are made by their owners, from their pages
 
 
@@ -152,7 +152,7 @@ class VisitRequestInline(admin.TabularInline):
               "status", "position", "weight", "granted_session"]
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+    def has_add_permission(self, request, obj=None) -> bool:
         return False  # requests are sent by families, through the services
 
 
@@ -175,5 +175,5 @@ class VisitRequestAdmin(admin.ModelAdmin):
                        "second_choice", "third_choice", "status", "granted_session",
                        "granted_rank", "booking", "position", "weight", "explanation"]
 
-    def has_add_permission(self, request) -> bool:  # noqa: ANN001
+    def has_add_permission(self, request) -> bool:
         return False

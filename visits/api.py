@@ -13,8 +13,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from scheduler.errors import InvalidInput
+from scheduler.http import valid
 from visits import selectors, services
-from visits.access import facility_of_liaison, household_of, is_caregiver, is_liaison
+from visits.access import (
+    BOOKING_RELATED,
+    facility_of_liaison,
+    household_of,
+    is_caregiver,
+    is_liaison,
+)
 from visits.models import Booking, Household
 from visits.serializers import (
     ApprovalDecideSerializer,
@@ -36,12 +43,6 @@ from visits.serializers import (
 )
 
 MAX_KEY_LENGTH = 80
-
-
-def valid(serializer_class: type, data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def idempotency_key(request: Request) -> str | None:
@@ -143,13 +144,11 @@ class WaitlistJoinApi(APIView):
             waitlist_if_full=True,
         )
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
-        return Response(BookingSerializer(result.booking).data, status=code)
+        return Response(booking_payload(result.booking), status=code)
 
 
 def _booking_response(booking_id: int) -> Response:
-    booking = Booking.objects.select_related(
-        "session__facility", "session__rule", "resident"
-    ).get(pk=booking_id)
+    booking = Booking.objects.select_related(*BOOKING_RELATED).get(pk=booking_id)
     return Response(BookingSerializer(booking).data)
 
 

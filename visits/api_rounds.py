@@ -11,10 +11,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from scheduler.errors import NotPermitted
+from scheduler.http import valid
 from visits import round_selectors as selectors
 from visits import services
 from visits.access import facility_of_liaison, is_caregiver, is_liaison
-from visits.api import valid
 from visits.serializers_rounds import (
     ChanceSerializer,
     RequestSerializer,

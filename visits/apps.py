@@ -7,7 +7,8 @@ class VisitsConfig(AppConfig):
     verbose_name = _("Visits")
 
     def ready(self) -> None:
-        from notifications.topics import register_private_topic
-        from visits.access import ROSTER_TOPIC, may_follow_roster
+        from notifications.topics import register_private_topic, register_public_topic
+        from visits.access import PLACES_TOPIC, ROSTER_TOPIC, may_follow_roster
 
+        register_public_topic(PLACES_TOPIC)
         register_private_topic(ROSTER_TOPIC, may_follow_roster)

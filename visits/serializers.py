@@ -160,7 +160,7 @@ def booking_payload(booking: Booking) -> dict[str, Any]:
             "unit": resident.unit_id,
             "unit_name": resident.unit.name if resident.unit_id else None,
         },
-        "visitors": [{"id": v.pk, "first_name": v.first_name} for v in visitors],
+        "visitors": [{"id": v.id, "first_name": v.first_name} for v in visitors],
         "reason": booking.reason,
         "offer_expires_at": _datetime_or_none(booking.offer_expires_at),
         "join_url": booking.join_url,

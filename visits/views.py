@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from notifications.selectors import inbox_for_user
+from notifications.selectors import inbox_for_user, last_event_id
 from scheduler.errors import DomainError, NotFound
+from scheduler.http import run_action, show_error
 from visits import round_selectors, selectors, services
 from visits.access import facility_of_liaison, household_of, is_caregiver, is_liaison
 from visits.facts import session_facts
@@ -33,14 +34,6 @@ from visits.models import (
     Visitor,
 )
 from visits.rules import booking_window
-
-
-def show_error(request: HttpRequest, error: DomainError) -> None:
-    messages.error(request, error.message)
-    for problems in error.fields.values():
-        for problem in problems:
-            if problem != error.message:
-                messages.error(request, problem)
 
 
 def _mark_days(sessions: list[Session]) -> list[Session]:
@@ -96,12 +89,6 @@ def _inbox_items(deliveries: list) -> list[dict[str, str]]:
     return items
 
 
-def _last_event_id(request: HttpRequest) -> int:
-    """Where live.js starts listening: events after this one refresh the page's live part."""
-    latest = list(inbox_for_user(user=request.user, limit=1))
-    return latest[0].event_id if latest else 0
-
-
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("login")
@@ -121,7 +108,7 @@ def visit_residents(request: HttpRequest) -> HttpResponse:
     return render(request, "visits/residents.html", {"residents": residents})
 
 
-def _resident_or_404(request: HttpRequest, resident_id: int):  # noqa: ANN202
+def _resident_or_404(request: HttpRequest, resident_id: int):
     resident = selectors.residents_for_household(user=request.user).filter(pk=resident_id).first()
     if resident is None:
         raise NotFound(_("We could not find that person."))
@@ -142,7 +129,7 @@ def visit_sessions(request: HttpRequest, resident_id: int) -> HttpResponse:
     ))
     return render(request, "visits/sessions.html", {
         "resident": resident, "sessions": sessions, "kind": kind,
-        "live_after": _last_event_id(request),
+        "live_after": last_event_id(request.user),
         # Sessions given out by a request round link to the request form, not to booking.
         "open_rounds": [r for r in rounds if r.opens_at <= timezone.now()],
         "round_session_ids": round_session_ids,
@@ -249,18 +236,6 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _run_action(
-    request: HttpRequest, action: Callable[[], object], done: str, back: str
-) -> HttpResponse:
-    try:
-        action()
-    except DomainError as error:
-        show_error(request, error)
-    else:
-        messages.success(request, done)
-    return redirect(back)
-
-
 @require_POST
 @login_required
 def booking_action(request: HttpRequest, booking_id: int, action: str) -> HttpResponse:
@@ -279,10 +254,10 @@ def booking_action(request: HttpRequest, booking_id: int, action: str) -> HttpRe
     if action not in actions:
         raise NotFound()
     func, done = actions[action]
-    return _run_action(request, func, done, reverse("my-bookings"))
+    return run_action(request, func, done, reverse("my-bookings"))
 
 
-def _roster_day(request: HttpRequest, tz) -> dt.date:  # noqa: ANN001
+def _roster_day(request: HttpRequest, tz) -> dt.date:
     raw = request.GET.get("date") or request.POST.get("date") or ""
     try:
         return dt.date.fromisoformat(raw)
@@ -299,7 +274,7 @@ def roster(request: HttpRequest) -> HttpResponse:
         "facility": facility, "day": day, "sessions": sessions,
         # live.js listens from here: the liaison's new-booking and check-in events, and the
         # facility's places topic, re-render the sessions part without a reload.
-        "live_after": _last_event_id(request),
+        "live_after": last_event_id(request.user),
         "prev_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
         "today": timezone.now().astimezone(facility.tz).date(),
         "feed": feed_urls(request, kind=CalendarTokenKind.FACILITY),
@@ -325,7 +300,7 @@ def roster_action(request: HttpRequest, booking_id: int, action: str) -> HttpRes
     if action not in actions:
         raise NotFound()
     func, done = actions[action]
-    return _run_action(request, func, done, _roster_url(request))
+    return run_action(request, func, done, _roster_url(request))
 
 
 def _roster_url(request: HttpRequest) -> str:
@@ -344,4 +319,4 @@ def session_close_view(request: HttpRequest, session_id: int) -> HttpResponse:
                                         "%(count)d families were told.", count)
                       % {"count": count})
 
-    return _run_action(request, close, _("Session closed."), _roster_url(request))
+    return run_action(request, close, _("Session closed."), _roster_url(request))

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from scheduler.errors import DomainError, NotFound
+from scheduler.http import show_error
 from visits import round_selectors as selectors
 from visits import services
 from visits.access import household_of
@@ -20,7 +21,6 @@ from visits.models import ApprovalStatus, Resident, Session, Visitor
 from visits.round_models import MAX_CHOICES, RequestRound, RequestStatus, VisitRequest
 from visits.round_text import outcome_lines, priorities_text, rank_text
 from visits.selectors import residents_for_household
-from visits.views import show_error
 
 # Most requests a liaison's round page lists (the API has them all).
 ROUND_PAGE_LIMIT = 1000

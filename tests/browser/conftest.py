@@ -95,6 +95,6 @@ def demo(live_server: LiveServer, transactional_db: None) -> Demo:
     return Demo(url=live_server.url)
 
 
-def local_day(session) -> dt.date:  # noqa: ANN001
+def local_day(session) -> dt.date:
     return session.starts_at.astimezone(session.facility.tz).date()
 

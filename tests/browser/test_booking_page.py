@@ -50,7 +50,7 @@ def test_caregiver_books_a_visit_in_three_taps(page: Page, demo: Demo) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
-def test_liaison_confirms_the_booking_on_the_roster(browser, page: Page, demo: Demo) -> None:  # noqa: ANN001
+def test_liaison_confirms_the_booking_on_the_roster(browser, page: Page, demo: Demo) -> None:
     booking = book_first_session(page, demo)
     day = local_day(booking.session)
 

@@ -63,7 +63,7 @@ def fits(page: Page, width: int = 390) -> None:
 
 
 def test_caregiver_asks_for_a_visit_in_three_taps_and_hears_the_result(
-    browser, page: Page, demo: Demo  # noqa: ANN001
+    browser, page: Page, demo: Demo
 ) -> None:
     rnd = open_a_round()
     assert rnd is not None

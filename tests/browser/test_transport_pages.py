@@ -213,7 +213,7 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
         proc.wait(timeout=10)
 
 
-def test_the_board_shows_the_plan_without_reloading(browser, live_site: LiveSite) -> None:  # noqa: ANN001
+def test_the_board_shows_the_plan_without_reloading(browser, live_site: LiveSite) -> None:
     context = browser.new_context(viewport={"width": PHONE_WIDTH, "height": 844},
                                   locale="en-US")
     context.set_default_timeout(20_000)

@@ -118,7 +118,7 @@ def recorder(localstripe: LocalStripe) -> Iterator[Recorder]:
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             with lock:
                 deliveries.append(Delivery(body, self.headers["Stripe-Signature"]))

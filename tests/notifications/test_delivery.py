@@ -54,7 +54,7 @@ CHANNELS = override_settings(
 
 
 @pytest.fixture(autouse=True)
-def channels():  # noqa: ANN201
+def channels():
     RecordingSms.sent = []
     FailingOnceSms.calls = 0
     with CHANNELS:
@@ -63,17 +63,17 @@ def channels():  # noqa: ANN201
 
 
 @pytest.fixture
-def commit(django_capture_on_commit_callbacks):  # noqa: ANN001, ANN201
+def commit(django_capture_on_commit_callbacks):
     """Run a block in a transaction and then its on-commit work (push, email/SMS tasks)."""
 
-    def run(block):  # noqa: ANN001, ANN202
+    def run(block):
         with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
             return block()
 
     return run
 
 
-def person(name: str, *, phone: str = "", sms: bool = False, **prefs: object):  # noqa: ANN201
+def person(name: str, *, phone: str = "", sms: bool = False, **prefs: object):
     user = f.make_user(name, email=f"{name}@example.org")
     Preference.objects.create(user=user, phone=phone, sms_enabled=sms, **prefs)
     return user
@@ -90,7 +90,7 @@ def quiet_now() -> dict[str, object]:
 
 
 @pytest.mark.django_db
-def test_email_is_sent_once_even_if_the_task_runs_twice(commit) -> None:  # noqa: ANN001
+def test_email_is_sent_once_even_if_the_task_runs_twice(commit) -> None:
     rosa = person("rosa")
     event = commit(lambda: event_emit(type="test.note", title="Visit confirmed", body="Sat 9:00",
                                       recipients=[rosa]))
@@ -110,7 +110,7 @@ def test_email_is_sent_once_even_if_the_task_runs_twice(commit) -> None:  # noqa
 
 
 @pytest.mark.django_db
-def test_a_rolled_back_change_sends_no_email(commit) -> None:  # noqa: ANN001
+def test_a_rolled_back_change_sends_no_email(commit) -> None:
     rosa = person("rosa")
 
     def fail() -> None:
@@ -124,7 +124,7 @@ def test_a_rolled_back_change_sends_no_email(commit) -> None:  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_sms_goes_through_the_configured_backend_once(commit) -> None:  # noqa: ANN001
+def test_sms_goes_through_the_configured_backend_once(commit) -> None:
     rosa = person("rosa", phone="+15551234567", sms=True, email_enabled=False)
     event = commit(lambda: event_emit(type="test.note", title="Visit confirmed",
                                       body="Sat 9:00", recipients=[rosa]))
@@ -135,7 +135,7 @@ def test_sms_goes_through_the_configured_backend_once(commit) -> None:  # noqa: 
 
 
 @pytest.mark.django_db
-def test_people_without_channels_get_only_the_inbox(commit) -> None:  # noqa: ANN001
+def test_people_without_channels_get_only_the_inbox(commit) -> None:
     nobody = f.make_user("no-email")  # no address, no preferences saved
     commit(lambda: event_emit(type="test.note", title="hello", recipients=[nobody]))
     delivery = Delivery.objects.get(user=nobody)
@@ -144,7 +144,7 @@ def test_people_without_channels_get_only_the_inbox(commit) -> None:  # noqa: AN
 
 
 @pytest.mark.django_db
-def test_a_failed_sms_is_retried_by_the_sweep_and_sent_once(commit) -> None:  # noqa: ANN001
+def test_a_failed_sms_is_retried_by_the_sweep_and_sent_once(commit) -> None:
     rosa = person("rosa", phone="+15551234567", sms=True)
     with override_settings(SMS_BACKEND="tests.notifications.test_delivery.FailingOnceSms"):
         commit(lambda: event_emit(type="test.note", title="Lockdown", recipients=[rosa],
@@ -164,7 +164,7 @@ def test_a_failed_sms_is_retried_by_the_sweep_and_sent_once(commit) -> None:  # 
 
 
 @pytest.mark.django_db
-def test_the_log_backend_never_writes_the_text_or_the_number(caplog) -> None:  # noqa: ANN001
+def test_the_log_backend_never_writes_the_text_or_the_number(caplog) -> None:
     caplog.set_level(logging.INFO, logger="notifications.sms")
     LogSmsBackend().send("+15551234567", "Maria W48213 visit Sat 09:00")
     logged = caplog.text
@@ -173,7 +173,7 @@ def test_the_log_backend_never_writes_the_text_or_the_number(caplog) -> None:  #
 
 
 @pytest.mark.django_db
-def test_quiet_hours_hold_an_ordinary_message_until_they_end(commit) -> None:  # noqa: ANN001
+def test_quiet_hours_hold_an_ordinary_message_until_they_end(commit) -> None:
     rosa = person("rosa", phone="+15551234567", sms=True, **quiet_now())
     commit(lambda: event_emit(type="test.note", title="Your visit is confirmed",
                               recipients=[rosa]))
@@ -189,7 +189,7 @@ def test_quiet_hours_hold_an_ordinary_message_until_they_end(commit) -> None:  #
 
 
 @pytest.mark.django_db
-def test_quiet_hours_delay_a_reminder_but_not_a_closure(world, commit) -> None:  # noqa: ANN001
+def test_quiet_hours_delay_a_reminder_but_not_a_closure(world, commit) -> None:
     caregiver = world.caregiver
     caregiver.email = "rosa@example.org"
     caregiver.save()
@@ -215,7 +215,7 @@ def test_quiet_hours_delay_a_reminder_but_not_a_closure(world, commit) -> None: 
 
 
 @pytest.mark.django_db
-def test_spanish_speakers_get_the_closure_in_spanish(world, commit) -> None:  # noqa: ANN001
+def test_spanish_speakers_get_the_closure_in_spanish(world, commit) -> None:
     caregiver = world.caregiver
     caregiver.email = "rosa@example.org"
     caregiver.save()
@@ -236,7 +236,7 @@ def test_spanish_speakers_get_the_closure_in_spanish(world, commit) -> None:  # 
 
 
 @pytest.mark.django_db
-def test_notices_to_many_readers_reach_each_in_her_language_once(commit) -> None:  # noqa: ANN001
+def test_notices_to_many_readers_reach_each_in_her_language_once(commit) -> None:
     rosa, ana = person("rosa", language="es"), person("ana")
     notices = [Notice(user_id=user.pk, type="test.notice", title=Text("No place this time"),
                       data={"n": n}) for n, user in enumerate([rosa, ana])]

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
     TASKS={"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}},
 )
 def test_an_event_for_many_people_enqueues_one_task_per_batch(
-    django_capture_on_commit_callbacks,  # noqa: ANN001
+    django_capture_on_commit_callbacks,
 ) -> None:
     people = [f.make_user(email=f"p{i}@example.org") for i in range(2 * EXTERNAL_BATCH + 1)]
     default_task_backend.clear()
@@ -47,7 +47,7 @@ def test_an_event_for_many_people_enqueues_one_task_per_batch(
     TASKS={"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}},
     MAILERS={"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}},
 )
-def test_batched_tasks_email_everyone_once(django_capture_on_commit_callbacks) -> None:  # noqa: ANN001
+def test_batched_tasks_email_everyone_once(django_capture_on_commit_callbacks) -> None:
     people = [f.make_user(email=f"p{i}@example.org") for i in range(EXTERNAL_BATCH + 3)]
     mail.outbox = []
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():

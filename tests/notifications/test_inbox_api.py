@@ -16,23 +16,23 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db
 
 
-def emit(user, title: str | Text, **extra: object) -> Delivery:  # noqa: ANN001
+def emit(user, title: str | Text, **extra: object) -> Delivery:
     with transaction.atomic():
         event = event_emit(type="test.note", title=title, recipients=[user], **extra)
     return Delivery.objects.get(event=event, user=user)
 
 
 @pytest.fixture
-def rosa():  # noqa: ANN201
+def rosa():
     return f.make_user("rosa")
 
 
 @pytest.fixture
-def linda():  # noqa: ANN201
+def linda():
     return f.make_user("linda")
 
 
-def test_inbox_lists_own_messages_newest_first_with_read_state(api, rosa, linda) -> None:  # noqa: ANN001
+def test_inbox_lists_own_messages_newest_first_with_read_state(api, rosa, linda) -> None:
     first = emit(rosa, "first")
     emit(linda, "for linda")
     second = emit(rosa, "second", urgent=True)
@@ -47,7 +47,7 @@ def test_inbox_lists_own_messages_newest_first_with_read_state(api, rosa, linda)
     assert body["results"][0]["event_id"] == second.event_id
 
 
-def test_inbox_pages_back_and_filters_unread(api, rosa) -> None:  # noqa: ANN001
+def test_inbox_pages_back_and_filters_unread(api, rosa) -> None:
     deliveries = [emit(rosa, f"note {i}") for i in range(5)]
     Delivery.objects.filter(pk=deliveries[4].pk).update(read_at=dt.datetime(2026, 1, 1,
                                                                             tzinfo=dt.UTC))
@@ -62,13 +62,13 @@ def test_inbox_pages_back_and_filters_unread(api, rosa) -> None:  # noqa: ANN001
 
 @pytest.mark.parametrize("query", [{"limit": "0"}, {"limit": "many"}, {"limit": "1000"},
                                    {"before": "-3"}, {"unread": "perhaps"}])
-def test_bad_inbox_queries_get_400(api, rosa, query: dict[str, str]) -> None:  # noqa: ANN001
+def test_bad_inbox_queries_get_400(api, rosa, query: dict[str, str]) -> None:
     response = api(rosa).get("/api/v1/inbox/", query)
     assert response.status_code == 400
     assert set(response.json()) >= {"code", "message", "fields"}
 
 
-def test_inbox_shows_translatable_titles_in_the_readers_language(api, rosa) -> None:  # noqa: ANN001
+def test_inbox_shows_translatable_titles_in_the_readers_language(api, rosa) -> None:
     emit(rosa, Text(gettext_noop("Your visit on %(when)s is cancelled"), {"when": "Sat 09:00"}))
     english = api(rosa).get("/api/v1/inbox/").json()["results"][0]["title"]
     spanish = api(rosa).get("/api/v1/inbox/", HTTP_ACCEPT_LANGUAGE="es").json()
@@ -76,7 +76,7 @@ def test_inbox_shows_translatable_titles_in_the_readers_language(api, rosa) -> N
     assert spanish["results"][0]["title"].startswith("Su visita del Sat 09:00")
 
 
-def test_mark_one_read(api, rosa) -> None:  # noqa: ANN001
+def test_mark_one_read(api, rosa) -> None:
     delivery = emit(rosa, "hello")
     response = api(rosa).post(f"/api/v1/inbox/{delivery.pk}/read/")
     assert response.status_code == 200
@@ -89,7 +89,7 @@ def test_mark_one_read(api, rosa) -> None:  # noqa: ANN001
     assert delivery.read_at == first_read  # marking again keeps when it was first read
 
 
-def test_a_user_cannot_mark_anothers_delivery_read(api, rosa, linda) -> None:  # noqa: ANN001
+def test_a_user_cannot_mark_anothers_delivery_read(api, rosa, linda) -> None:
     lindas = emit(linda, "for linda")
     response = api(rosa).post(f"/api/v1/inbox/{lindas.pk}/read/")
     assert response.status_code == 404
@@ -99,7 +99,7 @@ def test_a_user_cannot_mark_anothers_delivery_read(api, rosa, linda) -> None:  #
     assert api(rosa).post("/api/v1/inbox/999999/read/").status_code == 404
 
 
-def test_read_all_marks_only_ones_own(api, rosa, linda) -> None:  # noqa: ANN001
+def test_read_all_marks_only_ones_own(api, rosa, linda) -> None:
     emit(rosa, "one")
     emit(rosa, "two")
     lindas = emit(linda, "for linda")
@@ -115,17 +115,17 @@ def test_read_all_marks_only_ones_own(api, rosa, linda) -> None:  # noqa: ANN001
     ("post", "/api/v1/inbox/read-all/"), ("get", "/api/v1/preferences/"),
     ("put", "/api/v1/preferences/"),
 ])
-def test_anonymous_gets_nothing(api, method: str, path: str) -> None:  # noqa: ANN001
+def test_anonymous_gets_nothing(api, method: str, path: str) -> None:
     assert getattr(api(None), method)(path, format="json").status_code in (401, 403)
 
 
-def test_preferences_have_defaults_before_anything_is_saved(api, rosa) -> None:  # noqa: ANN001
+def test_preferences_have_defaults_before_anything_is_saved(api, rosa) -> None:
     body = api(rosa).get("/api/v1/preferences/").json()
     assert body == {"email_enabled": True, "sms_enabled": False, "phone": "", "language": "en",
                     "quiet_start": None, "quiet_end": None, "time_zone": "UTC"}
 
 
-def test_put_preferences_saves_and_normalises(api, rosa) -> None:  # noqa: ANN001
+def test_put_preferences_saves_and_normalises(api, rosa) -> None:
     response = api(rosa).put("/api/v1/preferences/", {
         "sms_enabled": True, "phone": "+1 (555) 123-4567", "language": "es",
         "quiet_start": "22:00", "quiet_end": "07:00", "time_zone": "America/Chicago",
@@ -156,7 +156,7 @@ def test_put_preferences_saves_and_normalises(api, rosa) -> None:  # noqa: ANN00
     ({"email_enabled": "maybe"}, "email_enabled"),
     ({"emails": False}, "emails"),  # a typo is not silently ignored
 ])
-def test_bad_preferences_get_400_naming_the_field(api, rosa, payload: dict, field: str) -> None:  # noqa: ANN001
+def test_bad_preferences_get_400_naming_the_field(api, rosa, payload: dict, field: str) -> None:
     response = api(rosa).put("/api/v1/preferences/", payload, format="json")
     assert response.status_code == 400
     body = response.json()
@@ -165,7 +165,7 @@ def test_bad_preferences_get_400_naming_the_field(api, rosa, payload: dict, fiel
     assert not Preference.objects.filter(user=rosa, language="fr").exists()
 
 
-def test_a_bad_put_leaves_the_saved_preferences_alone(api, rosa) -> None:  # noqa: ANN001
+def test_a_bad_put_leaves_the_saved_preferences_alone(api, rosa) -> None:
     Preference.objects.create(user=rosa, phone="+15551234567", sms_enabled=True)
     response = api(rosa).put("/api/v1/preferences/", {"language": "es", "phone": "nope"},
                              format="json")
@@ -174,13 +174,13 @@ def test_a_bad_put_leaves_the_saved_preferences_alone(api, rosa) -> None:  # noq
     assert (pref.language, pref.phone) == ("en", "+15551234567")
 
 
-def test_a_body_that_is_not_an_object_gets_400(api, rosa) -> None:  # noqa: ANN001
+def test_a_body_that_is_not_an_object_gets_400(api, rosa) -> None:
     response = api(rosa).put("/api/v1/preferences/", [1, 2], format="json")
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
 
 
-def test_errors_speak_the_readers_language(api, rosa) -> None:  # noqa: ANN001
+def test_errors_speak_the_readers_language(api, rosa) -> None:
     response = api(rosa).put("/api/v1/preferences/", {"phone": "555"}, format="json",
                              HTTP_ACCEPT_LANGUAGE="es")
     assert response.status_code == 400

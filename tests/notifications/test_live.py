@@ -17,12 +17,12 @@ from scheduler.asgi import application
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def make_user(name: str):  # noqa: ANN201
+def make_user(name: str):
     user = get_user_model().objects.create_user(username=name, password="pw-12345678")
     return user, Token.objects.create(user=user).key
 
 
-def emit(user, title: str) -> int:  # noqa: ANN001
+def emit(user, title: str) -> int:
     with transaction.atomic():
         return event_emit(type="test.note", title=title, recipients=[user]).pk
 

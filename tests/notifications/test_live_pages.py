@@ -30,7 +30,7 @@ from visits import services
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def page(user, path: str) -> str:  # noqa: ANN001
+def page(user, path: str) -> str:
     client = Client()
     client.force_login(user)
     response = client.get(path)
@@ -44,7 +44,7 @@ def live_part(html: str) -> dict[str, str]:
     return dict(re.findall(r'(data-[a-z]+)="([^"]*)"', tag.group(1)))
 
 
-async def connect(user, query: str = "") -> WebsocketCommunicator:  # noqa: ANN001
+async def connect(user, query: str = "") -> WebsocketCommunicator:
     token = await database_sync_to_async(f.token_for)(user)
     headers = [(b"host", b"127.0.0.1"), (b"origin", b"http://127.0.0.1")]
     ws = WebsocketCommunicator(application, f"/ws/live/?token={token}&{query}", headers=headers)
@@ -57,18 +57,18 @@ async def types_received(ws: WebsocketCommunicator, count: int) -> list[dict]:
     return [await ws.receive_json_from(timeout=3) for _ in range(count)]
 
 
-def roster_path(session) -> str:  # noqa: ANN001
+def roster_path(session) -> str:
     day = session.starts_at.astimezone(session.facility.tz).date()
     return f"/roster/?date={day.isoformat()}"
 
 
-def book(world, session) -> int:  # noqa: ANN001
+def book(world, session) -> int:
     return services.booking_create(
         actor=world.caregiver, session_id=session.pk, resident_id=world.resident.pk,
         visitor_ids=[v.pk for v in world.family]).booking.pk
 
 
-def test_roster_shows_new_bookings_and_check_ins_live(world) -> None:  # noqa: ANN001
+def test_roster_shows_new_bookings_and_check_ins_live(world) -> None:
     # A session under way now, so the liaison may check the family in today.
     session = f.make_session(world.rule, starts_at=timezone.now())
     booking = f.make_booking(session, world.resident, world.household, world.family)
@@ -106,7 +106,7 @@ def test_roster_shows_new_bookings_and_check_ins_live(world) -> None:  # noqa: A
     asyncio.run(scenario())
 
 
-def test_every_change_on_the_roster_reaches_the_facilitys_other_liaisons(world) -> None:  # noqa: ANN001
+def test_every_change_on_the_roster_reaches_the_facilitys_other_liaisons(world) -> None:
     """A confirmation or a no-show by one liaison, or a family joining the waiting list,
     shows on the roster another liaison has open; nobody outside the facility hears it."""
     colleague = f.make_liaison(world.facility, "colleague")
@@ -148,7 +148,7 @@ def test_every_change_on_the_roster_reaches_the_facilitys_other_liaisons(world) 
     asyncio.run(scenario())
 
 
-def test_a_closure_tells_an_open_roster_once(world) -> None:  # noqa: ANN001
+def test_a_closure_tells_an_open_roster_once(world) -> None:
     f.fill(world.session, world.facility, 3)
     topics = f"facility.{world.facility.pk}.roster"
 
@@ -168,7 +168,7 @@ def test_a_closure_tells_an_open_roster_once(world) -> None:  # noqa: ANN001
     asyncio.run(scenario())
 
 
-def test_bookings_page_hears_a_confirmation_and_a_closure(world) -> None:  # noqa: ANN001
+def test_bookings_page_hears_a_confirmation_and_a_closure(world) -> None:
     booking_id = book(world, world.session)
     live = live_part(page(world.caregiver, "/bookings/"))
 
@@ -196,7 +196,7 @@ def test_bookings_page_hears_a_confirmation_and_a_closure(world) -> None:  # noq
     asyncio.run(scenario())
 
 
-def test_session_list_hears_remaining_places_without_personal_data(world) -> None:  # noqa: ANN001
+def test_session_list_hears_remaining_places_without_personal_data(world) -> None:
     html = page(world.other_caregiver, f"/visit/{world.other_resident.pk}/")
     live = live_part(html)
     assert live["data-topics"] == f"facility.{world.facility.pk}.places"
@@ -216,7 +216,7 @@ def test_session_list_hears_remaining_places_without_personal_data(world) -> Non
 
 @pytest.mark.parametrize("asked", ["user.1", "facility.1.roster", "facility.x.places",
                                    "topic.facility.1.places", "facility.1.places.extra"])
-def test_only_public_place_topics_can_be_joined(world, asked: str) -> None:  # noqa: ANN001
+def test_only_public_place_topics_can_be_joined(world, asked: str) -> None:
     async def scenario() -> None:
         ws = await connect(world.caregiver, f"topics=facility.7.places,{asked}")
         layer = get_channel_layer()
@@ -229,7 +229,7 @@ def test_only_public_place_topics_can_be_joined(world, asked: str) -> None:  # n
     asyncio.run(scenario())
 
 
-def test_events_committed_around_the_replay_arrive_once_each_in_order(world, monkeypatch) -> None:  # noqa: ANN001
+def test_events_committed_around_the_replay_arrive_once_each_in_order(world, monkeypatch) -> None:
     """The socket joins its group, replays from the outbox, then goes live. An event that
     commits just before the replay reads the outbox comes in the replay (and its live push
     is dropped); one that commits just after comes live. No gap, no duplicate."""
@@ -262,7 +262,7 @@ def test_events_committed_around_the_replay_arrive_once_each_in_order(world, mon
     asyncio.run(scenario())
 
 
-def test_live_messages_carry_no_prison_id_or_visitor_names(world) -> None:  # noqa: ANN001
+def test_live_messages_carry_no_prison_id_or_visitor_names(world) -> None:
     async def scenario() -> None:
         ws = await connect(world.liaison)
         await database_sync_to_async(book)(world, world.session)
@@ -275,7 +275,7 @@ def test_live_messages_carry_no_prison_id_or_visitor_names(world) -> None:  # no
     asyncio.run(scenario())
 
 
-def test_heartbeats_keep_an_idle_socket_alive_and_ping_gets_pong(world, monkeypatch) -> None:  # noqa: ANN001
+def test_heartbeats_keep_an_idle_socket_alive_and_ping_gets_pong(world, monkeypatch) -> None:
     monkeypatch.setattr(consumers, "HEARTBEAT_SECONDS", 0.05)
 
     async def scenario() -> None:

@@ -23,26 +23,26 @@ pytestmark = pytest.mark.django_db
 SIGNED_IN = [p for p in PERSONAS if p != "anonymous"]
 
 
-def emit(user, title: str | Text, **extra: object) -> Delivery:  # noqa: ANN001
+def emit(user, title: str | Text, **extra: object) -> Delivery:
     with transaction.atomic():
         event = event_emit(type="test.note", title=title, recipients=[user], **extra)
     return Delivery.objects.get(event=event, user=user)
 
 
-def browser_for(user, language: str = "en") -> Client:  # noqa: ANN001
+def browser_for(user, language: str = "en") -> Client:
     client = Client()
     client.force_login(user)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     return client
 
 
-def text(response) -> str:  # noqa: ANN001
+def text(response) -> str:
     """The page as a person reads it: tags and extra spaces gone."""
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", response.content.decode(), flags=re.S)
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
-def messages_on(response) -> list[str]:  # noqa: ANN001
+def messages_on(response) -> list[str]:
     return [" ".join(m.split()) for m in re.findall(
         r'<li class="(?:error|success|info|warning)">(.*?)</li>', response.content.decode(), re.S)]
 
@@ -51,7 +51,7 @@ def messages_on(response) -> list[str]:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("persona", SIGNED_IN)
-def test_every_signed_in_person_has_an_inbox_and_settings_in_the_menu(world, persona) -> None:  # noqa: ANN001
+def test_every_signed_in_person_has_an_inbox_and_settings_in_the_menu(world, persona) -> None:
     user = world.persona(persona)
     emit(user, f"hello {persona}")
     client = browser_for(user)
@@ -74,7 +74,7 @@ def test_anonymous_is_sent_to_sign_in() -> None:
     assert client.post("/inbox/read-all/").status_code == 302
 
 
-def test_inbox_shows_own_messages_newest_first_with_read_state(world) -> None:  # noqa: ANN001
+def test_inbox_shows_own_messages_newest_first_with_read_state(world) -> None:
     old = emit(world.caregiver, "Your visit is confirmed")
     emit(world.other_caregiver, "Linda's news")
     emit(world.caregiver, "Your visit on Saturday is cancelled", urgent=True)
@@ -89,7 +89,7 @@ def test_inbox_shows_own_messages_newest_first_with_read_state(world) -> None:  
     assert re.search(r"Read .*Your visit is confirmed", page)
 
 
-def test_mark_one_read_then_it_shows_as_read(world) -> None:  # noqa: ANN001
+def test_mark_one_read_then_it_shows_as_read(world) -> None:
     delivery = emit(world.caregiver, "Your visit is confirmed")
     client = browser_for(world.caregiver)
 
@@ -103,7 +103,7 @@ def test_mark_one_read_then_it_shows_as_read(world) -> None:  # noqa: ANN001
     assert "Mark as read" not in text(client.get("/inbox/"))
 
 
-def test_mark_read_refuses_another_households_message_with_a_clear_message(world) -> None:  # noqa: ANN001
+def test_mark_read_refuses_another_households_message_with_a_clear_message(world) -> None:
     lindas = emit(world.other_caregiver, "Linda's news")
     client = browser_for(world.caregiver)
 
@@ -115,7 +115,7 @@ def test_mark_read_refuses_another_households_message_with_a_clear_message(world
     assert lindas.read_at is None
 
 
-def test_mark_read_never_follows_a_next_off_the_inbox(world) -> None:  # noqa: ANN001
+def test_mark_read_never_follows_a_next_off_the_inbox(world) -> None:
     delivery = emit(world.caregiver, "note")
     client = browser_for(world.caregiver)
     for target in ("https://evil.example/inbox/", "//evil.example/", "/admin/"):
@@ -123,7 +123,7 @@ def test_mark_read_never_follows_a_next_off_the_inbox(world) -> None:  # noqa: A
         assert response["Location"] == "/inbox/"
 
 
-def test_mark_all_read_marks_only_ones_own(world) -> None:  # noqa: ANN001
+def test_mark_all_read_marks_only_ones_own(world) -> None:
     mine = [emit(world.caregiver, f"note {i}") for i in range(3)]
     lindas = emit(world.other_caregiver, "Linda's news")
     client = browser_for(world.caregiver)
@@ -138,12 +138,12 @@ def test_mark_all_read_marks_only_ones_own(world) -> None:  # noqa: ANN001
     assert "There were no unread messages." in messages_on(again)
 
 
-def test_mark_read_needs_post(world) -> None:  # noqa: ANN001
+def test_mark_read_needs_post(world) -> None:
     delivery = emit(world.caregiver, "note")
     assert browser_for(world.caregiver).get(f"/inbox/{delivery.pk}/read/").status_code == 405
 
 
-def test_inbox_pages_back_and_filters_unread(world) -> None:  # noqa: ANN001
+def test_inbox_pages_back_and_filters_unread(world) -> None:
     deliveries = [emit(world.caregiver, f"note {i:02d}") for i in range(25)]
     Delivery.objects.filter(pk=deliveries[24].pk).update(read_at=dt.datetime(2026, 1, 1,
                                                                             tzinfo=dt.UTC))
@@ -160,14 +160,14 @@ def test_inbox_pages_back_and_filters_unread(world) -> None:  # noqa: ANN001
     assert client.get("/inbox/?before=abc&unread=yes").status_code == 200  # junk is ignored
 
 
-def test_inbox_is_live_from_the_readers_last_event(world) -> None:  # noqa: ANN001
+def test_inbox_is_live_from_the_readers_last_event(world) -> None:
     emit(world.caregiver, "one")
     last = emit(world.caregiver, "two")
     html = browser_for(world.caregiver).get("/inbox/").content.decode()
     assert f'data-live data-after="{last.event_id}"' in html
 
 
-def test_inbox_in_spanish_words_each_message_for_its_reader(world) -> None:  # noqa: ANN001
+def test_inbox_in_spanish_words_each_message_for_its_reader(world) -> None:
     emit(world.caregiver, Text(gettext_noop("Your visit was declined")))
     page = text(browser_for(world.caregiver, "es").get("/inbox/"))
     assert "Mensajes" in page
@@ -176,7 +176,7 @@ def test_inbox_in_spanish_words_each_message_for_its_reader(world) -> None:  # n
     assert "Marcar como leído" in page
 
 
-def test_message_times_show_in_the_readers_time_zone(world) -> None:  # noqa: ANN001
+def test_message_times_show_in_the_readers_time_zone(world) -> None:
     delivery = emit(world.caregiver, "note")
     moment = dt.datetime(2026, 7, 4, 18, 30, tzinfo=dt.UTC)
     delivery.event.__class__.objects.filter(pk=delivery.event_id).update(created_at=moment)
@@ -195,7 +195,7 @@ GOOD = {
 }
 
 
-def test_preferences_page_saves_every_setting(world) -> None:  # noqa: ANN001
+def test_preferences_page_saves_every_setting(world) -> None:
     client = browser_for(world.caregiver)
 
     response = client.post("/preferences/", GOOD)
@@ -218,7 +218,7 @@ def test_preferences_page_saves_every_setting(world) -> None:  # noqa: ANN001
     assert '<option value="America/Chicago" selected>' in html
 
 
-def test_preferences_turn_channels_off_and_clear_quiet_hours(world) -> None:  # noqa: ANN001
+def test_preferences_turn_channels_off_and_clear_quiet_hours(world) -> None:
     client = browser_for(world.caregiver)
     client.post("/preferences/", GOOD)
     response = client.post("/preferences/", {"language": "en", "time_zone": "UTC",
@@ -247,7 +247,7 @@ BAD = [
 
 
 @pytest.mark.parametrize(("change", "field", "message"), BAD)
-def test_bad_preferences_are_named_and_nothing_is_saved(world, change, field, message) -> None:  # noqa: ANN001
+def test_bad_preferences_are_named_and_nothing_is_saved(world, change, field, message) -> None:
     Preference.objects.create(user=world.caregiver, time_zone="America/Chicago")
     get_user_model().objects.filter(pk=world.caregiver.pk).update(email="old@example.org")
     client = browser_for(world.caregiver)
@@ -268,7 +268,7 @@ def test_bad_preferences_are_named_and_nothing_is_saved(world, change, field, me
     assert get_user_model().objects.get(pk=world.caregiver.pk).email == "old@example.org"
 
 
-def test_every_problem_is_named_at_once(world) -> None:  # noqa: ANN001
+def test_every_problem_is_named_at_once(world) -> None:
     response = browser_for(world.caregiver).post("/preferences/", {
         **GOOD, "quiet_start": "99:99", "quiet_end": "", "phone": "12", "email": "x"})
     html = response.content.decode()
@@ -277,7 +277,7 @@ def test_every_problem_is_named_at_once(world) -> None:  # noqa: ANN001
     assert 'aria-invalid="true"' in html
 
 
-def test_bad_preferences_speak_spanish(world) -> None:  # noqa: ANN001
+def test_bad_preferences_speak_spanish(world) -> None:
     response = browser_for(world.caregiver, "es").post(
         "/preferences/", {**GOOD, "language": "en", "sms_enabled": "on", "phone": ""})
     assert response.status_code == 200
@@ -286,13 +286,13 @@ def test_bad_preferences_speak_spanish(world) -> None:  # noqa: ANN001
     assert "Agregue un número de celular para recibir mensajes de texto." in page
 
 
-def test_preferences_page_in_spanish(world) -> None:  # noqa: ANN001
+def test_preferences_page_in_spanish(world) -> None:
     page = text(browser_for(world.caregiver, "es").get("/preferences/"))
     for words in ("Cómo le avisamos", "Horas de silencio", "Guardar", "English", "Español"):
         assert words in page, words
 
 
-def test_a_zone_set_through_the_api_stays_choosable(world, api) -> None:  # noqa: ANN001
+def test_a_zone_set_through_the_api_stays_choosable(world, api) -> None:
     api(world.caregiver).put("/api/v1/preferences/", {"time_zone": "Europe/Madrid"},
                              format="json")
     client = browser_for(world.caregiver)

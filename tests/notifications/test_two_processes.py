@@ -109,7 +109,7 @@ def book_through(port: int, token: str) -> int:
     return response.json()["id"]
 
 
-def test_event_caused_on_one_process_reaches_a_socket_on_the_other(two_servers) -> None:  # noqa: ANN001
+def test_event_caused_on_one_process_reaches_a_socket_on_the_other(two_servers) -> None:
     port_a, port_b, demo = two_servers
     uri = f"ws://127.0.0.1:{port_b}/ws/live/?token={token_of(demo, 'liaison')}"
 

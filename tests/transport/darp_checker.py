@@ -48,7 +48,7 @@ def _coverage(problem: Problem, solution: Solution) -> list[str]:
     return found
 
 
-def _route(problem: Problem, route) -> list[str]:  # noqa: ANN001 - Route
+def _route(problem: Problem, route) -> list[str]:
     veh = problem.vehicles[route.vehicle]
     nodes, times = route.nodes, route.times
     name = f"vehicle {route.vehicle}"
@@ -67,7 +67,7 @@ def _route(problem: Problem, route) -> list[str]:  # noqa: ANN001 - Route
     return found
 
 
-def _timing(problem: Problem, route, name: str) -> list[str]:  # noqa: ANN001
+def _timing(problem: Problem, route, name: str) -> list[str]:
     found = []
     nodes, times = route.nodes, route.times
     for k, node in enumerate(nodes):
@@ -81,7 +81,7 @@ def _timing(problem: Problem, route, name: str) -> list[str]:  # noqa: ANN001
     return found
 
 
-def _loads(problem: Problem, route, name: str) -> list[str]:  # noqa: ANN001
+def _loads(problem: Problem, route, name: str) -> list[str]:
     cap = problem.vehicles[route.vehicle].capacity
     on_board = [0] * len(cap)
     for node in route.nodes:
@@ -97,7 +97,7 @@ def _loads(problem: Problem, route, name: str) -> list[str]:  # noqa: ANN001
     return []
 
 
-def _rides(problem: Problem, route, name: str) -> list[str]:  # noqa: ANN001
+def _rides(problem: Problem, route, name: str) -> list[str]:
     found = []
     at = {node: k for k, node in enumerate(route.nodes)}
     for i, rq in enumerate(problem.requests):

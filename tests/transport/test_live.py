@@ -21,7 +21,7 @@ from transport.services import plan_run_execute
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def board(user, day) -> str:  # noqa: ANN001
+def board(user, day) -> str:
     client = Client()
     client.force_login(user)
     response = client.get(f"/rides/board/?date={day}")

@@ -12,7 +12,7 @@ from transport.models import DriverFeed, RideRequest, Stop
 pytestmark = pytest.mark.django_db
 
 
-def client_for(user) -> Client:  # noqa: ANN001
+def client_for(user) -> Client:
     client = Client()
     client.force_login(user)
     return client

@@ -48,7 +48,7 @@ RULES = Rules(check_in=30, arrival_window=90, return_after=15, return_wait=60,
               max_ride_factor=1.5, max_ride_cap=240, stop_minutes=5)
 
 
-def minutes(built, moment: dt.datetime) -> float:  # noqa: ANN001
+def minutes(built, moment: dt.datetime) -> float:
     return (moment - built.origin).total_seconds() / 60
 
 

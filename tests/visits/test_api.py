@@ -11,9 +11,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -363,27 +361,6 @@ def test_booking_through_the_api_with_an_idempotency_key(world: World, api: Call
                          format="json", HTTP_IDEMPOTENCY_KEY="retry-me")
     assert_error(reused, 409, "idempotency_key_reused")
     assert state() == before
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql",
-                    reason="PostgreSQL only: SQLite runs statements one by one")
-def test_a_booking_attempt_talks_to_postgresql_in_few_round_trips(
-    world: World, api: Callable
-) -> None:
-    """Under a rush every round trip costs the daphne process CPU (bench/booking_rush.py):
-    the reads go as two messages and the claim rides with the booking's own rows."""
-    client = api(world.caregiver)
-    body = booking_body(world)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.post("/api/v1/bookings/", body, format="json",
-                               HTTP_IDEMPOTENCY_KEY="few-trips")
-
-    assert response.status_code == 201, response.content
-    sent = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
-    # The sign-in, two messages of reads, the booking, its visitors with history and the
-    # claim, the staff notice and its deliveries.
-    assert len(sent) == 7, sent
-    assert Booking.objects.get(pk=response.json()["id"]).status == "requested"
 
 
 def test_rule_violations_come_back_together_as_422(world: World, api: Callable) -> None:

@@ -12,6 +12,7 @@ from scheduler.errors import Conflict, InvalidInput, NotFound, NotPermitted, Rul
 from tests import factories as f
 from tests.conftest import World
 from visits import services
+from visits.calendar import local_midnight_utc
 from visits.models import (
     HOLDING_STATUSES,
     LIVE_STATUSES,
@@ -27,7 +28,7 @@ from visits.models import (
 pytestmark = pytest.mark.django_db
 
 
-def book(world: World, *, user=None, session=None, resident=None, visitors=None,  # noqa: ANN001
+def book(world: World, *, user=None, session=None, resident=None, visitors=None,
          **kwargs: object) -> services.BookingResult:
     return services.booking_create(
         actor=user or world.caregiver,
@@ -45,7 +46,7 @@ def held(session: Session) -> int:
     return session.held
 
 
-def inbox_types(user) -> list[str]:  # noqa: ANN001
+def inbox_types(user) -> list[str]:
     return list(Delivery.objects.filter(user=user).order_by("event_id")
                 .values_list("event__type", flat=True))
 
@@ -55,7 +56,7 @@ def status_of(booking: Booking) -> str:
     return booking.status
 
 
-def other_family(world: World, name: str = "Ana"):  # noqa: ANN201
+def other_family(world: World, name: str = "Ana"):
     """Another household with its own resident in the same facility, approved."""
     household = f.make_household(adult_first_name=name)
     resident = f.make_resident(world.facility, unit=world.unit_a, first_name=f"{name}'s son")
@@ -63,7 +64,7 @@ def other_family(world: World, name: str = "Ana"):  # noqa: ANN201
     return household, resident
 
 
-def book_for(world: World, household, resident, session=None, **kwargs: object):  # noqa: ANN001, ANN201
+def book_for(world: World, household, resident, session=None, **kwargs: object):
     return book(world, user=household.caregiver, resident=resident, session=session,
                 visitors=f.adults(household), **kwargs).booking
 
@@ -275,7 +276,7 @@ def test_a_booking_cannot_be_cancelled_twice(world: World) -> None:
 
 
 @pytest.fixture
-def queue(world: World):  # noqa: ANN201
+def queue(world: World):
     """A one-place session: Rosa holds it; Ana then Ben wait, in that order."""
     rule = f.make_rule(world.facility, capacity=1)
     session = f.make_session(rule)
@@ -288,7 +289,7 @@ def queue(world: World):  # noqa: ANN201
     return session, holder, (ana, ana_booking), (ben, ben_booking)
 
 
-def test_a_cancel_offers_the_place_to_the_first_family_waiting(world: World, queue) -> None:  # noqa: ANN001
+def test_a_cancel_offers_the_place_to_the_first_family_waiting(world: World, queue) -> None:
     session, holder, (ana, ana_booking), (ben, ben_booking) = queue
     services.booking_cancel(actor=world.caregiver, booking_id=holder.pk)
     ana_booking.refresh_from_db()
@@ -303,7 +304,7 @@ def test_a_cancel_offers_the_place_to_the_first_family_waiting(world: World, que
         book_for(world, *other_family(world, "Cleo"), session)
 
 
-def test_accepting_the_offer_makes_it_a_request(world: World, queue) -> None:  # noqa: ANN001
+def test_accepting_the_offer_makes_it_a_request(world: World, queue) -> None:
     session, holder, (ana, ana_booking), _ = queue
     services.booking_cancel(actor=world.caregiver, booking_id=holder.pk)
     services.offer_accept(actor=ana.caregiver, booking_id=ana_booking.pk)
@@ -315,7 +316,7 @@ def test_accepting_the_offer_makes_it_a_request(world: World, queue) -> None:  #
         services.offer_accept(actor=ana.caregiver, booking_id=ana_booking.pk)
 
 
-def test_passing_the_offer_hands_it_to_the_next_family(world: World, queue) -> None:  # noqa: ANN001
+def test_passing_the_offer_hands_it_to_the_next_family(world: World, queue) -> None:
     session, holder, (ana, ana_booking), (ben, ben_booking) = queue
     services.booking_cancel(actor=world.caregiver, booking_id=holder.pk)
     services.offer_pass(actor=ana.caregiver, booking_id=ana_booking.pk)
@@ -325,7 +326,7 @@ def test_passing_the_offer_hands_it_to_the_next_family(world: World, queue) -> N
     assert inbox_types(ben.caregiver) == ["visits.booking.offered"]
 
 
-def test_an_expired_offer_moves_on(world: World, queue) -> None:  # noqa: ANN001
+def test_an_expired_offer_moves_on(world: World, queue) -> None:
     session, holder, (ana, ana_booking), (ben, ben_booking) = queue
     services.booking_cancel(actor=world.caregiver, booking_id=holder.pk)
     assert services.offers_expire() == 0  # not due yet
@@ -343,7 +344,7 @@ def test_an_expired_offer_moves_on(world: World, queue) -> None:  # noqa: ANN001
     assert services.offers_expire() == 0
 
 
-def test_a_last_offer_that_expires_gives_the_place_back(world: World, queue) -> None:  # noqa: ANN001
+def test_a_last_offer_that_expires_gives_the_place_back(world: World, queue) -> None:
     session, holder, (ana, ana_booking), (ben, ben_booking) = queue
     services.booking_cancel(actor=world.caregiver, booking_id=holder.pk)
     services.offer_pass(actor=ana.caregiver, booking_id=ana_booking.pk)
@@ -353,7 +354,7 @@ def test_a_last_offer_that_expires_gives_the_place_back(world: World, queue) -> 
     assert held(session) == 0
 
 
-def test_only_the_offered_family_can_act_on_an_offer(world: World, queue) -> None:  # noqa: ANN001
+def test_only_the_offered_family_can_act_on_an_offer(world: World, queue) -> None:
     _, holder, (_, ana_booking), _ = queue
     services.booking_cancel(actor=world.caregiver, booking_id=holder.pk)
     with pytest.raises(NotFound):
@@ -390,7 +391,7 @@ def test_another_facilitys_liaison_cannot_touch_the_booking(world: World) -> Non
     assert status_of(booking) == BookingStatus.REQUESTED
 
 
-def test_decline_needs_a_reason_and_gives_the_place_onwards(world: World, queue) -> None:  # noqa: ANN001
+def test_decline_needs_a_reason_and_gives_the_place_onwards(world: World, queue) -> None:
     session, holder, (ana, ana_booking), _ = queue
     for blank in ("", "   "):
         with pytest.raises(InvalidInput) as no_reason:
@@ -507,14 +508,15 @@ def test_closing_needs_a_reason_and_the_right_facility(world: World) -> None:
 def test_a_closure_cancels_every_session_in_its_days(world: World) -> None:
     unit_a_rule = f.make_rule(world.facility, unit=world.unit_a)
     unit_b_rule = f.make_rule(world.facility, unit=world.unit_b)
-    start = world.session.starts_at
-    sessions = [world.session,
+    # Three sessions on one local morning, whatever the time the suite runs.
+    day = (timezone.now() + dt.timedelta(days=3)).astimezone(world.facility.tz).date()
+    start = local_midnight_utc(day, world.facility.time_zone) + dt.timedelta(hours=9)
+    sessions = [f.make_session(world.rule, starts_at=start),
                 f.make_session(unit_a_rule, starts_at=start + dt.timedelta(hours=1)),
                 f.make_session(unit_b_rule, starts_at=start + dt.timedelta(hours=2))]
     households = [h for s in sessions for h in crowd(world, s)]
     untouched = f.make_session(world.rule, starts_at=start + dt.timedelta(days=3))
     f.fill(untouched, world.facility, 2)
-    day = start.astimezone(world.facility.tz).date()
 
     closure, cancelled = services.closure_create(actor=world.liaison, starts_on=day,
                                                  ends_on=day, reason="Count day")
@@ -606,7 +608,7 @@ def test_approval_decide_changes_what_can_be_booked(world: World) -> None:
 
 @pytest.mark.django_db
 def test_staff_get_requests_in_the_inbox_and_cancellations_by_email(
-    world: World, django_capture_on_commit_callbacks  # noqa: ANN001
+    world: World, django_capture_on_commit_callbacks
 ) -> None:
     """One email per family's request would bury a liaison; a cancellation must reach her."""
     from django.core import mail
@@ -630,7 +632,7 @@ def test_staff_get_requests_in_the_inbox_and_cancellations_by_email(
 
 
 @pytest.mark.django_db
-def test_a_confirmation_reads_in_the_caregivers_language_in_her_inbox(world: World, api) -> None:  # noqa: ANN001
+def test_a_confirmation_reads_in_the_caregivers_language_in_her_inbox(world: World, api) -> None:
     """Titles are stored as message ids, so each reader gets them in her own language,
     whatever language the liaison who confirmed was using."""
     booking = book(world).booking

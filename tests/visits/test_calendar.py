@@ -158,7 +158,7 @@ def expected_starts(days: int, hour: int, tz: str = CHICAGO) -> set[dt.datetime]
     return out
 
 
-def starts(rule) -> set[dt.datetime]:  # noqa: ANN001
+def starts(rule) -> set[dt.datetime]:
     return set(Session.objects.filter(rule=rule).values_list("starts_at", flat=True))
 
 
@@ -172,7 +172,7 @@ AWKWARD_MOMENTS = {
 
 
 @pytest.fixture(params=list(AWKWARD_MOMENTS.values()), ids=list(AWKWARD_MOMENTS))
-def clock(request, time_machine) -> dt.datetime:  # noqa: ANN001
+def clock(request, time_machine) -> dt.datetime:
     """These tests read "today" in Chicago: each runs with the clock set (and ticking) at
     moments where a wrong day or hour would show, not at whatever today happens to be."""
     time_machine.move_to(request.param)
@@ -180,11 +180,11 @@ def clock(request, time_machine) -> dt.datetime:  # noqa: ANN001
 
 
 @pytest.fixture
-def facility(db: None, clock: dt.datetime):  # noqa: ANN201
+def facility(db: None, clock: dt.datetime):
     return f.make_facility(time_zone=CHICAGO, units=("Unit A", "Unit B"))
 
 
-def daily_rule(facility, hour: int = 10, **fields: object):  # noqa: ANN001, ANN201
+def daily_rule(facility, hour: int = 10, **fields: object):
     values = {"rrule": f"FREQ=DAILY;BYHOUR={hour};BYMINUTE=0",
               "starts_on": today_local() - dt.timedelta(days=3), "capacity": 4}
     values.update(fields)
@@ -192,7 +192,7 @@ def daily_rule(facility, hour: int = 10, **fields: object):  # noqa: ANN001, ANN
 
 
 @pytest.mark.parametrize("hour", [0, 10, 23])
-def test_sync_materialises_each_future_occurrence_once(facility, hour: int) -> None:  # noqa: ANN001
+def test_sync_materialises_each_future_occurrence_once(facility, hour: int) -> None:
     rule = daily_rule(facility, hour, unit=f.unit_of(facility))
     counts = rule_sync_sessions(rule=rule, horizon_days=6)
     assert starts(rule) == expected_starts(6, hour)
@@ -211,7 +211,7 @@ def test_sync_materialises_each_future_occurrence_once(facility, hour: int) -> N
     assert Session.objects.filter(rule=rule).count() == len(expected_starts(6, hour))
 
 
-def test_sync_keeps_9am_local_through_the_next_spring_change(facility) -> None:  # noqa: ANN001
+def test_sync_keeps_9am_local_through_the_next_spring_change(facility) -> None:
     rule = f.make_rule(facility, rrule="FREQ=WEEKLY;BYDAY=SA;BYHOUR=9;BYMINUTE=0",
                        starts_on=today_local())
     rule_sync_sessions(rule=rule, horizon_days=400)
@@ -221,12 +221,12 @@ def test_sync_keeps_9am_local_through_the_next_spring_change(facility) -> None: 
     assert {s.starts_at.astimezone(UTC).hour for s in sessions} == {14, 15}
 
 
-def _two_future_sessions(rule) -> tuple[Session, Session]:  # noqa: ANN001
+def _two_future_sessions(rule) -> tuple[Session, Session]:
     soon = Session.objects.filter(rule=rule, starts_at__gt=timezone.now()).order_by("starts_at")
     return soon[1], soon[2]
 
 
-def test_editing_a_rule_updates_unbooked_sessions_and_flags_booked_ones(facility) -> None:  # noqa: ANN001
+def test_editing_a_rule_updates_unbooked_sessions_and_flags_booked_ones(facility) -> None:
     rule = daily_rule(facility, 10)
     rule_sync_sessions(rule=rule, horizon_days=6)
     booked, free = _two_future_sessions(rule)
@@ -248,7 +248,7 @@ def test_editing_a_rule_updates_unbooked_sessions_and_flags_booked_ones(facility
     assert counts["flagged"] == 1 and counts["updated"] >= 1
 
 
-def test_lowering_capacity_below_the_places_held_flags_the_session(facility) -> None:  # noqa: ANN001
+def test_lowering_capacity_below_the_places_held_flags_the_session(facility) -> None:
     rule = daily_rule(facility, 10, capacity=3)
     rule_sync_sessions(rule=rule, horizon_days=6)
     booked, free = _two_future_sessions(rule)
@@ -263,7 +263,7 @@ def test_lowering_capacity_below_the_places_held_flags_the_session(facility) -> 
     assert (free.capacity, free.needs_review) == (1, False)
 
 
-def test_moving_a_rule_moves_free_sessions_and_keeps_booked_ones(facility) -> None:  # noqa: ANN001
+def test_moving_a_rule_moves_free_sessions_and_keeps_booked_ones(facility) -> None:
     rule = daily_rule(facility, 10)
     rule_sync_sessions(rule=rule, horizon_days=6)
     booked, cancelled_only = _two_future_sessions(rule)
@@ -286,7 +286,7 @@ def test_moving_a_rule_moves_free_sessions_and_keeps_booked_ones(facility) -> No
     assert cancelled_only.status == SessionStatus.CLOSED
 
 
-def test_closure_days_are_created_closed(facility) -> None:  # noqa: ANN001
+def test_closure_days_are_created_closed(facility) -> None:
     unit_a, unit_b = f.unit_of(facility, "Unit A"), f.unit_of(facility, "Unit B")
     whole = daily_rule(facility, 10)
     rule_a = daily_rule(facility, 14, unit=unit_a)
@@ -301,7 +301,7 @@ def test_closure_days_are_created_closed(facility) -> None:  # noqa: ANN001
     for rule in (whole, rule_a, rule_b):
         rule_sync_sessions(rule=rule, horizon_days=6)
 
-    def closed_days(rule) -> dict[int, str]:  # noqa: ANN001
+    def closed_days(rule) -> dict[int, str]:
         return {(local_date(s.starts_at, CHICAGO) - today).days: s.close_reason
                 for s in Session.objects.filter(rule=rule, status=SessionStatus.CLOSED)}
 
@@ -311,7 +311,7 @@ def test_closure_days_are_created_closed(facility) -> None:  # noqa: ANN001
     assert Session.objects.filter(rule=whole, status=SessionStatus.OPEN).exists()
 
 
-def test_a_deactivated_rule_removes_free_sessions_and_flags_booked_ones(facility) -> None:  # noqa: ANN001
+def test_a_deactivated_rule_removes_free_sessions_and_flags_booked_ones(facility) -> None:
     rule = daily_rule(facility, 10)
     rule_sync_sessions(rule=rule, horizon_days=6)
     booked, _ = _two_future_sessions(rule)

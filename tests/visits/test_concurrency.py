@@ -74,7 +74,7 @@ def race(count: int, work: Callable[[int], Any]) -> list[tuple[str, Any]]:
             connection.ensure_connection()  # connect before the start line, not in the race
             barrier.wait(timeout=60)
             results[i] = ("ok", work(i))
-        except Exception as exc:  # noqa: BLE001 - every outcome is inspected by the test
+        except Exception as exc:
             results[i] = ("error", exc)
         finally:
             connection.close()
@@ -226,18 +226,15 @@ def _meanwhile(monkeypatch: pytest.MonkeyPatch, change: Callable[[Session], None
     """`change` runs in another thread and commits; it must not touch the booking's copy."""
     from visits.services import booking as booking_module
 
-    real = booking_module.session_from_rows
-    reads: list[Session] = []
+    real = booking_module.read_session
 
-    def read_then_change(rows: Any) -> Session:
-        session = real(rows)
-        reads.append(session)
-        if len(reads) == 1:  # after the unlocked read; the retry under the lock sees it
-            results = race(1, lambda _: change(session))
-            assert error_codes(results) == Counter(), results
+    def read_then_change(pk: int) -> Session:
+        session = real(pk)  # the unlocked read; the retry under the lock sees the change
+        results = race(1, lambda _: change(session))
+        assert error_codes(results) == Counter(), results
         return session
 
-    monkeypatch.setattr(booking_module, "session_from_rows", read_then_change)
+    monkeypatch.setattr(booking_module, "read_session", read_then_change)
 
 
 def _family(facility: Facility) -> tuple[Any, Resident, list[int]]:

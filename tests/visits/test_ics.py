@@ -32,7 +32,7 @@ def feed_url(user: AbstractBaseUser, kind: str) -> str:
     return reverse("calendar-feed", args=[token.token])
 
 
-def fetch(url: str, **headers: str):  # noqa: ANN201
+def fetch(url: str, **headers: str):
     return Client().get(url, **headers)
 
 
@@ -65,7 +65,7 @@ def events_by_uid(body: bytes) -> dict[str, dict[str, object]]:
     return out
 
 
-def book(world, session=None, visitors=None):  # noqa: ANN001, ANN201
+def book(world, session=None, visitors=None):
     return services.booking_create(
         actor=world.caregiver, session_id=(session or world.session).pk,
         resident_id=world.resident.pk, visitor_ids=[v.pk for v in (visitors or world.family)],
@@ -80,7 +80,7 @@ def local_nine(days_ahead: int) -> dt.datetime:
 # --- the caregiver's feed -----------------------------------------------------------------
 
 
-def test_caregiver_feed_parses_and_is_a_calendar(world) -> None:  # noqa: ANN001
+def test_caregiver_feed_parses_and_is_a_calendar(world) -> None:
     booking = book(world)
     response = fetch(feed_url(world.caregiver, CalendarTokenKind.CAREGIVER))
     assert response.status_code == 200
@@ -95,7 +95,7 @@ def test_caregiver_feed_parses_and_is_a_calendar(world) -> None:  # noqa: ANN001
     assert b"X-PUBLISHED-TTL:PT1H" in response.content
 
 
-def test_uid_stays_while_sequence_grows_and_cancelled_visit_stays(world) -> None:  # noqa: ANN001
+def test_uid_stays_while_sequence_grows_and_cancelled_visit_stays(world) -> None:
     booking = book(world)
     url = feed_url(world.caregiver, CalendarTokenKind.CAREGIVER)
     uid = f"booking-{booking.pk}@visits"
@@ -111,7 +111,7 @@ def test_uid_stays_while_sequence_grows_and_cancelled_visit_stays(world) -> None
     assert first["sequence"] < confirmed["sequence"] < cancelled["sequence"]
 
 
-def test_times_are_local_wall_time_with_the_facilitys_vtimezone(world) -> None:  # noqa: ANN001
+def test_times_are_local_wall_time_with_the_facilitys_vtimezone(world) -> None:
     start = local_nine(4)
     session = f.make_session(world.rule, starts_at=start.astimezone(dt.UTC))
     booking = book(world, session)
@@ -129,7 +129,7 @@ def test_times_are_local_wall_time_with_the_facilitys_vtimezone(world) -> None: 
 @pytest.mark.parametrize("day", [dt.date(2026, 3, 8), dt.date(2026, 11, 1)],
                          ids=["spring-forward", "fall-back"])
 def test_vtimezone_is_right_on_both_daylight_saving_days(
-    world, time_machine, day: dt.date  # noqa: ANN001
+    world, time_machine, day: dt.date
 ) -> None:
     # The feed lists upcoming visits: read it the week before that daylight-saving day.
     time_machine.move_to(dt.datetime.combine(day - dt.timedelta(days=7), dt.time(12), CHICAGO))
@@ -142,7 +142,7 @@ def test_vtimezone_is_right_on_both_daylight_saving_days(
     assert event["vobject_start"].astimezone(dt.UTC) == session.starts_at
 
 
-def test_etag_gives_304_until_something_changes(world) -> None:  # noqa: ANN001
+def test_etag_gives_304_until_something_changes(world) -> None:
     booking = book(world)
     url = feed_url(world.caregiver, CalendarTokenKind.CAREGIVER)
     first = fetch(url)
@@ -159,7 +159,7 @@ def test_etag_gives_304_until_something_changes(world) -> None:  # noqa: ANN001
     assert changed["ETag"] != etag
 
 
-def test_unknown_and_revoked_tokens_are_not_found(world) -> None:  # noqa: ANN001
+def test_unknown_and_revoked_tokens_are_not_found(world) -> None:
     book(world)
     old_url = feed_url(world.caregiver, CalendarTokenKind.CAREGIVER)
     assert fetch(reverse("calendar-feed", args=["x" * 43])).status_code == 404
@@ -177,7 +177,7 @@ def test_unknown_and_revoked_tokens_are_not_found(world) -> None:  # noqa: ANN00
     assert fetch(new_url).status_code == 404
 
 
-def test_reset_needs_post_and_login(world) -> None:  # noqa: ANN001
+def test_reset_needs_post_and_login(world) -> None:
     url = reverse("calendar-feed-reset", args=["caregiver"])
     assert Client().post(url).status_code == 302  # to the login page
     assert CalendarToken.objects.count() == 0
@@ -186,7 +186,7 @@ def test_reset_needs_post_and_login(world) -> None:  # noqa: ANN001
     assert client.get(url).status_code == 405
 
 
-def test_feed_of_a_liaison_who_left_stops_working(world) -> None:  # noqa: ANN001
+def test_feed_of_a_liaison_who_left_stops_working(world) -> None:
     book(world)
     url = feed_url(world.liaison, CalendarTokenKind.FACILITY)
     assert fetch(url).status_code == 200
@@ -194,7 +194,7 @@ def test_feed_of_a_liaison_who_left_stops_working(world) -> None:  # noqa: ANN00
     assert fetch(url).status_code == 404
 
 
-def test_feeds_never_show_prison_id_or_last_name(world) -> None:  # noqa: ANN001
+def test_feeds_never_show_prison_id_or_last_name(world) -> None:
     book(world)
     for user, kind in ((world.caregiver, CalendarTokenKind.CAREGIVER),
                        (world.liaison, CalendarTokenKind.FACILITY)):
@@ -204,7 +204,7 @@ def test_feeds_never_show_prison_id_or_last_name(world) -> None:  # noqa: ANN001
         assert b"Lopez" not in body
 
 
-def test_another_households_booking_is_neither_in_the_feed_nor_downloadable(world) -> None:  # noqa: ANN001
+def test_another_households_booking_is_neither_in_the_feed_nor_downloadable(world) -> None:
     mine = book(world)
     theirs = f.make_booking(world.session, world.other_resident, world.other_household)
     body = fetch(feed_url(world.caregiver, CalendarTokenKind.CAREGIVER)).content
@@ -220,7 +220,7 @@ def test_another_households_booking_is_neither_in_the_feed_nor_downloadable(worl
     assert liaison.get(reverse("booking-ics", args=[mine.pk])).status_code == 404
 
 
-def test_single_visit_download(world) -> None:  # noqa: ANN001
+def test_single_visit_download(world) -> None:
     booking = book(world)
     client = Client()
     client.force_login(world.caregiver)
@@ -235,7 +235,7 @@ def test_single_visit_download(world) -> None:  # noqa: ANN001
 # --- the facility's roster feed -----------------------------------------------------------
 
 
-def test_facility_feed_counts_visitors_and_names_no_child(world) -> None:  # noqa: ANN001
+def test_facility_feed_counts_visitors_and_names_no_child(world) -> None:
     book(world)  # Rosa and Sofia (9)
     theirs = f.make_booking(world.session, world.other_resident, world.other_household,
                             visitors=world.other_household.visitors.all())
@@ -251,7 +251,7 @@ def test_facility_feed_counts_visitors_and_names_no_child(world) -> None:  # noq
     assert theirs.pk  # both families are on the roster
 
 
-def test_facility_feed_sequence_grows_and_only_shows_its_own_facility(world) -> None:  # noqa: ANN001
+def test_facility_feed_sequence_grows_and_only_shows_its_own_facility(world) -> None:
     booking = book(world)
     url = feed_url(world.liaison, CalendarTokenKind.FACILITY)
     uid = f"session-{world.session.pk}@visits"
@@ -265,7 +265,7 @@ def test_facility_feed_sequence_grows_and_only_shows_its_own_facility(world) -> 
     assert b"Maria" not in other
 
 
-def test_video_join_link_only_in_the_caregivers_feed(world) -> None:  # noqa: ANN001
+def test_video_join_link_only_in_the_caregivers_feed(world) -> None:
     rule = f.make_rule(world.facility, kind=VisitKind.VIDEO)
     session = f.make_session(rule, hours_from_now=80)
     booking = book(world, session)
@@ -277,7 +277,7 @@ def test_video_join_link_only_in_the_caregivers_feed(world) -> None:  # noqa: AN
     assert booking.room_code.encode() not in roster
 
 
-def test_closed_session_stays_in_both_feeds_as_cancelled(world) -> None:  # noqa: ANN001
+def test_closed_session_stays_in_both_feeds_as_cancelled(world) -> None:
     booking = book(world)
     services.session_close(actor=world.liaison, session_id=world.session.pk, reason="Lockdown")
     mine = events_by_uid(fetch(feed_url(world.caregiver, CalendarTokenKind.CAREGIVER)).content)
@@ -289,7 +289,7 @@ def test_closed_session_stays_in_both_feeds_as_cancelled(world) -> None:  # noqa
 # --- tokens and pages ---------------------------------------------------------------------
 
 
-def test_only_the_right_role_gets_a_feed(world) -> None:  # noqa: ANN001
+def test_only_the_right_role_gets_a_feed(world) -> None:
     from scheduler.errors import NotPermitted
 
     with pytest.raises(NotPermitted):
@@ -302,7 +302,7 @@ def test_only_the_right_role_gets_a_feed(world) -> None:  # noqa: ANN001
     assert len(first.token) >= 43
 
 
-def test_pages_offer_the_calendar_links(world) -> None:  # noqa: ANN001
+def test_pages_offer_the_calendar_links(world) -> None:
     booking = book(world)
     client = Client()
     client.force_login(world.caregiver)
@@ -319,7 +319,7 @@ def test_pages_offer_the_calendar_links(world) -> None:  # noqa: ANN001
     assert f"/calendar/{token}.ics" in roster
 
 
-def test_feed_speaks_the_language_its_owner_subscribed_in(world) -> None:  # noqa: ANN001
+def test_feed_speaks_the_language_its_owner_subscribed_in(world) -> None:
     from django.utils import translation
 
     with translation.override("es"):
@@ -334,7 +334,7 @@ def test_feed_speaks_the_language_its_owner_subscribed_in(world) -> None:  # noq
 
 
 @pytest.mark.django_db(transaction=True)
-def test_many_first_views_at_once_make_one_live_token(world) -> None:  # noqa: ANN001
+def test_many_first_views_at_once_make_one_live_token(world) -> None:
     """Ten page views at the same moment (a reload storm) must not trip the unique
     constraint into a 500: they wait on the owner's row and share one token."""
     import threading
@@ -353,7 +353,7 @@ def test_many_first_views_at_once_make_one_live_token(world) -> None:  # noqa: A
             barrier.wait(timeout=30)
             results[i] = calendar_token_ensure(owner=world.caregiver,
                                                kind=CalendarTokenKind.CAREGIVER).token
-        except Exception as exc:  # noqa: BLE001 - the test inspects every outcome
+        except Exception as exc:
             results[i] = exc
         finally:
             connection.close()

@@ -21,7 +21,7 @@ DAY = dt.timedelta(hours=24)
 TWO_HOURS = dt.timedelta(hours=2)
 
 
-def reminders_for(user) -> list[Delivery]:  # noqa: ANN001
+def reminders_for(user) -> list[Delivery]:
     return list(
         Delivery.objects.filter(user=user, event__type="visits.booking.reminder")
         .select_related("event").order_by("event_id")
@@ -34,11 +34,11 @@ def sweep(at: dt.datetime) -> int:
 
 
 @pytest.fixture
-def booking(world):  # noqa: ANN001, ANN201
+def booking(world):
     return f.make_booking(world.session, world.resident, world.household, world.family)
 
 
-def test_day_before_and_two_hour_reminders_are_each_sent_once(world, booking) -> None:  # noqa: ANN001
+def test_day_before_and_two_hour_reminders_are_each_sent_once(world, booking) -> None:
     start = world.session.starts_at
     assert sweep(start - DAY - dt.timedelta(minutes=1)) == 0  # not yet
     assert sweep(start - DAY) == 1
@@ -58,39 +58,39 @@ def test_day_before_and_two_hour_reminders_are_each_sent_once(world, booking) ->
     assert Reminder.objects.filter(booking=booking).count() == 2
 
 
-def test_confirmed_bookings_are_reminded_too(world, booking) -> None:  # noqa: ANN001
+def test_confirmed_bookings_are_reminded_too(world, booking) -> None:
     booking_confirm(actor=world.liaison, booking_id=booking.pk)
     assert sweep(world.session.starts_at - DAY) == 1
 
 
-def test_reminder_data_names_no_prison_id_and_no_children(world, booking) -> None:  # noqa: ANN001
+def test_reminder_data_names_no_prison_id_and_no_children(world, booking) -> None:
     sweep(world.session.starts_at - DAY)
     event = reminders_for(world.caregiver)[0].event
     text = f"{event.title} {event.body} {event.data}"
     assert "W48213" not in text and "Sofia" not in text
 
 
-def test_a_late_sweep_still_reminds_within_the_tolerance_but_not_after(world, booking) -> None:  # noqa: ANN001
+def test_a_late_sweep_still_reminds_within_the_tolerance_but_not_after(world, booking) -> None:
     start = world.session.starts_at
     assert sweep(start - DAY + dt.timedelta(hours=7)) == 0  # far too late for "tomorrow"
     assert sweep(start - TWO_HOURS + dt.timedelta(minutes=30)) == 1
     assert sweep(start - dt.timedelta(minutes=30)) == 0
 
 
-def test_a_cancelled_visit_gets_no_reminder(world, booking) -> None:  # noqa: ANN001
+def test_a_cancelled_visit_gets_no_reminder(world, booking) -> None:
     booking_cancel(actor=world.caregiver, booking_id=booking.pk)
     assert sweep(world.session.starts_at - DAY) == 0
     assert sweep(world.session.starts_at - TWO_HOURS) == 0
     assert reminders_for(world.caregiver) == []
 
 
-def test_a_closed_session_gets_no_reminder(world, booking) -> None:  # noqa: ANN001
+def test_a_closed_session_gets_no_reminder(world, booking) -> None:
     session_close(actor=world.liaison, session_id=world.session.pk, reason="Lockdown")
     assert sweep(world.session.starts_at - DAY) == 0
     assert reminders_for(world.caregiver) == []
 
 
-def test_waitlisted_and_declined_families_get_no_reminder(world) -> None:  # noqa: ANN001
+def test_waitlisted_and_declined_families_get_no_reminder(world) -> None:
     f.make_booking(world.session, world.resident, world.household,
                    status=BookingStatus.WAITLISTED)
     f.make_booking(world.session, world.other_resident, world.other_household,
@@ -98,7 +98,7 @@ def test_waitlisted_and_declined_families_get_no_reminder(world) -> None:  # noq
     assert sweep(world.session.starts_at - DAY) == 0
 
 
-def test_a_cancellation_after_the_sweep_looked_still_stops_the_reminder(world, booking) -> None:  # noqa: ANN001
+def test_a_cancellation_after_the_sweep_looked_still_stops_the_reminder(world, booking) -> None:
     due = reminders_due(at=world.session.starts_at - DAY)
     assert len(due) == 1
     booking_cancel(actor=world.caregiver, booking_id=booking.pk)
@@ -111,7 +111,7 @@ def move(session: Session, by: dt.timedelta) -> None:
                                                  ends_at=session.ends_at + by)
 
 
-def test_a_moved_session_is_reminded_for_the_new_time_only(world, booking) -> None:  # noqa: ANN001
+def test_a_moved_session_is_reminded_for_the_new_time_only(world, booking) -> None:
     old_start = world.session.starts_at
     move(world.session, dt.timedelta(days=2))
     new_start = old_start + dt.timedelta(days=2)
@@ -125,14 +125,14 @@ def test_a_moved_session_is_reminded_for_the_new_time_only(world, booking) -> No
     assert Reminder.objects.get(booking=booking).starts_at == new_start
 
 
-def test_a_move_after_the_sweep_looked_sends_nothing_for_the_old_time(world, booking) -> None:  # noqa: ANN001
+def test_a_move_after_the_sweep_looked_sends_nothing_for_the_old_time(world, booking) -> None:
     (due,) = reminders_due(at=world.session.starts_at - DAY)
     move(world.session, dt.timedelta(hours=5))
     assert reminder_send(due) is False
     assert reminders_for(world.caregiver) == []
 
 
-def test_a_day_before_reminder_already_sent_is_sent_again_after_a_move(world, booking) -> None:  # noqa: ANN001
+def test_a_day_before_reminder_already_sent_is_sent_again_after_a_move(world, booking) -> None:
     start = world.session.starts_at
     assert sweep(start - DAY) == 1
     move(world.session, dt.timedelta(days=1))
@@ -146,7 +146,7 @@ def test_a_day_before_reminder_already_sent_is_sent_again_after_a_move(world, bo
     MAILERS={"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}},
 )
 def test_a_reminder_reaches_the_caregivers_email_in_her_language(
-    world, booking, django_capture_on_commit_callbacks  # noqa: ANN001
+    world, booking, django_capture_on_commit_callbacks
 ) -> None:
     world.caregiver.email = "rosa@example.org"
     world.caregiver.save()

@@ -23,11 +23,11 @@ def body(rw: RoundWorld, **changes: object) -> dict:
     return data
 
 
-def send(api, rw: RoundWorld, user=None, **changes: object):  # noqa: ANN001, ANN201
+def send(api, rw: RoundWorld, user=None, **changes: object):
     return api(user or rw.world.caregiver).post(REQUESTS, body(rw, **changes), format="json")
 
 
-def assert_clear(response, status: int, code: str | None = None) -> dict:  # noqa: ANN001
+def assert_clear(response, status: int, code: str | None = None) -> dict:
     assert response.status_code == status, response.content
     data = response.json()
     assert set(data) >= {"code", "message", "fields"} and data["message"]
@@ -39,7 +39,7 @@ def assert_clear(response, status: int, code: str | None = None) -> dict:  # noq
 # --- sending, listing, changing, withdrawing ------------------------------------------------
 
 
-def test_a_caregiver_sends_lists_changes_and_withdraws_her_request(api, rw: RoundWorld) -> None:  # noqa: ANN001
+def test_a_caregiver_sends_lists_changes_and_withdraws_her_request(api, rw: RoundWorld) -> None:
     sent = send(api, rw)
     assert sent.status_code == 201
     data = sent.json()
@@ -73,14 +73,14 @@ def test_a_caregiver_sends_lists_changes_and_withdraws_her_request(api, rw: Roun
     ],
 )
 def test_malformed_requests_get_a_400_naming_the_field(
-    api, rw: RoundWorld, changes: dict, field: str,  # noqa: ANN001
+    api, rw: RoundWorld, changes: dict, field: str,
 ) -> None:
     data = assert_clear(send(api, rw, **changes), 400, "invalid")
     assert field in data["fields"]
     assert not VisitRequest.objects.exists()
 
 
-def test_requests_the_rules_refuse_get_clear_answers(api, rw: RoundWorld) -> None:  # noqa: ANN001
+def test_requests_the_rules_refuse_get_clear_answers(api, rw: RoundWorld) -> None:
     assert_clear(send(api, rw, choices=[rw.ids[0], rw.ids[0]]), 400, "invalid")
     assert_clear(send(api, rw, visitor_ids=[rw.world.sofia.pk]), 422, "rules_violated")
     assert_clear(send(api, rw, round_id=999_999), 404, "not_found")
@@ -96,7 +96,7 @@ def test_requests_the_rules_refuse_get_clear_answers(api, rw: RoundWorld) -> Non
     assert VisitRequest.objects.count() == 1
 
 
-def test_change_and_withdraw_refuse_bad_input_and_other_households(api, rw: RoundWorld) -> None:  # noqa: ANN001
+def test_change_and_withdraw_refuse_bad_input_and_other_households(api, rw: RoundWorld) -> None:
     own = send(api, rw).json()["id"]
     url = f"{REQUESTS}{own}/"
     assert_clear(api(rw.world.caregiver).put(url, {"choices": [rw.ids[0]]}, format="json"),
@@ -115,7 +115,7 @@ def test_change_and_withdraw_refuse_bad_input_and_other_households(api, rw: Roun
     assert api(None).post(REQUESTS, body(rw), format="json").status_code in (401, 403)
 
 
-def test_first_come_booking_of_a_round_session_is_a_clear_409(api, rw: RoundWorld) -> None:  # noqa: ANN001
+def test_first_come_booking_of_a_round_session_is_a_clear_409(api, rw: RoundWorld) -> None:
     response = api(rw.world.caregiver).post("/api/v1/bookings/", {
         "session_id": rw.ids[0], "resident_id": rw.world.resident.pk,
         "visitor_ids": [rw.world.rosa.pk]}, format="json")
@@ -127,7 +127,7 @@ def test_first_come_booking_of_a_round_session_is_a_clear_409(api, rw: RoundWorl
 # --- chances, the round, verify -------------------------------------------------------------
 
 
-def test_chances_are_counts_only_and_for_families_of_the_facility(api, rw: RoundWorld) -> None:  # noqa: ANN001
+def test_chances_are_counts_only_and_for_families_of_the_facility(api, rw: RoundWorld) -> None:
     Session.objects.filter(pk=rw.ids[0]).update(capacity=1)
     send(api, rw)
     send(api, rw, user=rw.world.other_caregiver, resident_id=rw.world.other_resident.pk,
@@ -147,7 +147,7 @@ def test_chances_are_counts_only_and_for_families_of_the_facility(api, rw: Round
     assert_clear(api(rw.world.other_liaison).get(url), 404, "not_found")
 
 
-def test_the_liaison_sees_requests_seed_and_why_only_for_her_facility(api, rw: RoundWorld) -> None:  # noqa: ANN001
+def test_the_liaison_sees_requests_seed_and_why_only_for_her_facility(api, rw: RoundWorld) -> None:
     send(api, rw)
     url = f"/api/v1/rounds/{rw.round.pk}/"
     before = api(rw.world.liaison).get(url).json()
@@ -171,7 +171,7 @@ def test_the_liaison_sees_requests_seed_and_why_only_for_her_facility(api, rw: R
         rw.round.pk]
 
 
-def test_verify_endpoint(api, rw: RoundWorld) -> None:  # noqa: ANN001
+def test_verify_endpoint(api, rw: RoundWorld) -> None:
     send(api, rw)
     url = f"/api/v1/rounds/{rw.round.pk}/verify/"
     assert_clear(api(rw.world.liaison).post(url), 409, "round_not_drawn")
@@ -184,7 +184,7 @@ def test_verify_endpoint(api, rw: RoundWorld) -> None:  # noqa: ANN001
     assert_clear(api(rw.world.liaison).post("/api/v1/rounds/999999/verify/"), 404)
 
 
-def test_a_caregivers_round_list_shows_the_open_rounds_for_her_person(api, rw: RoundWorld) -> None:  # noqa: ANN001
+def test_a_caregivers_round_list_shows_the_open_rounds_for_her_person(api, rw: RoundWorld) -> None:
     listed = api(rw.world.caregiver).get(
         f"/api/v1/rounds/?resident={rw.world.resident.pk}").json()
     assert [r["id"] for r in listed] == [rw.round.pk]
@@ -196,7 +196,7 @@ def test_a_caregivers_round_list_shows_the_open_rounds_for_her_person(api, rw: R
 # --- pages ---------------------------------------------------------------------------------
 
 
-def page_client(user) -> Client:  # noqa: ANN001
+def page_client(user) -> Client:
     client = Client()
     client.force_login(user)
     return client

@@ -30,7 +30,7 @@ CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
 __all__ = ["rw"]  # the fixture, imported for pytest
 
 
-def submit(rw: RoundWorld, household=None, resident=None, choices=None, visitors=None):  # noqa: ANN001, ANN201
+def submit(rw: RoundWorld, household=None, resident=None, choices=None, visitors=None):
     household = household or rw.world.household
     resident = resident or rw.world.resident
     return services.request_submit(
@@ -61,7 +61,7 @@ def test_a_request_keeps_who_comes_and_the_ranked_choices(rw: RoundWorld) -> Non
         ("elsewhere", "Choose among the times offered in this round for this person."),
     ],
 )
-def test_bad_choices_are_refused_clearly(rw: RoundWorld, choices, message: str) -> None:  # noqa: ANN001
+def test_bad_choices_are_refused_clearly(rw: RoundWorld, choices, message: str) -> None:
     other = f.make_session(rw.rule, starts_at=f.in_hours(24 * 30))
     picks = {"none": [], "four": [*rw.ids, other.pk], "repeat": [rw.ids[0], rw.ids[0]],
              "elsewhere": [other.pk]}[choices]
@@ -235,7 +235,7 @@ def test_waiting_list_is_in_draw_order_and_gets_the_freed_place(rw: RoundWorld) 
 
 
 def test_quota_already_used_outside_the_round_is_respected(rw: RoundWorld) -> None:
-    VisitingRuleQuota = 1  # noqa: N806
+    VisitingRuleQuota = 1
     rw.rule.weekly_quota = VisitingRuleQuota
     rw.rule.save()
     elsewhere = f.make_session(f.make_rule(rw.world.facility, capacity=5),
@@ -350,7 +350,7 @@ def test_verify_re_runs_the_draw_and_catches_a_changed_record(rw: RoundWorld) ->
     dt.datetime(2026, 12, 2, 12, 0, tzinfo=CHICAGO),  # a Wednesday
 ], ids=["saturday-night", "sunday-night", "wednesday"])
 def test_rounds_open_for_each_week_of_a_round_rule(
-    world, time_machine, moment: dt.datetime  # noqa: ANN001
+    world, time_machine, moment: dt.datetime
 ) -> None:
     time_machine.move_to(moment)
     rule = f.make_rule(world.facility, allocation_mode=AllocationMode.ROUND,
@@ -382,7 +382,7 @@ def weekend_days(rnd: RequestRound) -> list[dt.date]:
     return sorted(s.starts_at.astimezone(rnd.facility.tz).date() for s in rnd.sessions.all())
 
 
-def test_run_periodic_enqueues_the_round_tasks(db) -> None:  # noqa: ANN001
+def test_run_periodic_enqueues_the_round_tasks(db) -> None:
     from django_tasks_db.models import DBTaskResult
 
     call_command("run_periodic", "--once")

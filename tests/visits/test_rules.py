@@ -313,7 +313,7 @@ QUOTA_WEEK = [
 ]
 
 
-def _quota_world(rule_fields: dict[str, object] | None = None):  # noqa: ANN202
+def _quota_world(rule_fields: dict[str, object] | None = None):
     facility = f.make_facility(time_zone=CHICAGO)
     rule = f.make_rule(facility, **(rule_fields or {}))
     resident = f.make_resident(facility)
@@ -432,7 +432,7 @@ def test_check_booking_never_raises_and_speaks_only_known_codes(d: DraftBooking)
 
 @PROPERTY
 @given(drafts(), st.randoms(use_true_random=False))
-def test_violations_do_not_depend_on_visitor_order(d: DraftBooking, rnd) -> None:  # noqa: ANN001
+def test_violations_do_not_depend_on_visitor_order(d: DraftBooking, rnd) -> None:
     shuffled = list(d.visitors)
     rnd.shuffle(shuffled)
     again = dataclasses.replace(d, visitors=shuffled)

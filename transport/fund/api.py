@@ -13,9 +13,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from scheduler.errors import InvalidInput
+from transport.access import check_coordinator
 from transport.fund import selectors
 from transport.fund.donations import donation_start
-from transport.fund.subsidies import coordinator_check, subsidy_grant
+from transport.fund.subsidies import subsidy_grant
 
 
 def body_of(request: Request) -> dict[str, Any]:
@@ -73,5 +74,5 @@ class FundBalanceView(APIView):
 
     @extend_schema(request=None, responses=None)
     def get(self, request: Request) -> Response:
-        coordinator_check(request.user)
+        check_coordinator(request.user)
         return Response(selectors.balance_summary())

@@ -112,7 +112,7 @@ def entry_reverse(*, actor: AbstractBaseUser, entry_id: int, reason: str) -> Led
     InvalidInput (no reason), NotFound, Conflict (already reversed, a reversal itself, or
     the money is already spent so the reversal would take a bucket below zero).
     """
-    from transport.fund.subsidies import is_coordinator
+    from transport.access import is_coordinator
 
     if not (is_coordinator(actor) or getattr(actor, "is_superuser", False)):
         raise NotPermitted(_("Only a transport coordinator can do this."))

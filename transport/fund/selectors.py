@@ -11,9 +11,9 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from transport.access import check_coordinator
 from transport.fund.ledger import balances_by_earmark, fund_balance, fund_default
 from transport.fund.models import EntryKind, LedgerEntry, Subsidy, SubsidyStatus
-from transport.fund.subsidies import coordinator_check
 from visits.models import Facility
 
 MONEY_IN = (EntryKind.DONATION, EntryKind.DISPUTE_WON)
@@ -87,7 +87,7 @@ def last_twelve_months() -> list[MonthBar]:
 
 def subsidy_report(*, user: AbstractBaseUser | None) -> QuerySet[Subsidy]:
     """Every subsidy with its visit and family: coordinators only (NotPermitted otherwise)."""
-    coordinator_check(user)
+    check_coordinator(user)
     return (
         Subsidy.objects.select_related(
             "booking__session__facility", "household", "granted_by"

@@ -19,28 +19,18 @@ from django.utils.translation import gettext_noop
 
 from notifications.services import event_emit
 from notifications.text import Text
-from scheduler.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from scheduler.errors import Conflict, InvalidInput, NotFound
+from transport.access import check_coordinator
 from transport.fund.donations import money_text
 from transport.fund.errors import InsufficientFunds, MonthlyCapReached
 from transport.fund.ledger import bucket_balance, entry_append, fund_default, fund_lock
 from transport.fund.models import EntryKind, Fund, Subsidy, SubsidyKind, SubsidyStatus
-from transport.models import Coordinator
 from visits.models import HOLDING_STATUSES, Booking, BookingStatus
 
 MAX_MILES = 2000
 MAX_SUBSIDY_CENTS = 100_000
 # A subsidy pays for a trip that happens (or happened): not for a visit that is off.
 PAYABLE_STATUSES = tuple(s for s in HOLDING_STATUSES if s != BookingStatus.NO_SHOW)
-
-
-def is_coordinator(user: AbstractBaseUser | None) -> bool:
-    return bool(user and user.is_authenticated
-                and Coordinator.objects.filter(user_id=user.pk).exists())
-
-
-def coordinator_check(user: AbstractBaseUser | None) -> None:
-    if not is_coordinator(user):
-        raise NotPermitted(_("Only a transport coordinator can do this."))
 
 
 def subsidy_amount(*, kind: Any, amount: Any = None, miles: Any = None) -> tuple[int, int | None]:
@@ -115,7 +105,7 @@ def subsidy_grant(
     Locks the fund row. Raises NotPermitted (not a coordinator), InvalidInput, NotFound,
     Conflict (visit off, same help already granted), InsufficientFunds, MonthlyCapReached.
     """
-    coordinator_check(actor)
+    check_coordinator(actor)
     cents, mile_count = subsidy_amount(kind=kind, amount=amount_cents, miles=miles)
     note_text, ride_text = str(note or "").strip(), str(ride_reference or "").strip()
     if len(note_text) > 300 or len(ride_text) > 80:
@@ -185,7 +175,7 @@ def subsidy_reverse(*, actor: AbstractBaseUser, subsidy_id: Any, reason: Any) ->
 
     Locks the fund row. Raises NotPermitted, NotFound, InvalidInput (no reason), Conflict.
     """
-    coordinator_check(actor)
+    check_coordinator(actor)
     reason_text = str(reason or "").strip()
     if not reason_text or len(reason_text) > 300:
         raise InvalidInput(fields={"reason": [_("Say why (300 characters at most).")]})

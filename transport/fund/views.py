@@ -17,10 +17,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from scheduler.errors import DomainError, InvalidInput
+from scheduler.http import show_error
+from transport.access import check_coordinator
 from transport.fund import selectors
 from transport.fund.donations import cents_of, donation_start, money_text, monthly_gift_subscribe
 from transport.fund.models import Donation, DonationKind, DonationStatus, SubsidyKind
-from transport.fund.subsidies import coordinator_check, subsidy_grant
+from transport.fund.subsidies import subsidy_grant
 from visits.models import HOLDING_STATUSES, Booking, Facility
 
 PRESET_AMOUNTS = ("10", "25", "50", "100")
@@ -147,7 +149,7 @@ def subsidy_report_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def subsidy_grant_page(request: HttpRequest) -> HttpResponse:
-    coordinator_check(request.user)
+    check_coordinator(request.user)
     data = request.POST
     try:
         amount_cents = None
@@ -158,10 +160,7 @@ def subsidy_grant_page(request: HttpRequest) -> HttpResponse:
             amount_cents=amount_cents, miles=data.get("miles"), note=data.get("note", ""),
         )
     except DomainError as error:
-        messages.error(request, error.message)
-        for problems in error.fields.values():
-            for problem in problems:
-                messages.error(request, problem)
+        show_error(request, error)
         return redirect("fund-report")
     messages.success(request, _("Granted %(amount)s. The family has been told.")
                      % {"amount": money_text(subsidy.amount_cents, subsidy.fund.currency)})

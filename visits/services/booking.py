@@ -19,14 +19,8 @@ from django.utils.translation import gettext_noop
 
 from notifications.text import Text
 from scheduler.errors import Conflict, InvalidInput
-from scheduler.rows import Rows, Statement, insert_all, insert_together, run_together
-from visits.access import booking_of_household, household_from_rows, household_lock_statement
-from visits.facts import (
-    draft_for,
-    session_facts,
-    visitor_facts_from_rows,
-    visitor_facts_statement,
-)
+from visits.access import BOOKING_RELATED, booking_of_household, lock_household_of
+from visits.facts import draft_for, household_visitor_facts, session_facts
 from visits.models import (
     HOLDING_STATUSES,
     Booking,
@@ -36,28 +30,22 @@ from visits.models import (
     Household,
     Resident,
     Session,
-    Visitor,
 )
 from visits.rules import VisitorFacts, booking_window, check_booking
 from visits.services.common import (
     announce_roster,
     change_held,
     check_reason_fits,
-    claim_statement,
+    claim_place,
+    liaison_languages,
     local_when,
     lock_household,
     lock_resident,
     lock_session,
-    lock_timeout_statement,
     locked_transaction,
     now,
-    place_claimed,
     raise_violations,
-    resident_from_rows,
-    resident_lock_statement,
-    session_from_rows,
-    session_liaison_languages_statement,
-    session_statement,
+    read_session,
     tell_household,
     tell_liaisons,
     transition,
@@ -91,28 +79,24 @@ def _check_own_visitors(visitors: list[VisitorFacts], visitor_ids: list[int]) ->
         )
 
 
-def _replay_statement(actor: AbstractBaseUser, key: str) -> Statement:
+def _earlier_booking(
+    household: Household, key: str | None, session_id: int, resident_id: int
+) -> Booking | None:
     """The booking an earlier request with this Idempotency-Key made, if any."""
-    return Statement(
-        f"SELECT id, session_id, resident_id FROM {Booking._meta.db_table}"  # noqa: S608
-        f" WHERE household_id = ({_HOUSEHOLD_OF_CAREGIVER}) AND idempotency_key = %s",
-        [actor.pk, key],
-    )
-
-
-_HOUSEHOLD_OF_CAREGIVER = f"SELECT id FROM {Household._meta.db_table} WHERE caregiver_id = %s"  # noqa: S608
-
-
-def _earlier_booking(rows: Rows | None, session_id: int, resident_id: int) -> Booking | None:
-    if not rows:
+    if not key:
         return None
-    ((earlier_id, earlier_session_id, earlier_resident_id),) = rows
-    if (earlier_session_id, earlier_resident_id) != (session_id, resident_id):
+    earlier = (
+        Booking.objects.select_related(*BOOKING_RELATED)
+        .filter(household=household, idempotency_key=key).order_by().first()
+    )
+    if earlier is None:
+        return None
+    if (earlier.session_id, earlier.resident_id) != (session_id, resident_id):
         raise Conflict(
             _("This Idempotency-Key was already used for a different booking; use a new key."),
             code="idempotency_key_reused",
         )
-    return Booking.objects.get(pk=earlier_id)
+    return earlier
 
 
 @dataclass(frozen=True)
@@ -131,32 +115,20 @@ def _gather(
     idempotency_key: str | None, session_locked: bool,
 ) -> _Gathered | Booking:
     """Lock the household, then the resident (and the session, if `session_locked`), and
-    read the rest, in one round trip: the statements run in this order, so the lock order
-    holds. Answers are checked in the order they were asked. A Booking: the one an
-    earlier request with the same Idempotency-Key made."""
-    household_id = Statement(f"({_HOUSEHOLD_OF_CAREGIVER})", [actor.pk])
-    statements = [
-        lock_timeout_statement(),
-        household_lock_statement(actor),
-        _replay_statement(actor, idempotency_key) if idempotency_key else None,
-        visitor_facts_statement(household=household_id, resident_id=resident_id,
-                                visitor_ids=visitor_ids),
-        resident_lock_statement(resident_id),
-        session_statement(session_id, lock=session_locked),
-        session_liaison_languages_statement(session_id),
-    ]
-    answers = iter(run_together([s for s in statements if s is not None]))
-    _timeout, household_rows, replay, visitor_rows, resident_rows, session_rows, liaisons = [
-        None if statement is None else next(answers) for statement in statements]
-    household = household_from_rows(household_rows, actor)
-    earlier = _earlier_booking(replay, session_id, resident_id)
+    read the rest, in the lock order every write keeps. A Booking: the one an earlier
+    request with the same Idempotency-Key made."""
+    household = lock_household_of(actor)
+    earlier = _earlier_booking(household, idempotency_key, session_id, resident_id)
     if earlier is not None:
         return earlier
-    visitors = visitor_facts_from_rows(visitor_rows)
+    visitors = household_visitor_facts(household_id=household.pk, resident_id=resident_id,
+                                       visitor_ids=visitor_ids)
     _check_own_visitors(visitors, visitor_ids)
+    resident = lock_resident(resident_id)
+    session = lock_session(session_id) if session_locked else read_session(session_id)
     return _Gathered(
-        household=household, visitors=visitors, resident=resident_from_rows(resident_rows),
-        session=session_from_rows(session_rows), liaison_languages=dict(liaisons or []),
+        household=household, visitors=visitors, resident=resident, session=session,
+        liaison_languages=liaison_languages(session.facility_id),
     )
 
 
@@ -209,7 +181,7 @@ def _create(
 ) -> BookingResult:
     """One attempt. With `session_locked`, the session row is locked before the checks
     (the waiting list needs that: it must not miss a place freed meanwhile)."""
-    with locked_transaction(timeout_sent_by_caller=True):
+    with locked_transaction():
         gathered = _gather(actor, session_id=session_id, resident_id=resident_id,
                            visitor_ids=visitor_ids, idempotency_key=idempotency_key,
                            session_locked=session_locked)
@@ -260,29 +232,23 @@ def _insert(
     status = BookingStatus.REQUESTED if has_place else BookingStatus.WAITLISTED
     if has_place and session_locked:
         change_held(session, +1)
-    (booking,) = insert_all([Booking(
+    booking = Booking.objects.create(
         session=session, resident=resident, household=household,
         status=status, idempotency_key=key,
-    )])
-    # Who comes, the first line of the status history and, read without the lock, the
-    # claim of the place: one round trip.
-    claim = [claim_statement(session)] if has_place and not session_locked else []
-    claimed = insert_together([
-        [BookingVisitor(booking_id=booking.pk, visitor_id=v.id) for v in visitors],
-        [BookingStatusChange(booking_id=booking.pk, from_status="", to_status=status,
-                             actor_id=actor.pk)],
-    ], then=claim)
-    if claim and not place_claimed(session, claimed[0]):
+    )
+    BookingVisitor.objects.bulk_create(
+        [BookingVisitor(booking=booking, visitor_id=v.id) for v in visitors])
+    BookingStatusChange.objects.create(
+        booking=booking, from_status="", to_status=status, actor_id=actor.pk)
+    # Read without the lock, the place is claimed last: the session's row is then held
+    # only from here to COMMIT.
+    if has_place and not session_locked and not claim_place(session):
         raise _PlaceGone  # rolls back everything above
     # The caller answers with these; keep them on the booking so no query fetches them again.
     booking.session = session
     booking.household = household
     booking.resident = resident
-    booking.booked_visitors = [
-        Visitor(pk=v.id, household_id=household.pk, first_name=v.first_name,
-                date_of_birth=v.date_of_birth)
-        for v in visitors
-    ]
+    booking.booked_visitors = visitors  # their ids and first names, for the answer
     if has_place:
         # Requests reach staff on the roster page and in the inbox, not one email per family.
         tell_liaisons(booking, type="visits.booking.requested",
@@ -303,7 +269,7 @@ def booking_cancel(*, actor: AbstractBaseUser, booking_id: int, reason: str = ""
     booking = booking_of_household(actor, booking_id)
     with locked_transaction():
         session = lock_session(booking.session_id)
-        booking.refresh_from_db()
+        _refresh_status(booking)
         booking.session = session
         if booking.status in HOLDING_STATUSES:
             _check_cancel_deadline(session)
@@ -317,6 +283,12 @@ def booking_cancel(*, actor: AbstractBaseUser, booking_id: int, reason: str = ""
         tell_liaisons(booking, type="visits.booking.cancelled",
                       title=Text(gettext_noop("A family cancelled")), urgent=True)
     return booking
+
+
+def _refresh_status(booking: Booking) -> None:
+    """Read the booking's state again under the session's lock (it was read before the lock
+    was taken); the people and places it refers to never change, so they stay loaded."""
+    booking.refresh_from_db(fields=["status", "reason", "offer_expires_at", "updated_at"])
 
 
 def _check_cancel_deadline(session: Session) -> None:
@@ -382,7 +354,7 @@ def offer_accept(*, actor: AbstractBaseUser, booking_id: int) -> Booking:
         lock_household(booking.household_id)
         lock_resident(booking.resident_id)
         session = lock_session(booking.session_id)
-        booking.refresh_from_db()
+        _refresh_status(booking)
         if booking.status == BookingStatus.OFFERED and booking.offer_expires_at <= now():
             raise Conflict(_("This offer has expired."), code="offer_expired")
         visitors = list(booking.visitors.all())

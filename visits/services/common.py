@@ -10,29 +10,20 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import OperationalError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from notifications.live import publish_topic_after_commit
-from notifications.models import Preference
 from notifications.services import event_emit
 from notifications.text import Text
 from scheduler.errors import Busy, Conflict, InvalidInput, NotFound, RuleViolation
-from scheduler.rows import (
-    Rows,
-    Statement,
-    instance_with_related,
-    key_param,
-    run_together,
-    select_with_related,
-)
-from visits.access import roster_topic
+from visits.access import places_topic, roster_topic
 from visits.models import (
     Booking,
     BookingStatus,
     BookingStatusChange,
     Household,
-    HousingUnit,
     Liaison,
     Resident,
     Session,
@@ -40,15 +31,14 @@ from visits.models import (
 from visits.rules import Violation
 
 
-def lock_timeout_statement() -> Statement | None:
-    """Make a long wait for a row lock fail fast (as Busy) instead of piling up requests."""
-    if connection.vendor != "postgresql":
-        return None  # SQLite waits for its file lock by the connection's own timeout
-    return Statement(f"SET LOCAL lock_timeout = {int(settings.BOOKING_LOCK_TIMEOUT_MS)}")
-
-
 def set_lock_timeout() -> None:
-    run_together([s for s in [lock_timeout_statement()] if s])
+    """Make a long wait for a row lock fail fast (as Busy) instead of piling up requests.
+
+    The one statement Django has no API for; it names no table or column."""
+    if connection.vendor != "postgresql":
+        return  # SQLite waits for its file lock by the connection's own timeout
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL lock_timeout = {int(settings.BOOKING_LOCK_TIMEOUT_MS)}")
 
 
 def is_lock_timeout(exc: OperationalError) -> bool:
@@ -57,15 +47,11 @@ def is_lock_timeout(exc: OperationalError) -> bool:
 
 
 @contextmanager
-def locked_transaction(*, timeout_sent_by_caller: bool = False) -> Iterator[None]:
-    """`transaction.atomic()` with a lock timeout; a timed-out wait becomes Busy (503).
-
-    With `timeout_sent_by_caller`, the caller sends `lock_timeout_statement()` itself,
-    together with its first lock (`run_together`), to save a round trip."""
+def locked_transaction() -> Iterator[None]:
+    """`transaction.atomic()` with a lock timeout; a timed-out wait becomes Busy (503)."""
     try:
         with transaction.atomic():
-            if not timeout_sent_by_caller:
-                set_lock_timeout()
+            set_lock_timeout()
             yield
     except OperationalError as exc:
         if is_lock_timeout(exc):
@@ -78,32 +64,13 @@ def lock_household(pk: int) -> Household:
 
 
 def lock_resident(pk: int) -> Resident:
-    """Lock the resident's row (her quota spans sessions)."""
-    (rows,) = run_together([resident_lock_statement(pk)])
-    return resident_from_rows(rows)
-
-
-def resident_lock_statement(pk: int) -> Statement:
-    """Plain SQL, as it runs on every booking attempt; the unit comes along for the
-    answer, the facility loads on first use."""
-    sql = (
-        f"SELECT r.id, r.facility_id, r.unit_id, r.first_name, r.last_name, u.name"  # noqa: S608
-        f" FROM {Resident._meta.db_table} r"
-        f" LEFT JOIN {HousingUnit._meta.db_table} u ON u.id = r.unit_id WHERE r.id = %s"
+    """Lock the resident's row (her quota spans sessions); her unit comes along."""
+    resident = (
+        Resident.objects.select_for_update(of=("self",)).select_related("unit")
+        .filter(pk=pk).first()
     )
-    if connection.features.has_select_for_update:
-        sql += " FOR UPDATE OF r"
-    return Statement(sql, [key_param(Resident, pk)])
-
-
-def resident_from_rows(rows: Rows | None) -> Resident:
-    if not rows:
+    if resident is None:
         raise NotFound(_("We could not find that person."))
-    ((resident_id, facility_id, unit_id, first_name, last_name, unit_name),) = rows
-    resident = Resident(pk=resident_id, facility_id=facility_id, unit_id=unit_id,
-                        first_name=first_name, last_name=last_name)
-    if unit_id is not None:
-        resident.unit = HousingUnit(pk=unit_id, facility_id=facility_id, name=unit_name)
     return resident
 
 
@@ -113,67 +80,49 @@ SESSION_RELATED = ("rule", "facility", "unit")
 
 def lock_session(pk: int) -> Session:
     """Lock one session row. Everything that changes its places holds this lock.
-
-    Its rule, facility and unit come along (every caller reads them). Plain SQL, built
-    once: this runs on every booking attempt."""
-    return session_from_rows(run_together([session_statement(pk, lock=True)])[0])
+    Its rule, facility and unit come along (every caller reads them)."""
+    return _session(pk, lock=True)
 
 
 def read_session(pk: int) -> Session:
     """A session with its rule, facility and unit, without locking it: a booking checks
-    its rules against this copy and takes the place last, with `claim_statement`."""
-    return session_from_rows(run_together([session_statement(pk, lock=False)])[0])
+    its rules against this copy and takes the place last, with `claim_place`."""
+    return _session(pk, lock=False)
 
 
-def session_statement(pk: int, *, lock: bool) -> Statement:
-    return select_with_related(Session, pk, related=SESSION_RELATED, lock=lock)
-
-
-def session_from_rows(rows: Rows | None) -> Session:
-    session = instance_with_related(Session, rows, related=SESSION_RELATED)
+def _session(pk: int, *, lock: bool) -> Session:
+    sessions = Session.objects.select_related(*SESSION_RELATED)
+    if lock:
+        sessions = sessions.select_for_update(of=("self",))
+    session = sessions.filter(pk=pk).first()
     if session is None:
         raise NotFound(_("We could not find that session."))
     return session
 
 
-_SESSION_TABLE = Session._meta.db_table
-
-
-def claim_statement(session: Session) -> Statement:
+def claim_place(session: Session) -> bool:
     """Take one place of a session read without its lock, if it is still as read: open,
-    not full, at the same times (see `place_claimed`; if not, the caller decides again
-    under the lock).
+    not full, at the same times. False if not (the caller decides again under the lock).
 
-    One UPDATE: it waits for whoever holds the session's row and re-checks the condition,
-    so the check and the taking cannot be split by another booking; the database's check
-    constraint still guards the count. The row stays locked from here to COMMIT."""
-    sql = (
-        f"UPDATE {_SESSION_TABLE} SET held = held + 1"  # noqa: S608 (table from metadata)
-        " WHERE id = %s AND held < capacity AND status = %s AND starts_at = %s"
-        " AND ends_at = %s RETURNING held"
-    )
-    adapt = connection.ops.adapt_datetimefield_value
-    return Statement(sql, [session.pk, str(session.status), adapt(session.starts_at),
-                           adapt(session.ends_at)])
-
-
-def place_claimed(session: Session, rows: Rows | None) -> bool:
-    """Whether `claim_statement` took the place (the session's count is then updated)."""
-    if not rows:
+    One guarded UPDATE: it waits for whoever holds the session's row and re-checks the
+    condition, so the check and the taking cannot be split by another booking; the
+    database's check constraint still guards the count. The row stays locked from here
+    to COMMIT, so the count read back just after is the one this commit leaves."""
+    claimed = Session.objects.filter(
+        pk=session.pk, held__lt=F("capacity"), status=session.status,
+        starts_at=session.starts_at, ends_at=session.ends_at,
+    ).update(held=F("held") + 1)
+    if not claimed:
         return False
-    ((session.held,),) = rows
+    session.held = Session.objects.values_list("held", flat=True).get(pk=session.pk)
     announce_places(session)
     return True
 
 
 def change_held(session: Session, delta: int) -> None:
-    """Move the session's place counter; the caller holds the session lock. Plain SQL: this
-    runs on every booking, and the database's check constraint still guards the count."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {_SESSION_TABLE} SET held = held + %s WHERE id = %s",  # noqa: S608
-            [delta, session.pk],
-        )
+    """Move the session's place counter; the caller holds the session lock, and the
+    database's check constraint still guards the count."""
+    Session.objects.filter(pk=session.pk).update(held=F("held") + delta)
     session.held += delta
     announce_places(session)
 
@@ -181,7 +130,7 @@ def change_held(session: Session, delta: int) -> None:
 def announce_places(session: Session) -> None:
     """Tell open session lists the new number of places (public: no personal data)."""
     publish_topic_after_commit(
-        topic=f"facility.{session.facility_id}.places",
+        topic=places_topic(session.facility_id),
         event_type="visits.session.places",
         data={"session_id": session.pk, "remaining": session.remaining},
     )
@@ -297,24 +246,13 @@ def tell_liaisons(
                languages=languages)
 
 
-_LIAISON_LANGUAGES = (
-    f"SELECT l.user_id, p.language FROM {Liaison._meta.db_table} l"  # noqa: S608
-    f" LEFT JOIN {Preference._meta.db_table} p ON p.user_id = l.user_id"
-    " WHERE l.facility_id = "
-)
-
-
 def liaison_languages(facility_id: int) -> dict[int, str | None]:
-    """The facility's liaisons (user ids) with the language each chose, if any. One plain
+    """The facility's liaisons (user ids) with the language each chose, if any, in one
     query: every booking request tells them."""
-    (rows,) = run_together([Statement(_LIAISON_LANGUAGES + "%s", [facility_id])])
-    return dict(rows or [])
-
-
-def session_liaison_languages_statement(session_id: int) -> Statement:
-    """`liaison_languages` of a session's facility, to send along with the session's read."""
-    facility = f"(SELECT facility_id FROM {_SESSION_TABLE} WHERE id = %s)"  # noqa: S608
-    return Statement(_LIAISON_LANGUAGES + facility, [key_param(Session, session_id)])  # noqa: S608 (metadata)
+    return dict(
+        Liaison.objects.filter(facility_id=facility_id)
+        .values_list("user_id", "user__notification_preference__language")
+    )
 
 
 def now() -> dt.datetime:

@@ -190,7 +190,7 @@ def _check_closure_input(starts_on: dt.date, ends_on: dt.date, reason: str) -> N
         raise InvalidInput(fields=fields)
 
 
-def sessions_in_closure(closure: Closure):  # noqa: ANN201 - QuerySet[Session]
+def sessions_in_closure(closure: Closure):
     tz = closure.facility.time_zone
     start = local_midnight_utc(closure.starts_on, tz)
     end = local_midnight_utc(closure.ends_on + dt.timedelta(days=1), tz)

@@ -25,7 +25,6 @@ from notifications.models import Preference
 from notifications.services import Notice, notices_emit
 from notifications.text import Text
 from scheduler.errors import Conflict, NotFound
-from scheduler.rows import insert_all, update_all
 from visits.access import facility_of_liaison
 from visits.allocation import (
     Outcome,
@@ -37,7 +36,7 @@ from visits.allocation import (
     snapshot,
 )
 from visits.calendar import local_date, local_midnight_utc, month_bounds, week_bounds
-from visits.facts import draft_for, household_visitor_facts
+from visits.facts import session_facts
 from visits.models import (
     ACTIVE_STATUSES,
     LIVE_STATUSES,
@@ -59,7 +58,7 @@ from visits.round_models import (
     RoundStatus,
     VisitRequest,
 )
-from visits.rules import VisitorFacts, check_booking, is_child
+from visits.rules import DraftBooking, VisitorFacts, check_booking, is_child
 from visits.services.common import announce_places, now
 from visits.services.rounds import request_violations
 
@@ -338,52 +337,87 @@ def _mark_allocated(rnd: RequestRound, seed: int, moment: dt.datetime, inputs: d
     changed = RequestRound.objects.filter(pk=rnd.pk, status=RoundStatus.OPEN).update(
         status=RoundStatus.ALLOCATED, seed=seed, allocated_at=moment, inputs=record
     )
-    assert changed == 1, "the round row is locked: nobody else can have drawn it"
+    if changed != 1:  # the round row is locked: nobody else can have drawn it
+        raise RuntimeError(f"request round {rnd.pk} changed while its row was locked")
 
 
 # --- writing the result --------------------------------------------------------------------
 
 
 class _Writer:
-    """Writes a draw's bookings. A granted place is booked at once (the next grant's rule
-    check reads it from rows); waiting-list entries, status history and the `held`
-    counters are written in bulk at the end, the counters under the sessions' locks and
-    the held <= capacity constraint (the last guard)."""
+    """Writes a draw's bookings. Each granted place is checked against every visiting rule
+    again, as a booking is, from the rows the draw read under its locks (approvals, the
+    quotas and times already booked) plus the places granted so far in this draw; then all
+    bookings, their visitors and status history are written in bulk at the end, and the
+    `held` counters under the sessions' locks and the held <= capacity constraint (the
+    last guard)."""
 
-    def __init__(self, sessions: dict[int, Session], moment: dt.datetime) -> None:
-        self.sessions, self.moment = sessions, moment
+    def __init__(self, sessions: dict[int, Session], moment: dt.datetime, inputs: dict,
+                 approvals: dict[tuple[int, int], ApprovedVisitor]) -> None:
+        self.sessions, self.moment, self.approvals = sessions, moment, approvals
+        self.quota_used: Counter[tuple[int, str]] = Counter(inputs["quota_used"])
+        self.busy: dict[tuple[str, int], list] = defaultdict(list)
+        for key, spans in inputs["busy"].items():
+            self.busy[key] = list(spans)
         self.held: Counter[int] = Counter()
-        self.history: list[BookingStatusChange] = []
+        self.granted: list[tuple[Booking, list]] = []
         self.waiting: list[tuple[Booking, list]] = []
         self.live = set(Booking.objects.filter(
             session__in=list(sessions), status__in=LIVE_STATUSES
         ).values_list("session_id", "resident_id"))
 
     def book(self, request: VisitRequest, session: Session) -> tuple[Booking | None, str]:
-        """Book a drawn place after checking every rule again from rows, as a booking does.
+        """Book a drawn place after checking every rule again, as a booking does.
 
         Returns the booking, or None and the first rule it breaks (the pure draw mirrors
         the rules, so this only happens if rows and draw disagree; the family is told why).
         """
         visitors = list(request.visitors.all())
-        facts = household_visitor_facts(  # read again: an approval may have lapsed meanwhile
-            household_id=request.household_id, resident_id=request.resident_id,
-            visitor_ids=[v.pk for v in visitors])
-        if len(facts) != len(visitors):
+        if any(v.household_id != request.household_id for v in visitors):
             return None, "visitor_not_approved"  # someone is no longer in the household
-        draft = draft_for(session=session, resident_id=request.resident_id, visitors=facts,
-                          now=self.moment)
-        violations = [v for v in check_booking(draft) if v.code not in NOT_AT_DRAW]
+        violations = [v for v in check_booking(self._draft(request, session, visitors))
+                      if v.code not in NOT_AT_DRAW]
         if violations:
             return None, violations[0].code
         if session.held >= session.capacity or (session.pk, request.resident_id) in self.live:
             return None, "full"
         session.held += 1
         self.held[session.pk] += 1
-        (booking,) = insert_all([self._booking(session, request, BookingStatus.REQUESTED)])
-        insert_all([BookingVisitor(booking=booking, visitor=v) for v in visitors])
-        self.history.append(self._change(booking))
+        self._count(request, session, visitors)
+        booking = self._booking(session, request, BookingStatus.REQUESTED)
+        self.granted.append((booking, visitors))
         return booking, ""
+
+    def _draft(self, request: VisitRequest, session: Session, visitors: list) -> DraftBooking:
+        """What a booking would check: the rows read under the draw's locks, and this draw's
+        own grants (counted in `_count`)."""
+        week, month = self._quota_keys(request, session)
+        span = (session.starts_at, session.ends_at)
+        return DraftBooking(
+            session=session_facts(session),
+            visitors=_visitor_facts(request, self.approvals),
+            now=self.moment,
+            resident_week_count=self.quota_used[week],
+            resident_month_count=self.quota_used[month],
+            resident_has_overlap=_overlaps(self.busy[("resident", request.resident_id)], span),
+            visitors_with_overlap=sorted(
+                v.first_name for v in visitors if _overlaps(self.busy[("visitor", v.pk)], span)),
+        )
+
+    def _quota_keys(
+        self, request: VisitRequest, session: Session
+    ) -> tuple[tuple[int, str], tuple[int, str]]:
+        day = local_date(session.starts_at, session.facility.time_zone)
+        return ((request.resident_id, _week_key(day, session.kind)),
+                (request.resident_id, _month_key(day, session.kind)))
+
+    def _count(self, request: VisitRequest, session: Session, visitors: list) -> None:
+        for key in self._quota_keys(request, session):
+            self.quota_used[key] += 1
+        span = (session.starts_at, session.ends_at)
+        self.busy[("resident", request.resident_id)].append(span)
+        for visitor in visitors:
+            self.busy[("visitor", visitor.pk)].append(span)
 
     def waitlist(self, request: VisitRequest, outcome: Outcome) -> list[int]:
         """Queue the request on each full choice, in draw order (the waiting list serves
@@ -404,20 +438,27 @@ class _Writer:
         return Booking(session=session, resident_id=request.resident_id,
                        household_id=request.household_id, status=status)
 
-    def _change(self, booking: Booking) -> BookingStatusChange:
-        return BookingStatusChange(booking=booking, to_status=booking.status,
-                                   reason="request round")
-
     def finish(self) -> None:
-        created = Booking.objects.bulk_create([b for b, _people in self.waiting])
+        """Write the bookings (grants first, then the waiting lists in draw order), who
+        comes to each, their first status line, and the sessions' counters."""
+        written = self.granted + self.waiting
+        created = Booking.objects.bulk_create([booking for booking, _people in written])
         BookingVisitor.objects.bulk_create([
-            BookingVisitor(booking=b, visitor=v)
-            for b, (_same, people) in zip(created, self.waiting, strict=True) for v in people
+            BookingVisitor(booking=booking, visitor=visitor)
+            for booking, (_same, people) in zip(created, written, strict=True)
+            for visitor in people
         ])
-        self.history += [self._change(b) for b in created]
-        BookingStatusChange.objects.bulk_create(self.history)
+        BookingStatusChange.objects.bulk_create([
+            BookingStatusChange(booking=booking, to_status=booking.status, reason="request round")
+            for booking in created
+        ])
         for session_id, count in sorted(self.held.items()):
             Session.objects.filter(pk=session_id).update(held=F("held") + count)
+
+
+def _overlaps(spans: list[tuple[dt.datetime, dt.datetime]],
+              span: tuple[dt.datetime, dt.datetime]) -> bool:
+    return any(start < span[1] and end > span[0] for start, end in spans)
 
 
 def _write(
@@ -426,20 +467,33 @@ def _write(
 ) -> dict[str, int]:
     by_id = {r.pk: r for r in requests}
     pure = {r.id: r for r in inputs["requests"]}
-    writer = _Writer(sessions, moment)
+    writer = _Writer(sessions, moment, inputs, _approvals(requests))
     counts = {"granted": 0, "waitlisted": 0, "not_granted": 0}
     for outcome in outcomes:
         request = by_id[outcome.request_id]
         _apply(request, outcome, pure[outcome.request_id], writer, len(outcomes))
         counts[request.status] += 1
     writer.finish()
-    update_all(requests, ["status", "granted_session", "granted_rank", "booking", "position",
-                          "weight", "explanation", "updated_at"])
+    _save_outcomes(requests)
     notices_emit([_outcome_notice(request, sessions) for request in requests],
                  languages=_caregiver_languages(requests))
     for pk in sorted(sessions):
         announce_places(sessions[pk])
     return counts
+
+
+REQUEST_OUTCOME_FIELDS = ["status", "granted_session", "granted_rank", "booking", "position",
+                          "weight", "explanation", "updated_at"]
+
+
+def _save_outcomes(requests: list[VisitRequest]) -> None:
+    """Write each request's outcome back to its row. One upsert on the primary key (the rows
+    exist, so only the outcome's fields change): `bulk_update` builds a CASE expression per
+    field and row, which takes minutes for a draw of thousands."""
+    VisitRequest.objects.bulk_create(
+        requests, update_conflicts=True, unique_fields=["pk"],
+        update_fields=REQUEST_OUTCOME_FIELDS,
+    )
 
 
 def _apply(

@@ -1,4 +1,7 @@
-"""Create a believable demo: two facilities, rules, residents, families and staff."""
+"""Create a believable demo: two facilities, rules, residents, families and staff.
+
+It lives in the project package: it seeds every app (visits' families and transport's
+coordinator and driver), and only scheduler/ may know them all."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from transport.models import Coordinator, Driver
+from transport.services import coordinator_ensure, driver_ensure
 from visits.models import (
     AllocationMode,
     ApprovalStatus,
@@ -159,7 +162,7 @@ class Command(BaseCommand):
         )
         return resident
 
-    def _user(self, username: str, first: str, last: str, **extra: Any):  # noqa: ANN202
+    def _user(self, username: str, first: str, last: str, **extra: Any):
         user, created = get_user_model().objects.get_or_create(
             username=username, defaults={"first_name": first, "last_name": last, **extra}
         )
@@ -175,9 +178,9 @@ class Command(BaseCommand):
         liaison2 = self._user("liaison2", "Marcus", "Hale")
         Liaison.objects.get_or_create(user=liaison2, defaults={"facility": facilities[1]})
         coordinator = self._user("coordinator", "Priya", "Shah")
-        Coordinator.objects.get_or_create(user=coordinator)
+        coordinator_ensure(user=coordinator)
         driver = self._user("driver", "Joe", "Miller")
-        Driver.objects.get_or_create(user=driver, defaults={"home_base": "Springfield, IL"})
+        driver_ensure(user=driver, home_base="Springfield, IL")
         admin = self._user("admin", "Site", "Admin", is_staff=True, is_superuser=True)
         return {"liaison": liaison, "liaison2": liaison2, "coordinator": coordinator,
                 "driver": driver, "admin": admin}
@@ -204,7 +207,7 @@ class Command(BaseCommand):
         """Many households at once; one shared password hash keeps this fast."""
         if not count:
             return []
-        User = get_user_model()  # noqa: N806
+        User = get_user_model()
         start = User.objects.filter(username__startswith="family").count()
         password = make_password(DEMO_PASSWORD)
         new_users = User.objects.bulk_create([
@@ -237,8 +240,8 @@ class Command(BaseCommand):
                  "token": tokens[h.caregiver_id], "household_id": h.pk, "resident_id": r.pk,
                  "visitor_ids": [a.pk, c.pk]} for h, a, c, r in pairs]
 
-    def _report(self, facilities, residents, users, families, extra, sessions) -> dict:  # noqa: ANN001
-        def login(user, role: str) -> dict:  # noqa: ANN001
+    def _report(self, facilities, residents, users, families, extra, sessions) -> dict:
+        def login(user, role: str) -> dict:
             return {"role": role, "username": user.username, "password": DEMO_PASSWORD,
                     "token": Token.objects.get(user=user).key, "user_id": user.pk}
 
