@@ -143,6 +143,13 @@ elif REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Live sockets (notifications.watcher): each server process polls the outbox this often for
+# events whose push was lost (Redis down, a process killed after COMMIT) or went nowhere
+# (a task worker on the in-memory layer); the push itself only makes delivery faster.
+LIVE_POLL_SECONDS = float(env_str("LIVE_POLL_SECONDS", "2"))
+# No transaction that writes events stays open longer than this: an event older than this
+# has committed or rolled back, and cursors stop listing the ids below it.
+LIVE_SETTLE_SECONDS = env_int("LIVE_SETTLE_SECONDS", 60)
 
 TASKS = {
     "default": {

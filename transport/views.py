@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from notifications.selectors import inbox_for_user
+from notifications.selectors import live_cursor_text
 from scheduler.errors import DomainError, InvalidInput
 from transport import ics, selectors, services
 from transport.models import DriverFeed, Leg, RideStatus, StopKind, StopStatus
@@ -42,9 +42,9 @@ def _run(request: HttpRequest, action: Callable[[], object], done: str, back: st
     return redirect(back)
 
 
-def _last_event_id(request: HttpRequest) -> int:
-    latest = list(inbox_for_user(user=request.user, limit=1))
-    return latest[0].event_id if latest else 0
+def _last_event_id(request: HttpRequest) -> str:
+    """Where live.js starts listening: a cursor that counts what the page shows as seen."""
+    return live_cursor_text(user_id=request.user.pk)
 
 
 def _day(request: HttpRequest) -> dt.date:

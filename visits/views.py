@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from notifications.selectors import inbox_for_user
+from notifications.selectors import inbox_for_user, live_cursor_text
 from scheduler.errors import DomainError, NotFound
 from visits import round_selectors, selectors, services
 from visits.access import facility_of_liaison, household_of, is_caregiver, is_liaison
@@ -94,10 +94,9 @@ def _inbox_items(deliveries: list) -> list[dict[str, str]]:
     return items
 
 
-def _last_event_id(request: HttpRequest) -> int:
-    """Where live.js starts listening: events after this one refresh the page's live part."""
-    latest = list(inbox_for_user(user=request.user, limit=1))
-    return latest[0].event_id if latest else 0
+def _last_event_id(request: HttpRequest) -> str:
+    """Where live.js starts listening: a cursor that counts what the page shows as seen."""
+    return live_cursor_text(user_id=request.user.pk)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -221,7 +220,7 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     feed = feed_urls(request, kind=CalendarTokenKind.CAREGIVER)
     return render(request, "visits/bookings.html", {
         "bookings": bookings, "inbox": inbox, "feed": feed,
-        "live_after": deliveries[0].event_id if deliveries else 0,
+        "live_after": _last_event_id(request),
     })
 
 

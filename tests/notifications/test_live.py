@@ -119,7 +119,7 @@ def test_an_event_committed_after_a_newer_one_still_arrives_once() -> None:
     must pass on the late lower id (and still drop a replayed duplicate)."""
     from channels.layers import get_channel_layer
 
-    from notifications.live import event_message, user_group
+    from notifications.live import OUTBOX_GROUP, ring_message
 
     rosa, token = make_user("rosa")
 
@@ -128,10 +128,11 @@ def test_an_event_committed_after_a_newer_one_still_arrives_once() -> None:
         ws = await connect(token, f"after={first - 1}")
         assert await received_titles(ws, 1) == [(first, "replayed")]
         layer = get_channel_layer()
-        group = user_group(rosa.pk)
         for event_id, title in ((first + 2, "newer"), (first + 1, "older, late"),
                                 (first, "replayed")):
-            await layer.group_send(group, event_message(event_id, "test.note", {"title": title}))
+            ring = ring_message([{"id": event_id, "event_type": "test.note",
+                                  "data": {"title": title}, "users": [rosa.pk]}])
+            await layer.group_send(OUTBOX_GROUP, ring)
         assert await received_titles(ws, 2) == [(first + 2, "newer"), (first + 1, "older, late")]
         assert await ws.receive_nothing(timeout=0.3)  # the replayed one is not sent twice
         await ws.disconnect()
