@@ -168,6 +168,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "visits@localhost")
 # Text messages: a class implementing notifications.sms.BaseSmsBackend. The default writes
 # one line per message to the log (masked number, length; never the text).
 SMS_BACKEND = env_str("SMS_BACKEND", "notifications.sms.LogSmsBackend")
+# Email, SMS and receipts are leased while the provider is called; longer than any call
+# takes, so a lease that runs out means the sender died and the sweep sends it again.
+SEND_LEASE_SECONDS = env_int("SEND_LEASE_SECONDS", 120)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
