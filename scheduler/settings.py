@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "scheduler.middleware.DomainErrorPageMiddleware",
+    "scheduler.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "scheduler.urls"
@@ -88,8 +89,11 @@ def _database_from_env() -> dict:
         config.setdefault("OPTIONS", {})["pool"] = {
             "min_size": env_int("DB_POOL_MIN", 2),
             "max_size": env_int("DB_POOL_MAX", 20),
-            "timeout": 10,
+            # A request waits this long for a connection, then answers 503 (Retry-After).
+            "timeout": float(env_str("DB_POOL_TIMEOUT", "2")),
         }
+        # PostgreSQL down or unreachable: give up on a connection attempt after this long.
+        config["OPTIONS"].setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 2))
     return config
 
 
