@@ -81,14 +81,16 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def _replay(self) -> None:
         if self.cursor is None:  # no history asked for: count everything so far as known
             self.cursor = await database_sync_to_async(known_cursor)(user_id=self.user_id)
-        while True:
+            missed_any = False  # what commits from now on comes from the watcher
+        else:
+            missed_any = True
+        while missed_any:
             missed = await database_sync_to_async(deliveries_missing)(
                 user_id=self.user_id, cursor=self.cursor, limit=REPLAY_LIMIT
             )
             for message in missed:
                 await self._send_event(message)
-            if len(missed) < REPLAY_LIMIT:
-                break
+            missed_any = len(missed) == REPLAY_LIMIT
         self.replaying = False
         while self.buffer:
             buffered, self.buffer = self.buffer, []

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import random
 from collections import defaultdict
@@ -59,7 +60,10 @@ class OutboxWatcher:
     def add(self, socket: Socket) -> None:
         self.sockets[socket.user_id].add(socket)
         if not self.tasks:
-            self.tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._poll())]
+            # In a context of their own: the tasks outlive the socket that started them, and
+            # must not inherit its per-connection state (asgiref's thread-sensitive context).
+            self.tasks = [asyncio.create_task(self._listen(), context=contextvars.Context()),
+                          asyncio.create_task(self._poll(), context=contextvars.Context())]
 
     def remove(self, socket: Socket) -> bool:
         """Forget a socket; True when it was the last (the watcher stopped)."""

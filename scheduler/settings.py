@@ -223,6 +223,9 @@ TRANSPORT_SOLVER_SECONDS = float(env_str("TRANSPORT_SOLVER_SECONDS", "10"))
 TRANSPORT_TRAVEL_TIMES = env_str("TRANSPORT_TRAVEL_TIMES", "transport.travel.StraightLine")
 
 # Travel fund (transport.fund): Stripe keys, where Stripe.js comes from, and the money rules.
+# The Stripe API version the code reads (event and object shapes); the SDK is pinned to
+# match. Create the webhook endpoint with this version too (README, "Running in production").
+STRIPE_API_VERSION = "2026-10-28.endive"
 # STRIPE_API_BASE points the server's Stripe client elsewhere (localstripe in tests).
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "sk_test_dev_only")
 STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY", "pk_test_dev_only")
