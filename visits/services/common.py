@@ -28,6 +28,7 @@ from scheduler.rows import (
 )
 from visits.access import roster_topic
 from visits.models import (
+    HOLDING_STATUSES,
     Booking,
     BookingStatus,
     BookingStatusChange,
@@ -38,6 +39,7 @@ from visits.models import (
     Session,
 )
 from visits.rules import Violation
+from visits.signals import booking_released
 
 
 def lock_timeout_statement() -> Statement | None:
@@ -227,6 +229,9 @@ def transition(
     BookingStatusChange.objects.create(
         booking=booking, from_status=old, to_status=to, actor=actor, reason=reason
     )
+    if old in HOLDING_STATUSES and to not in HOLDING_STATUSES:
+        booking_released.send(sender=Booking, booking=booking, old_status=old, actor=actor,
+                              reason=reason)
     announce_roster(booking.session)
     return old
 
