@@ -1,14 +1,15 @@
 """The live socket at /ws/live/: a user's own events, missed ones first, then live.
 
-Query string: `after=<last event id seen>` to replay what was missed, `topics=a,b` for
+Query string: `after=<cursor>` (the `cursor` of the last message received, or a page's
+`data-after`) to replay exactly what was missed, `topics=a,b` for
 public topics (e.g. `facility.3.places`), `token=<API token>` when there is no session.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
+import json
 import logging
 from typing import Any
 from urllib.parse import parse_qs
@@ -16,25 +17,22 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from notifications.live import topic_group, user_group
-from notifications.selectors import events_after
+from notifications.cursor import Cursor
+from notifications.live import topic_group
+from notifications.message import LiveMessage
+from notifications.selectors import deliveries_missing, known_cursor
 from notifications.topics import MAX_TOPICS, allowed_topics, needs_database
+from notifications.watcher import watcher_join, watcher_leave
 
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 25
 REPLAY_LIMIT = 500
-SENT_IDS_KEPT = 2 * REPLAY_LIMIT
 
 
 def _query(scope: dict[str, Any]) -> dict[str, str]:
     parsed = parse_qs(scope.get("query_string", b"").decode("latin-1"))
     return {key: values[-1] for key, values in parsed.items()}
-
-
-def _after(query: dict[str, str]) -> int | None:
-    raw = query.get("after", "")
-    return int(raw) if raw.isdigit() else None
 
 
 def _topic_names(query: dict[str, str]) -> list[str]:
@@ -52,6 +50,13 @@ async def _topics(user: Any, query: dict[str, str]) -> list[str]:
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
+    """One socket: the user's own events from the outbox watcher, exactly once each.
+
+    Every message carries `cursor`, the text to send back as `after=` on reconnect: it says
+    what this socket delivered, so a reconnect gets exactly what was missed, even an event
+    committed after a newer one (see `notifications.cursor`).
+    """
+
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
@@ -60,75 +65,86 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         query = _query(self.scope)
         self.user_id = user.pk
         topics = await _topics(user, query)
-        self.groups_joined = [user_group(user.pk)] + [topic_group(t) for t in topics]
-        # Join before replaying: anything committed from now on arrives live, and
-        # anything older comes from the replay; `sent_ids` drops the overlap. Not "every id
-        # up to the last one sent": transactions commit out of id order, so a lower id can
-        # arrive live after a higher one, and dropping it would leave a gap.
-        self.sent_ids: set[int] = set()
-        self.sent_order: collections.deque[int] = collections.deque()
+        self.groups_joined = [topic_group(t) for t in topics]
+        self.cursor: Cursor | None = Cursor.parse(query.get("after", ""))
         self.replaying = True
-        self.buffer: list[dict[str, Any]] = []
+        self.buffer: list[LiveMessage] = []
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
-        await self._replay(_after(query))
+        # Join the watcher before reading the outbox: anything committed from now on comes
+        # from the watcher, anything older from the replay; the cursor drops the overlap.
+        self.watcher = watcher_join(self)
+        await self._replay()
         self.heartbeat = asyncio.create_task(self._beat())
 
-    async def _replay(self, after: int | None) -> None:
-        if after is not None:
-            for event in await database_sync_to_async(events_after)(
-                user_id=self.user_id, after=after, limit=REPLAY_LIMIT
-            ):
-                await self._send_event(event)
+    async def _replay(self) -> None:
+        if self.cursor is None:  # no history asked for: count everything so far as known
+            self.cursor = await database_sync_to_async(known_cursor)(user_id=self.user_id)
+            missed_any = False  # what commits from now on comes from the watcher
+        else:
+            missed_any = True
+        while missed_any:
+            missed = await database_sync_to_async(deliveries_missing)(
+                user_id=self.user_id, cursor=self.cursor, limit=REPLAY_LIMIT
+            )
+            for message in missed:
+                await self._send_event(message)
+            missed_any = len(missed) == REPLAY_LIMIT
         self.replaying = False
-        for message in self.buffer:
+        while self.buffer:
+            buffered, self.buffer = self.buffer, []
+            for message in buffered:
+                await self._send_event(message)
+
+    async def deliver(self, messages: list[LiveMessage]) -> None:
+        """Called by the watcher (doorbell or poll), in order."""
+        if self.replaying:
+            self.buffer.extend(messages)
+            return
+        for message in messages:
             await self._send_event(message)
-        self.buffer = []
 
-    async def _send_event(self, message: dict[str, Any]) -> None:
-        event_id = message["id"]
-        if event_id and event_id in self.sent_ids:
-            return  # already sent by the replay
-        sent = await self._send({"id": event_id or None, "type": message["event_type"],
-                                 "data": message["data"]})
-        if sent and event_id:
-            self._remember(event_id)
+    async def _send_event(self, message: LiveMessage) -> None:
+        if message.id and not self.cursor.take(message.id):
+            return  # already sent (the replay, the doorbell and the poll overlap)
+        await self._send_text(message.text(self._cursor_text()))
 
-    async def _send(self, content: dict[str, Any]) -> bool:
+    def _cursor_text(self) -> str:
+        settled = self.watcher.settled
+        if not self.replaying and settled is not None:
+            # Every event of this user up to `settled` reached this socket (see the watcher).
+            self.cursor.settle(settled)
+        return self.cursor.text()
+
+    async def _send_text(self, text: str) -> bool:
         try:
-            await self.send_json(content)
+            await self.send(text_data=text)
         except Exception:  # the phone went away mid-send; its disconnect cleans up after
             logger.debug("live socket of user %s closed while sending", self.user_id)
             return False
         return True
 
-    def _remember(self, event_id: int) -> None:
-        """Keep the ids sent lately; a live duplicate of a replayed event is never far off."""
-        self.sent_ids.add(event_id)
-        self.sent_order.append(event_id)
-        if len(self.sent_order) > SENT_IDS_KEPT:
-            self.sent_ids.discard(self.sent_order.popleft())
+    async def _send(self, content: dict[str, Any]) -> bool:
+        return await self._send_text(json.dumps(content))
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels runs close_old_connections() before every handler: a trip to the one
-        # database thread. A live event touches no database, and with 1,000 sockets on an
-        # event those trips queued behind each other for seconds (p95 ~3 s -> see bench/).
+        # database thread. A topic push touches no database; skip that trip.
         if message.get("type") == "live.event":
             await self.live_event(message)
         else:
             await super().dispatch(message)
 
     async def live_event(self, message: dict[str, Any]) -> None:
-        if self.replaying:
-            self.buffer.append(message)
-        else:
-            await self._send_event(message)
+        """A public topic's push (not stored, never replayed)."""
+        await self._send({"id": None, "type": message["event_type"], "data": message["data"]})
 
     async def _beat(self) -> None:
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
-            if not await self._send({"id": None, "type": "heartbeat", "data": {}}):
+            beat = {"id": None, "type": "heartbeat", "data": {}, "cursor": self._cursor_text()}
+            if not await self._send(beat):
                 return
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
@@ -141,6 +157,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await beat
+        if getattr(self, "watcher", None) is not None:
+            watcher_leave(self)
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
-

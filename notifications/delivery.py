@@ -1,7 +1,14 @@
-"""Email and SMS for one inbox delivery, as its recipient prefers; safe to run twice.
+"""Email and SMS for one inbox delivery, as its recipient prefers: at least once.
 
 Runs in a task (after the event's transaction committed), never inside a request's
 transaction: a mail server that hangs must not hold a session's row lock.
+
+Each channel is sent under a lease (`email_lease_until`, `sms_lease_until`) and marked sent
+(`emailed_at`, `sms_at`) only after the provider took the message. A worker killed between
+the claim and the provider's answer leaves the lease to run out and `external_due_at` set,
+so the sweep (`run_periodic`) sends it again: a message may go twice, never zero times.
+Each carries a stable id (the email's Message-ID, the SMS reference) so a repeat can be
+recognised by the provider or the reader.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db.models import F
 from django.utils import timezone, translation
@@ -20,6 +28,7 @@ from notifications.preferences import preference_of
 from notifications.quiet import quiet_until
 from notifications.sms import sms_backend
 from notifications.text import render_stored
+from scheduler.leases import lease_claim, lease_release
 
 logger = logging.getLogger(__name__)
 
@@ -51,21 +60,34 @@ def delivery_send_external(*, delivery_id: int, now: dt.datetime | None = None) 
         if until is not None:
             Delivery.objects.filter(pk=delivery.pk).update(external_due_at=until)
             return "held"
-    ok = _send_channels(delivery, pref)
-    _finish(delivery, ok=ok, now=now)
-    return "sent" if ok else "retry"
+    status = _send_channels(delivery, pref)
+    if status == BUSY:  # another worker is sending: look again when its lease runs out
+        Delivery.objects.filter(pk=delivery.pk).update(
+            external_due_at=now + dt.timedelta(seconds=settings.SEND_LEASE_SECONDS))
+        return "busy"
+    _finish(delivery, ok=status == SENT, now=now)
+    return "sent" if status == SENT else "retry"
 
 
-def _send_channels(delivery: Delivery, pref: Preference) -> bool:
+SENT, BUSY, FAILED = "sent", "busy", "failed"
+
+
+def _send_channels(delivery: Delivery, pref: Preference) -> str:
+    """SENT when every wanted channel has gone, BUSY if one is leased by another worker,
+    FAILED if a provider refused (the sweep retries)."""
     with translation.override(pref.language):
         subject, text = rendered(delivery.event)
-        ok = True
+        results = []
         email = delivery.user.email
         if pref.email_enabled and email:
-            ok &= _send_once(delivery, "emailed_at", lambda: _email(email, subject, text))
+            results.append(_send_once(delivery, "emailed_at", "email_lease_until",
+                                      lambda: _email(delivery, email, subject, text)))
         if pref.sms_enabled and pref.phone:
-            ok &= _send_once(delivery, "sms_at", lambda: _sms(pref.phone, subject, text))
-    return ok
+            results.append(_send_once(delivery, "sms_at", "sms_lease_until",
+                                      lambda: _sms(delivery, pref.phone, subject, text)))
+    if FAILED in results:
+        return FAILED
+    return BUSY if BUSY in results else SENT
 
 
 def rendered(event: Event) -> tuple[str, str]:
@@ -75,37 +97,47 @@ def rendered(event: Event) -> tuple[str, str]:
     return " ".join(title.split()), body
 
 
-def _send_once(delivery: Delivery, field: str, send: Callable[[], None]) -> bool:
-    """Claim the channel (compare-and-swap), then send; a failed send gives the claim back.
+def _send_once(delivery: Delivery, field: str, lease_field: str,
+               send: Callable[[], None]) -> str:
+    """Lease the channel, send, then mark it sent; a failed send gives the lease back.
 
-    Zero rows claimed means another run sent (or is sending) it: nothing to do.
+    Marked sent only after the provider answered: a sender that dies in between leaves the
+    lease to run out and the channel unsent, and the sweep sends it again.
     """
-    claimed_at = timezone.now()
-    claimed = Delivery.objects.filter(pk=delivery.pk, **{f"{field}__isnull": True}).update(
-        **{field: claimed_at}
-    )
-    if not claimed:
-        return True
+    until = lease_claim(Delivery, pk=delivery.pk, field=lease_field,
+                        seconds=settings.SEND_LEASE_SECONDS, **{f"{field}__isnull": True})
+    if until is None:
+        sent = Delivery.objects.filter(pk=delivery.pk, **{f"{field}__isnull": False}).exists()
+        return SENT if sent else BUSY
     try:
         send()
-    except Exception:  # any provider error: give the claim back and let the sweep retry
+    except Exception:  # any provider error: give the lease back and let the sweep retry
         logger.exception("%s for delivery %s failed", field, delivery.pk)
-        Delivery.objects.filter(pk=delivery.pk, **{field: claimed_at}).update(**{field: None})
-        return False
-    return True
+        lease_release(Delivery, pk=delivery.pk, field=lease_field, until=until)
+        return FAILED
+    # Even if our lease ran out meanwhile, it went: say so (a repeat is spotted by its id).
+    Delivery.objects.filter(pk=delivery.pk).update(**{field: timezone.now(), lease_field: None})
+    return SENT
 
 
-def _email(address: str, subject: str, text: str) -> None:
+def message_id(delivery: Delivery) -> str:
+    """The same Message-ID every time this delivery is emailed: a repeat is recognisable."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(">") or "localhost"
+    return f"<delivery-{delivery.pk}.event-{delivery.event_id}@{domain}>"
+
+
+def _email(delivery: Delivery, address: str, subject: str, text: str) -> None:
     footer = _("You get this because of your notification settings. "
                "You can change them in the app.")
-    EmailMessage(subject=subject, body=f"{text}\n\n--\n{footer}\n", to=[address]).send()
+    EmailMessage(subject=subject, body=f"{text}\n\n--\n{footer}\n", to=[address],
+                 headers={"Message-ID": message_id(delivery)}).send()
 
 
-def _sms(phone: str, subject: str, text: str) -> None:
+def _sms(delivery: Delivery, phone: str, subject: str, text: str) -> None:
     message = f"{subject}\n{text}" if text else subject
     if len(message) > SMS_MAX_CHARS:
         message = message[: SMS_MAX_CHARS - 1] + "…"
-    sms_backend().send(phone, message)
+    sms_backend().send_once(phone, message, reference=f"delivery-{delivery.pk}")
 
 
 def _finish(delivery: Delivery, *, ok: bool, now: dt.datetime) -> None:

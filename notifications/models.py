@@ -36,10 +36,11 @@ class Event(models.Model):
 class Delivery(models.Model):
     """An event in one user's inbox, and what was sent to them outside the app.
 
-    `emailed_at` / `sms_at` are claimed (compare-and-swap) before sending, so a task that
-    runs twice never sends twice. `external_due_at` is set while email/SMS may still be
-    owed: the periodic sweep picks up deliveries whose task was lost, held by quiet hours
-    or failed and waits for a retry.
+    Each channel is leased (`*_lease_until`, compare-and-swap) while it is sent and marked
+    (`emailed_at` / `sms_at`) once the provider took it: a task that runs twice sends once,
+    and one that dies mid-send leaves a lease that runs out. `external_due_at` is set while
+    email/SMS may still be owed: the periodic sweep picks up deliveries whose task was lost
+    or died, held by quiet hours, or failed and waits for a retry.
     """
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
@@ -49,6 +50,9 @@ class Delivery(models.Model):
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
     sms_at = models.DateTimeField(_("text message sent at"), null=True, blank=True)
+    # A sender holds these while it calls the provider; one that ran out means it died.
+    email_lease_until = models.DateTimeField(_("email being sent until"), null=True, blank=True)
+    sms_lease_until = models.DateTimeField(_("text being sent until"), null=True, blank=True)
     external_due_at = models.DateTimeField(_("email/SMS due at"), null=True, blank=True)
     external_attempts = models.PositiveSmallIntegerField(_("email/SMS attempts"), default=0)
 

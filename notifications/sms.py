@@ -19,6 +19,14 @@ class BaseSmsBackend:
         """Send `text` to the E.164 number `to`; raise if it could not be handed over."""
         raise NotImplementedError
 
+    def send_once(self, to: str, text: str, *, reference: str) -> None:
+        """Send with a stable `reference` (the same for every repeat of one message).
+
+        Messages go at least once, so one may be repeated after a crash; a provider with
+        idempotency keys overrides this to pass `reference` and drop the repeat.
+        """
+        self.send(to, text)
+
 
 class LogSmsBackend(BaseSmsBackend):
     """The one-machine default: a log line instead of a message.
@@ -29,6 +37,10 @@ class LogSmsBackend(BaseSmsBackend):
 
     def send(self, to: str, text: str) -> None:
         logger.info("SMS to %s (%d characters) not sent: log backend", mask_number(to), len(text))
+
+    def send_once(self, to: str, text: str, *, reference: str) -> None:
+        logger.info("SMS %s to %s (%d characters) not sent: log backend", reference,
+                    mask_number(to), len(text))
 
 
 def mask_number(number: str) -> str:

@@ -70,7 +70,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
     found = selectors.inbox_page(user=request.user, limit=PAGE_SIZE + 1, before=before,
                                  unread=unread_only)
     items = [_item(d) for d in found[:PAGE_SIZE]]
-    latest = selectors.inbox_page(user=request.user, limit=1)
     return render(request, "notifications/inbox.html", {
         "items": items,
         "unread_only": unread_only,
@@ -78,7 +77,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "older": items[-1].event_id if len(found) > PAGE_SIZE else None,
         "unread_count": selectors.unread_count(user=request.user),
         "zone": _reader_zone(preference_of(request.user).time_zone),
-        "live_after": latest[0].event_id if latest else 0,
+        "live_after": selectors.live_cursor_text(user_id=request.user.pk),
         "here": request.get_full_path(),
     })
 

@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "scheduler.middleware.DomainErrorPageMiddleware",
+    "scheduler.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "scheduler.urls"
@@ -88,8 +89,11 @@ def _database_from_env() -> dict:
         config.setdefault("OPTIONS", {})["pool"] = {
             "min_size": env_int("DB_POOL_MIN", 2),
             "max_size": env_int("DB_POOL_MAX", 20),
-            "timeout": 10,
+            # A request waits this long for a connection, then answers 503 (Retry-After).
+            "timeout": float(env_str("DB_POOL_TIMEOUT", "2")),
         }
+        # PostgreSQL down or unreachable: give up on a connection attempt after this long.
+        config["OPTIONS"].setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 2))
     return config
 
 
@@ -143,6 +147,13 @@ elif REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Live sockets (notifications.watcher): each server process polls the outbox this often for
+# events whose push was lost (Redis down, a process killed after COMMIT) or went nowhere
+# (a task worker on the in-memory layer); the push itself only makes delivery faster.
+LIVE_POLL_SECONDS = float(env_str("LIVE_POLL_SECONDS", "2"))
+# No transaction that writes events stays open longer than this: an event older than this
+# has committed or rolled back, and cursors stop listing the ids below it.
+LIVE_SETTLE_SECONDS = env_int("LIVE_SETTLE_SECONDS", 60)
 
 TASKS = {
     "default": {
@@ -161,6 +172,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "visits@localhost")
 # Text messages: a class implementing notifications.sms.BaseSmsBackend. The default writes
 # one line per message to the log (masked number, length; never the text).
 SMS_BACKEND = env_str("SMS_BACKEND", "notifications.sms.LogSmsBackend")
+# Email, SMS and receipts are leased while the provider is called; longer than any call
+# takes, so a lease that runs out means the sender died and the sweep sends it again.
+SEND_LEASE_SECONDS = env_int("SEND_LEASE_SECONDS", 120)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -198,6 +212,9 @@ TRANSPORT_ARRIVAL_WINDOW_MINUTES = env_int("TRANSPORT_ARRIVAL_WINDOW_MINUTES", 9
 TRANSPORT_RETURN_AFTER_MINUTES = env_int("TRANSPORT_RETURN_AFTER_MINUTES", 15)
 TRANSPORT_RETURN_WAIT_MINUTES = env_int("TRANSPORT_RETURN_WAIT_MINUTES", 60)
 TRANSPORT_MAX_RIDE_FACTOR = float(env_str("TRANSPORT_MAX_RIDE_FACTOR", "1.6"))
+# A planning run's lease: the solver's time plus this margin, renewed before each attempt;
+# once it runs out the worker is taken for dead and `run_periodic` hands the run on.
+TRANSPORT_PLAN_LEASE_SECONDS = env_int("TRANSPORT_PLAN_LEASE_SECONDS", 120)
 TRANSPORT_MAX_RIDE_MINUTES = env_int("TRANSPORT_MAX_RIDE_MINUTES", 240)
 TRANSPORT_STOP_MINUTES = env_int("TRANSPORT_STOP_MINUTES", 5)
 TRANSPORT_ROAD_FACTOR = float(env_str("TRANSPORT_ROAD_FACTOR", "1.3"))
@@ -206,6 +223,9 @@ TRANSPORT_SOLVER_SECONDS = float(env_str("TRANSPORT_SOLVER_SECONDS", "10"))
 TRANSPORT_TRAVEL_TIMES = env_str("TRANSPORT_TRAVEL_TIMES", "transport.travel.StraightLine")
 
 # Travel fund (transport.fund): Stripe keys, where Stripe.js comes from, and the money rules.
+# The Stripe API version the code reads (event and object shapes); the SDK is pinned to
+# match. Create the webhook endpoint with this version too (README, "Running in production").
+STRIPE_API_VERSION = "2026-10-28.endive"
 # STRIPE_API_BASE points the server's Stripe client elsewhere (localstripe in tests).
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "sk_test_dev_only")
 STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY", "pk_test_dev_only")

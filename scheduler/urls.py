@@ -30,3 +30,6 @@ urlpatterns = [
     path("", include(transport_pages)),
     path("", include(notifications_pages)),
 ]
+
+# Errors outside views (e.g. the session middleware cannot reach the database).
+handler500 = "scheduler.unavailable.server_error"

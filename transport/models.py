@@ -367,9 +367,17 @@ class PlanRun(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Queued: when its task should have started by; running: the worker's lease, renewed
+    # at each solving attempt. Past it, `plan_runs_resume` hands the run to another worker.
+    lease_until = models.DateTimeField(_("held until"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["lease_until"], condition=Q(status__in=["queued", "running"]),
+                         name="planrun_unfinished_lease"),
+        ]
         verbose_name = _("planning run")
         verbose_name_plural = _("planning runs")
 

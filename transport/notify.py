@@ -151,6 +151,28 @@ def drivers_of_changed_trips(day: dt.date, before: dict[int, tuple], after: list
                    data={"day": day.isoformat(), "trip_id": trip.pk if trip else None})
 
 
+def rides_off_with_booking(*, day: dt.date, requests: list[RideRequest],
+                           trips: list[Trip]) -> None:
+    """A released booking took its rides with it: the family hears its ride is off, each
+    driver whose trip lost stops that it changed, the coordinators' boards refresh."""
+    when = day.isoformat()
+    family = requests[0].booking.household.caregiver
+    event_emit(type="transport.ride.cancelled",
+               title=Text(gettext_noop("Your ride on %(day)s is off"), {"day": when}),
+               body=Text(gettext_noop("The visit was cancelled, so the ride is too.")),
+               recipients=[family], urgent=True,
+               data={"day": when, "ride_request_ids": [r.pk for r in requests]})
+    for trip in trips:
+        event_emit(type="transport.trip.changed",
+                   title=Text(gettext_noop("Your trip on %(day)s has changed"), {"day": when}),
+                   body=Text(gettext_noop("A family's visit was cancelled; their stops are "
+                                          "off your trip.")),
+                   recipients=[trip.driver.user], urgent=True,
+                   data={"day": when, "trip_id": trip.pk})
+    for request in requests:
+        board_changed(day=day, what="ride.cancelled", ride_request_id=request.pk)
+
+
 # --- coordinators -----------------------------------------------------------------------
 
 

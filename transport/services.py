@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -272,40 +273,108 @@ def _advance_trip(trip: Trip) -> None:
 # --- planning runs ------------------------------------------------------------------------
 
 
+# A queued run's task should have started within this; then it is enqueued again.
+PLAN_QUEUE_GRACE = dt.timedelta(minutes=2)
+# A run that killed its worker this many times is given up (failed), not retried forever.
+PLAN_MAX_ATTEMPTS = 3
+
+
+def _plan_lease() -> dt.timedelta:
+    """Long enough for one solving attempt and its write; renewed before each attempt."""
+    return dt.timedelta(seconds=settings.TRANSPORT_SOLVER_SECONDS
+                        + settings.TRANSPORT_PLAN_LEASE_SECONDS)
+
+
 def plan_run_start(*, actor: AbstractBaseUser, day: dt.date,
                    facility_id: int | None = None) -> PlanRun:
     """Queue planning the day (one facility or all); a run already waiting is reused.
 
-    Raises NotPermitted (not a coordinator), NotFound (no such facility). The task is
-    enqueued after commit.
+    A waiting run whose task should have started by now (lost, or its worker died before
+    it began) is enqueued again, so a re-plan never waits on a dead run. Raises
+    NotPermitted (not a coordinator), NotFound (no such facility). Locks the waiting run
+    (two coordinators asking at once enqueue it once). Tasks are enqueued after commit.
     """
-    from transport.tasks import plan_day_task
     from visits.models import Facility
 
     check_coordinator(actor)
     if facility_id is not None and not Facility.objects.filter(pk=facility_id).exists():
         raise NotFound(_("We could not find that facility."))
     with transaction.atomic():
-        waiting = PlanRun.objects.filter(day=day, facility_id=facility_id,
-                                         status=PlanStatus.QUEUED).first()
+        waiting = (PlanRun.objects.select_for_update()
+                   .filter(day=day, facility_id=facility_id, status=PlanStatus.QUEUED)
+                   .order_by("-id").first())
         if waiting is not None:
+            if waiting.lease_until is None or waiting.lease_until <= timezone.now():
+                _enqueue_plan(waiting)
             return waiting
-        run = PlanRun.objects.create(day=day, facility_id=facility_id, requested_by=actor)
-        transaction.on_commit(lambda: plan_day_task.enqueue(run_id=run.pk))
+        run = PlanRun.objects.create(day=day, facility_id=facility_id, requested_by=actor,
+                                     lease_until=timezone.now() + PLAN_QUEUE_GRACE)
+        _enqueue_plan(run)
     return run
 
 
+def _enqueue_plan(run: PlanRun) -> None:
+    """Queue the run (again) and enqueue its task after commit; the task should start
+    within PLAN_QUEUE_GRACE. A run whose worker died goes back to the queue."""
+    from transport.tasks import plan_day_task
+
+    run.status, run.lease_until = PlanStatus.QUEUED, timezone.now() + PLAN_QUEUE_GRACE
+    PlanRun.objects.filter(pk=run.pk).update(status=run.status, lease_until=run.lease_until)
+    transaction.on_commit(lambda: plan_day_task.enqueue(run_id=run.pk))
+
+
+def plan_runs_resume() -> int:
+    """Hand every run whose worker died (lease run out) or whose task was lost (queued past
+    its grace) to a new task; give up on one that has killed PLAN_MAX_ATTEMPTS workers.
+    Run by `run_periodic`; returns how many were enqueued again."""
+    now = timezone.now()
+    stuck = PlanRun.objects.filter(status__in=[PlanStatus.QUEUED, PlanStatus.RUNNING],
+                                   lease_until__lte=now)
+    resumed = 0
+    for run_id in list(stuck.values_list("pk", flat=True)[:100]):
+        with transaction.atomic():
+            # Locked and re-checked: a worker may have renewed or finished it meanwhile.
+            run = stuck.select_for_update().filter(pk=run_id).first()
+            if run is None:
+                continue
+            if run.attempts >= PLAN_MAX_ATTEMPTS:
+                _finish_run(run, status=PlanStatus.FAILED, began=None,
+                            error=_("Planning stopped %(count)d times; please plan again.")
+                            % {"count": run.attempts})
+                continue
+            _enqueue_plan(run)
+            resumed += 1
+    return resumed
+
+
+def _plan_claim(run_id: int) -> bool:
+    """Take the run: queued, or running under a lease that ran out (its worker died)."""
+    now = timezone.now()
+    return bool(
+        PlanRun.objects.filter(pk=run_id)
+        .filter(Q(status=PlanStatus.QUEUED)
+                | Q(status=PlanStatus.RUNNING, lease_until__lte=now))
+        .update(status=PlanStatus.RUNNING, started_at=now, lease_until=now + _plan_lease(),
+                attempts=F("attempts") + 1)
+    )
+
+
 def plan_run_execute(*, run_id: int, time_limit: float | None = None) -> PlanRun:
-    """Run one queued planning run (the task's body): started, solved, written, told."""
-    claimed = PlanRun.objects.filter(pk=run_id, status=PlanStatus.QUEUED).update(
-        status=PlanStatus.RUNNING, started_at=timezone.now())
+    """Run one planning run (the task's body): started, solved, written, told.
+
+    Holds the run's lease while it works (renewed before each solving attempt); a run
+    another live worker holds, or one already finished, is returned untouched.
+    """
+    claimed = _plan_claim(run_id)
     run = PlanRun.objects.get(pk=run_id)
     if not claimed:
         return run  # another worker has it (or it is done)
 
     def solving(legs: int, drivers: int) -> None:
         with transaction.atomic():
-            PlanRun.objects.filter(pk=run.pk).update(requests_count=legs, drivers_count=drivers)
+            PlanRun.objects.filter(pk=run.pk).update(
+                requests_count=legs, drivers_count=drivers,
+                lease_until=timezone.now() + _plan_lease())
             run.requests_count, run.drivers_count = legs, drivers
             notify.plan_event(run, "started")
 
@@ -322,10 +391,12 @@ def plan_run_execute(*, run_id: int, time_limit: float | None = None) -> PlanRun
     return run
 
 
-def _finish_run(run: PlanRun, *, status: str, error: str, began: float) -> None:
+def _finish_run(run: PlanRun, *, status: str, error: str, began: float | None) -> None:
     with transaction.atomic():
-        run.status, run.error = status, error
-        run.seconds, run.finished_at = time.monotonic() - began, timezone.now()
+        run.refresh_from_db(fields=["attempts"])
+        run.status, run.error, run.lease_until = status, error, None
+        run.seconds = time.monotonic() - began if began is not None else run.seconds
+        run.finished_at = timezone.now()
         run.save()
         notify.plan_event(run, "finished" if status == PlanStatus.DONE else "failed")
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from notifications.selectors import last_event_id
+from notifications.selectors import live_start
 from scheduler.errors import DomainError, InvalidInput
 from scheduler.http import run_action, show_error
 from transport import ics, selectors, services
@@ -71,7 +71,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "board": data, "day": day, "facility_id": facility_id,
         "prev_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
         "today": selectors.today_for(request.user), "trip_choices": _trip_choices(data),
-        "live_after": last_event_id(request.user),
+        "live_after": live_start(request.user),
     })
 
 
@@ -143,7 +143,7 @@ def driver_day(request: HttpRequest) -> HttpResponse:
     return render(request, "transport/driver.html", {
         "trips": trips, "day": day, "today": selectors.today_for(request.user),
         "prev_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
-        "feed": _feed_urls(request, feed), "live_after": last_event_id(request.user),
+        "feed": _feed_urls(request, feed), "live_after": live_start(request.user),
     })
 
 
@@ -254,5 +254,5 @@ def ride_for_booking(request: HttpRequest, booking_id: int) -> HttpResponse:
     return render(request, "transport/ride_request.html", {
         "booking": booking, "session": booking.session, "live": live,
         "form": request.POST if request.method == "POST" else {},
-        "live_after": last_event_id(request.user),
+        "live_after": live_start(request.user),
     })

@@ -55,9 +55,20 @@ class VisitingRuleAdmin(admin.ModelAdmin):
 
 @admin.register(Closure)
 class ClosureAdmin(admin.ModelAdmin):
+    """View only: a closure cancels bookings and tells every family, so liaisons make it
+    from the roster page or the API (`closure_create`), never by writing the row."""
+
     list_display = ["facility", "starts_on", "ends_on", "reason"]
     list_filter = ["facility"]
-    filter_horizontal = ["units"]
+
+    def has_add_permission(self, request) -> bool:  # noqa: ANN001
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False
 
 
 @admin.register(Session)
@@ -65,7 +76,9 @@ class SessionAdmin(admin.ModelAdmin):
     list_display = ["__str__", "kind", "capacity", "held", "status", "needs_review"]
     list_filter = ["facility", "kind", "status", "needs_review"]
     date_hierarchy = "starts_at"
-    readonly_fields = ["held"]
+    # Closing a session cancels its bookings and tells the families (`session_close`), and
+    # capacity must never fall below the places held: neither is a field to type over.
+    readonly_fields = ["held", "status", "capacity"]
 
 
 @admin.register(Resident)
@@ -95,8 +108,12 @@ class VisitorAdmin(admin.ModelAdmin):
 
 @admin.register(ApprovedVisitor)
 class ApprovedVisitorAdmin(admin.ModelAdmin):
+    """Approving, denying and revoking go through the liaison's decision (history, and the
+    family told); here they are shown, not typed."""
+
     list_display = ["visitor", "resident", "status", "expires_on", "guardian_consent_on_file"]
     list_filter = ["status", "resident__facility"]
+    readonly_fields = ["status", "expires_on"]
 
 
 class BookingVisitorInline(admin.TabularInline):

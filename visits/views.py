@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from notifications.selectors import inbox_for_user, last_event_id
+from notifications.selectors import inbox_for_user, live_start
 from scheduler.errors import DomainError, NotFound
 from scheduler.http import run_action, show_error
 from visits import round_selectors, selectors, services
@@ -129,7 +129,7 @@ def visit_sessions(request: HttpRequest, resident_id: int) -> HttpResponse:
     ))
     return render(request, "visits/sessions.html", {
         "resident": resident, "sessions": sessions, "kind": kind,
-        "live_after": last_event_id(request.user),
+        "live_after": live_start(request.user),
         # Sessions given out by a request round link to the request form, not to booking.
         "open_rounds": [r for r in rounds if r.opens_at <= timezone.now()],
         "round_session_ids": round_session_ids,
@@ -232,7 +232,7 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     feed = feed_urls(request, kind=CalendarTokenKind.CAREGIVER)
     return render(request, "visits/bookings.html", {
         "bookings": bookings, "inbox": inbox, "feed": feed,
-        "live_after": deliveries[0].event_id if deliveries else 0,
+        "live_after": live_start(request.user),
     })
 
 
@@ -274,7 +274,7 @@ def roster(request: HttpRequest) -> HttpResponse:
         "facility": facility, "day": day, "sessions": sessions,
         # live.js listens from here: the liaison's new-booking and check-in events, and the
         # facility's places topic, re-render the sessions part without a reload.
-        "live_after": last_event_id(request.user),
+        "live_after": live_start(request.user),
         "prev_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
         "today": timezone.now().astimezone(facility.tz).date(),
         "feed": feed_urls(request, kind=CalendarTokenKind.FACILITY),

@@ -1,8 +1,9 @@
 /* Live updates without a framework: listen on /ws/live/ and, when something changes,
-   fetch this same page and swap the [data-live] part. Reconnects with ?after=<last id>
-   so nothing is missed while the phone was offline.
+   fetch this same page and swap the [data-live] part. Reconnects with ?after=<cursor>
+   (the server's `cursor` on its last message: what this socket already got), so nothing
+   is missed or repeated while the phone was offline.
 
-   The part says how it listens: data-after="<last event id the page shows>" and
+   The part says how it listens: data-after="<cursor of what the page shows>" and
    data-topics="facility.3.places" (public topics). Its data-live-state is "open" while
    the socket is up. A swap never throws away what someone is typing: it waits while a
    field has the focus, keeps what was typed, and <details> they opened stay open. */
@@ -120,8 +121,8 @@
       var msg;
       alive();
       try { msg = JSON.parse(e.data); } catch (err) { return; }
+      if (msg.cursor) { after = String(msg.cursor); }
       if (msg.type === "heartbeat" || msg.type === "pong") { return; }
-      if (msg.id && (!after || Number(msg.id) > Number(after))) { after = String(msg.id); }
       schedule();
     };
     ws.onclose = function () {

@@ -242,3 +242,38 @@ def test_refund_of_a_monthly_payment_waits_for_its_invoice(
         webhook(delivery)
     assert fund_balance(fund_default()) == 2000 - 500
     assert set(StripeEvent.objects.values_list("status", flat=True)) == {"applied"}
+
+
+def test_charge_refunded_in_the_current_shape_reads_the_refunds_from_stripe(
+    recorder: Any, webhook: Any
+) -> None:
+    """Since API version 2022-11-15 `charge.refunded` has no refunds list, only the total
+    refunded: the refunds are listed from Stripe, each recorded once under its own id."""
+    intent = give("40")
+    assert pay(intent)
+    client = gateway.stripe_client()
+    client.v1.refunds.create(params={"payment_intent": intent, "amount": 1000})
+    client.v1.refunds.create(params={"payment_intent": intent, "amount": 500})
+    paid = recorder.wait_for(intent, "payment_intent.succeeded")
+
+    def both_refunds_told() -> list[Delivery]:
+        found = recorder.wait_for(intent, "charge.refunded")
+        return [d for d in found if d.event["data"]["object"]["amount_refunded"] == 1500]
+
+    deadline = time.monotonic() + 30
+    while not (latest := both_refunds_told()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    event = latest[0].event
+    event["id"] += "_current_shape"
+    event["data"]["object"].pop("refunds", None)
+    body = json.dumps(event).encode()
+
+    assert webhook(Delivery(body, sign(body))) == 200
+    assert webhook(paid[0]) == 200
+    assert fund_balance(fund_default()) == 4000 - 1500
+    for delivery in recorder.wait_for(intent, "charge.refunded"):  # older shapes: no repeat
+        assert webhook(delivery) == 200
+    refunds = sorted(LedgerEntry.objects.filter(kind="refund").values_list("amount_cents",
+                                                                           flat=True))
+    assert refunds == [-1000, -500]
+    assert fund_balance(fund_default()) == 2500

@@ -8,7 +8,7 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from rest_framework.authtoken.models import Token
 
 from notifications.services import event_emit
@@ -119,7 +119,7 @@ def test_an_event_committed_after_a_newer_one_still_arrives_once() -> None:
     must pass on the late lower id (and still drop a replayed duplicate)."""
     from channels.layers import get_channel_layer
 
-    from notifications.live import event_message, user_group
+    from notifications.live import OUTBOX_GROUP, ring_message
 
     rosa, token = make_user("rosa")
 
@@ -128,10 +128,11 @@ def test_an_event_committed_after_a_newer_one_still_arrives_once() -> None:
         ws = await connect(token, f"after={first - 1}")
         assert await received_titles(ws, 1) == [(first, "replayed")]
         layer = get_channel_layer()
-        group = user_group(rosa.pk)
         for event_id, title in ((first + 2, "newer"), (first + 1, "older, late"),
                                 (first, "replayed")):
-            await layer.group_send(group, event_message(event_id, "test.note", {"title": title}))
+            ring = ring_message([{"id": event_id, "event_type": "test.note",
+                                  "data": {"title": title}, "users": [rosa.pk]}])
+            await layer.group_send(OUTBOX_GROUP, ring)
         assert await received_titles(ws, 2) == [(first + 2, "newer"), (first + 1, "older, late")]
         assert await ws.receive_nothing(timeout=0.3)  # the replayed one is not sent twice
         await ws.disconnect()
@@ -162,5 +163,43 @@ def test_a_rolled_back_savepoint_drops_its_push_and_the_rest_arrive_once() -> No
         assert await received_titles(ws, 2) == [(kept, "kept"), (also, "also kept")]
         assert await ws.receive_nothing(timeout=0.3)
         await ws.disconnect()
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="SQLite serialises writers: its commits never land out of id order")
+def test_commits_out_of_id_order_reach_the_socket_and_the_cursor_once_each() -> None:
+    """Event A takes its id first and commits last; B is delivered in between. A must
+    still arrive, and a reconnect with the last cursor must repeat neither."""
+    import threading
+
+    rosa, token = make_user("rosa")
+    a_inserted, b_committed = threading.Event(), threading.Event()
+    ids: dict[str, int] = {}
+
+    def slow_a() -> None:
+        with transaction.atomic():
+            ids["a"] = event_emit(type="test.note", title="A", recipients=[rosa]).pk
+            a_inserted.set()
+            assert b_committed.wait(30)
+        connection.close()
+
+    async def scenario() -> None:
+        ws = await connect(token, "after=0")
+        worker = threading.Thread(target=slow_a)
+        worker.start()
+        await asyncio.to_thread(a_inserted.wait, 30)
+        ids["b"] = await database_sync_to_async(emit)(rosa, "B")
+        first = await ws.receive_json_from(timeout=10)
+        b_committed.set()
+        second = await ws.receive_json_from(timeout=10)
+        await asyncio.to_thread(worker.join, 30)
+        assert [first["id"], second["id"]] == [ids["b"], ids["a"]]
+        assert ids["a"] < ids["b"]
+        await ws.disconnect()
+        again = await connect(token, f"after={second['cursor']}")
+        assert await again.receive_nothing(timeout=0.5)
+        await again.disconnect()
 
     asyncio.run(scenario())

@@ -240,15 +240,15 @@ def test_events_committed_around_the_replay_arrive_once_each_in_order(world, mon
             return event_emit(type="test.note", title=title, recipients=[rosa]).pk
 
     first = emit("seen before")
-    real_events_after = consumers.events_after
+    real_missing = consumers.deliveries_missing
 
-    def events_after_with_racing_commits(**kwargs: object) -> list[dict]:
+    def missing_with_racing_commits(**kwargs: object) -> list:
         emit("committed during connect")
-        found = real_events_after(**kwargs)
+        found = real_missing(**kwargs)
         emit("committed after the replay read")
         return found
 
-    monkeypatch.setattr(consumers, "events_after", events_after_with_racing_commits)
+    monkeypatch.setattr(consumers, "deliveries_missing", missing_with_racing_commits)
 
     async def scenario() -> None:
         ws = await connect(rosa, f"after={first}")
@@ -281,7 +281,9 @@ def test_heartbeats_keep_an_idle_socket_alive_and_ping_gets_pong(world, monkeypa
     async def scenario() -> None:
         ws = await connect(world.caregiver)
         beat = await ws.receive_json_from(timeout=3)
-        assert beat == {"id": None, "type": "heartbeat", "data": {}}
+        assert {k: beat[k] for k in ("id", "type", "data")} == {
+            "id": None, "type": "heartbeat", "data": {}}
+        assert beat["cursor"]
         await ws.send_json_to({"type": "ping"})
         while (message := await ws.receive_json_from(timeout=3))["type"] == "heartbeat":
             pass

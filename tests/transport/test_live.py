@@ -35,7 +35,7 @@ def test_the_board_hears_planning_progress_and_result_live(world, rides: Rides,
     rides.add_driver("joe", "Springfield", van)
     rides.ride(family_booking, "Springfield", children=1, child_seats=1)
     html = board(world.coordinator, rides.day)
-    after = re.search(r'data-live data-after="(\d+)"', html).group(1)
+    after = re.search(r'data-live data-after="([\d:,]+)"', html).group(1)
     assert "This day has not been planned yet." in html
     run = PlanRun.objects.create(day=rides.day, requested_by=world.coordinator)
 

@@ -12,7 +12,6 @@ from scheduler.errors import Conflict, InvalidInput, NotFound, NotPermitted, Rul
 from tests import factories as f
 from tests.conftest import World
 from visits import services
-from visits.calendar import local_midnight_utc
 from visits.models import (
     HOLDING_STATUSES,
     LIVE_STATUSES,
@@ -508,15 +507,14 @@ def test_closing_needs_a_reason_and_the_right_facility(world: World) -> None:
 def test_a_closure_cancels_every_session_in_its_days(world: World) -> None:
     unit_a_rule = f.make_rule(world.facility, unit=world.unit_a)
     unit_b_rule = f.make_rule(world.facility, unit=world.unit_b)
-    # Three sessions on one local morning, whatever the time the suite runs.
-    day = (timezone.now() + dt.timedelta(days=3)).astimezone(world.facility.tz).date()
-    start = local_midnight_utc(day, world.facility.time_zone) + dt.timedelta(hours=9)
-    sessions = [f.make_session(world.rule, starts_at=start),
+    start = world.session.starts_at  # 10 a.m. facility time: the two others are that morning
+    sessions = [world.session,
                 f.make_session(unit_a_rule, starts_at=start + dt.timedelta(hours=1)),
                 f.make_session(unit_b_rule, starts_at=start + dt.timedelta(hours=2))]
     households = [h for s in sessions for h in crowd(world, s)]
     untouched = f.make_session(world.rule, starts_at=start + dt.timedelta(days=3))
     f.fill(untouched, world.facility, 2)
+    day = start.astimezone(world.facility.tz).date()
 
     closure, cancelled = services.closure_create(actor=world.liaison, starts_on=day,
                                                  ends_on=day, reason="Count day")

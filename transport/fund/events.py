@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from transport.fund import gateway
 from transport.fund.ledger import entry_append, fund_default, fund_lock, outflow_forced
 from transport.fund.models import (
     Donation,
@@ -86,14 +87,19 @@ def _enqueue(event_pk: int) -> None:
 
 
 def event_apply(*, event_pk: int) -> str:
-    """Apply one stored event to the ledger (once, whatever the retries). Returns its status."""
+    """Apply one stored event to the ledger (once, whatever the retries). Returns its status.
+
+    Raises PaymentServiceDown when Stripe must be asked first and is away (the event stays
+    as it was; the sweep applies it later).
+    """
+    fetched = _fetch_before_applying(event_pk)
     with transaction.atomic():
         row = StripeEvent.objects.select_for_update().get(pk=event_pk)
         if row.status in (StripeEventStatus.APPLIED, StripeEventStatus.IGNORED):
             return row.status
         fund = fund_lock(fund_default().pk)
         handler = HANDLERS.get(row.type)
-        obj = (row.payload.get("data") or {}).get("object") or {}
+        obj = {**((row.payload.get("data") or {}).get("object") or {}), **fetched}
         outcome = handler(fund, obj) if handler else Outcome(StripeEventStatus.IGNORED)
         StripeEvent.objects.filter(pk=row.pk).update(
             status=outcome.status, waiting_for=outcome.waiting_for,
@@ -102,6 +108,24 @@ def event_apply(*, event_pk: int) -> str:
     for donation_id in outcome.credited:
         _after_credit(donation_id)
     return outcome.status
+
+
+def _fetch_before_applying(event_pk: int) -> dict[str, Any]:
+    """What an event leaves out and the ledger needs, read from Stripe before the
+    transaction (never call Stripe holding the fund's lock).
+
+    Since API version 2022-11-15 a `charge.refunded` event carries no `refunds` list, only
+    `amount_refunded`: the charge's refunds are listed instead, and each is recorded once
+    under its own id (the same key `refund.created` / `refund.updated` use).
+    """
+    row = StripeEvent.objects.filter(pk=event_pk).values("type", "payload", "status").first()
+    if row is None or row["type"] != "charge.refunded" or row["status"] in (
+            StripeEventStatus.APPLIED, StripeEventStatus.IGNORED):
+        return {}
+    charge = (row["payload"].get("data") or {}).get("object") or {}
+    if (charge.get("refunds") or {}).get("data") or not int(charge.get("amount_refunded") or 0):
+        return {}
+    return {"refunds": {"data": gateway.refunds_of_charge(_id(charge))}}
 
 
 class Outcome:
@@ -343,8 +367,16 @@ HANDLERS: dict[str, Callable[[Any, dict[str, Any]], Outcome]] = {
 
 
 def events_apply_pending() -> int:
-    """Apply stored events whose task was lost (a crash between commit and enqueue)."""
-    pending = StripeEvent.objects.filter(status=StripeEventStatus.RECEIVED).values_list(
-        "pk", flat=True
-    )
-    return sum(1 for pk in list(pending) if event_apply(event_pk=pk))
+    """Apply stored events whose task was lost or failed (a crash between commit and
+    enqueue, Stripe away while a refund list was read), and waiting ones whose wake-up was
+    lost; a waiting event whose payment is still unknown simply waits on."""
+    pending = StripeEvent.objects.filter(
+        status__in=[StripeEventStatus.RECEIVED, StripeEventStatus.WAITING]
+    ).order_by("pk").values_list("pk", flat=True)
+    applied = 0
+    for pk in list(pending):
+        try:
+            applied += event_apply(event_pk=pk) == StripeEventStatus.APPLIED
+        except Exception:  # one that cannot be applied now must not hold up the others
+            logger.warning("Stripe event %s not applied yet; the next sweep tries again", pk)
+    return applied

@@ -24,6 +24,8 @@ def stripe_client() -> stripe.StripeClient:
     return stripe.StripeClient(
         settings.STRIPE_SECRET_KEY,
         base_addresses={"api": settings.STRIPE_API_BASE},
+        # The shapes the handlers read (e.g. charge.refunded without its refunds list).
+        stripe_version=settings.STRIPE_API_VERSION,
         max_network_retries=1,
     )
 
@@ -111,3 +113,11 @@ def subscription_create(
             params, {"idempotency_key": f"travel-fund-subscribe-{customer_id}"}),
         customer=customer_id, items=[{"plan": plan_id}], metadata=metadata,
     )
+
+
+def refunds_of_charge(charge_id: str) -> list[dict[str, Any]]:
+    """Every refund of one charge, as plain dicts (newest first, at most 100: a gift is
+    refunded a handful of times at most). Raises PaymentServiceDown if Stripe is away."""
+    client = stripe_client()
+    page = _call("refund list", client.v1.refunds.list, charge=charge_id, limit=100)
+    return [refund.to_dict() for refund in page.data]

@@ -97,6 +97,8 @@ class Donation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     receipt_sent_at = models.DateTimeField(null=True, blank=True)
+    # Held while the receipt is being emailed; one that ran out means the sender died.
+    receipt_lease_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("donation")

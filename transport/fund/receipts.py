@@ -2,39 +2,79 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
-from django.core.mail import send_mail
+from django.conf import settings
+from django.core.mail import EmailMessage
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from scheduler.leases import lease_claim, lease_free, lease_release
 from transport.fund.donations import money_text
 from transport.fund.models import Donation, DonationKind, DonationStatus
 
 logger = logging.getLogger(__name__)
 
 
+# A receipt whose task has not sent it this long after payment is swept up (lost or killed).
+RECEIPT_SWEEP_AFTER = dt.timedelta(minutes=5)
+
+
 def receipt_send(*, donation_id: int) -> bool:
     """Send one receipt for a paid gift; True if this call sent it.
 
-    The gift is claimed with a compare-and-swap on `receipt_sent_at`, so two workers
-    (or a retried task) send it once. If the mail server fails, the claim is undone so a
-    later retry can send it.
+    The gift is leased (compare-and-swap on `receipt_lease_until`) while the mail goes, and
+    `receipt_sent_at` is written only after the mail server took it: two workers (or a
+    retried task) send it once, and a sender killed mid-send leaves a lease that runs out,
+    so `receipts_send_due` sends it again (at least once; the Message-ID stays the same).
+    Raises what the mail server raised, after giving the lease back.
     """
-    claimed = Donation.objects.filter(
-        pk=donation_id, status=DonationStatus.SUCCEEDED, receipt_sent_at__isnull=True
-    ).exclude(email="").update(receipt_sent_at=timezone.now())
-    if not claimed:
+    until = lease_claim(
+        Donation, pk=donation_id, field="receipt_lease_until",
+        seconds=settings.SEND_LEASE_SECONDS, status=DonationStatus.SUCCEEDED,
+        receipt_sent_at__isnull=True, email__gt="",
+    )
+    if until is None:
         return False
     donation = Donation.objects.select_related("earmark").get(pk=donation_id)
     try:
         with translation.override(donation.language or "en"):
-            send_mail(_receipt_subject(), _receipt_body(donation), None, [donation.email])
+            EmailMessage(subject=_receipt_subject(), body=_receipt_body(donation),
+                         to=[donation.email],
+                         headers={"Message-ID": receipt_message_id(donation)}).send()
     except Exception:
-        Donation.objects.filter(pk=donation_id).update(receipt_sent_at=None)
+        lease_release(Donation, pk=donation_id, field="receipt_lease_until", until=until)
         logger.exception("could not email the receipt for donation %s", donation_id)
         raise
+    Donation.objects.filter(pk=donation_id).update(
+        receipt_sent_at=timezone.now(), receipt_lease_until=None)
     return True
+
+
+def receipt_message_id(donation: Donation) -> str:
+    """The same Message-ID every time this gift's receipt is sent."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(">") or "localhost"
+    return f"<receipt-{donation.pk}@{domain}>"
+
+
+def receipts_send_due(*, now: dt.datetime | None = None) -> int:
+    """Send the receipts of paid gifts that were never confirmed sent (task lost, or its
+    worker killed mid-send); returns how many went."""
+    now = now or timezone.now()
+    due = (
+        Donation.objects.filter(status=DonationStatus.SUCCEEDED, receipt_sent_at__isnull=True,
+                                email__gt="", paid_at__lte=now - RECEIPT_SWEEP_AFTER)
+        .filter(lease_free("receipt_lease_until", now=now))
+        .order_by("pk").values_list("pk", flat=True)[:200]
+    )
+    sent = 0
+    for donation_id in list(due):
+        try:
+            sent += receipt_send(donation_id=donation_id)
+        except Exception:  # the next sweep tries again; go on with the others
+            logger.warning("receipt for donation %s not sent yet", donation_id)
+    return sent
 
 
 def _receipt_subject() -> str:

@@ -6,7 +6,7 @@ Tasks take primary keys only: the row is read fresh when the task runs.
 from django.tasks import task
 
 from transport.fund.events import event_apply, events_apply_pending
-from transport.fund.receipts import receipt_send
+from transport.fund.receipts import receipt_send, receipts_send_due
 
 
 @task()
@@ -25,3 +25,9 @@ def apply_pending_stripe_events() -> int:
 def send_receipt(donation_id: int) -> bool:
     """Email the donor a receipt for one paid gift (once)."""
     return receipt_send(donation_id=donation_id)
+
+
+@task()
+def send_due_receipts() -> int:
+    """Receipts of paid gifts never confirmed sent (task lost, or its worker killed)."""
+    return receipts_send_due()

@@ -20,6 +20,7 @@ from notifications.text import Text
 from scheduler.errors import Busy, Conflict, InvalidInput, NotFound, RuleViolation
 from visits.access import places_topic, roster_topic
 from visits.models import (
+    HOLDING_STATUSES,
     Booking,
     BookingStatus,
     BookingStatusChange,
@@ -29,6 +30,7 @@ from visits.models import (
     Session,
 )
 from visits.rules import Violation
+from visits.signals import booking_released
 
 
 def set_lock_timeout() -> None:
@@ -176,6 +178,9 @@ def transition(
     BookingStatusChange.objects.create(
         booking=booking, from_status=old, to_status=to, actor=actor, reason=reason
     )
+    if old in HOLDING_STATUSES and to not in HOLDING_STATUSES:
+        booking_released.send(sender=Booking, booking=booking, old_status=old, actor=actor,
+                              reason=reason)
     announce_roster(booking.session)
     return old
 

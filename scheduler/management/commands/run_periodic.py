@@ -15,7 +15,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from notifications.tasks import send_due_deliveries
-from transport.fund.tasks import apply_pending_stripe_events
+from transport.fund.tasks import apply_pending_stripe_events, send_due_receipts
+from transport.tasks import resume_plan_runs
 from visits.tasks import (
     allocate_due_rounds,
     expire_waitlist_offers,
@@ -37,6 +38,10 @@ SCHEDULE = (  # task, every N seconds
     # Stripe events stored by the webhook whose apply task was lost (a crash between
     # commit and enqueue); applying is idempotent under the event row's lock.
     (apply_pending_stripe_events, 300),
+    # Planning runs whose worker died (lease run out) or whose task was lost.
+    (resume_plan_runs, 60),
+    # Receipts never confirmed sent (the task was lost or its worker died mid-send).
+    (send_due_receipts, 120),
 )
 
 
