@@ -19,10 +19,13 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from notifications.live import topic_group, user_group
 from notifications.selectors import events_after
 from notifications.topics import MAX_TOPICS, allowed_topics, needs_database
+from scheduler.inputs import InputRejected, loads_bounded, parse_id
 
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 25
+# A client only ever sends {"type": "ping"}; anything much bigger is not ours.
+MAX_FRAME_BYTES = 4096
 REPLAY_LIMIT = 500
 SENT_IDS_KEPT = 2 * REPLAY_LIMIT
 
@@ -34,7 +37,7 @@ def _query(scope: dict[str, Any]) -> dict[str, str]:
 
 def _after(query: dict[str, str]) -> int | None:
     raw = query.get("after", "")
-    return int(raw) if raw.isdigit() else None
+    return parse_id(raw, low=0)
 
 
 def _topic_names(query: dict[str, str]) -> list[str]:
@@ -130,6 +133,24 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await asyncio.sleep(HEARTBEAT_SECONDS)
             if not await self._send({"id": None, "type": "heartbeat", "data": {}}):
                 return
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None,
+                      **kwargs: Any) -> None:
+        """Frames go through the same bounded JSON reader as API bodies: a frame that is
+        binary, not JSON, too big or too deep gets an error frame, and the socket stays open
+        (it used to close with 1011, an internal error)."""
+        if text_data is None:
+            await self._send_error("binary frames are not accepted")
+            return
+        try:
+            content = loads_bounded(text_data, max_bytes=MAX_FRAME_BYTES, max_depth=4)
+        except InputRejected as exc:
+            await self._send_error(exc.message)
+            return
+        await self.receive_json(content)
+
+    async def _send_error(self, message: str) -> None:
+        await self._send({"id": None, "type": "error", "data": {"message": message}})
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if isinstance(content, dict) and content.get("type") == "ping":

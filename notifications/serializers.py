@@ -11,6 +11,7 @@ from rest_framework import serializers
 from notifications.delivery import rendered
 from notifications.models import Delivery, Preference
 from notifications.preferences import FIELDS
+from scheduler.api_inputs import IdField
 
 
 class InboxItemSerializer(serializers.ModelSerializer):
@@ -42,8 +43,7 @@ class InboxItemSerializer(serializers.ModelSerializer):
 
 class InboxQuerySerializer(serializers.Serializer):
     limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
-    before = serializers.IntegerField(min_value=1, required=False,
-                                      help_text=_("An event id: show older messages."))
+    before = IdField(required=False, help_text=_("An event id: show older messages."))
     unread = serializers.BooleanField(default=False)
 
 

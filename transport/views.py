@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from notifications.selectors import inbox_for_user
 from scheduler.errors import DomainError, InvalidInput
+from scheduler.inputs import parse_day, parse_id
 from transport import ics, selectors, services
 from transport.models import DriverFeed, Leg, RideStatus, StopKind, StopStatus
 from transport.planner import session_day
@@ -49,15 +50,12 @@ def _last_event_id(request: HttpRequest) -> int:
 
 def _day(request: HttpRequest) -> dt.date:
     raw = request.GET.get("date") or request.POST.get("date") or ""
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        return selectors.today_for(request.user)
+    return parse_day(raw) or selectors.today_for(request.user)
 
 
 def _facility_id(request: HttpRequest) -> int | None:
     raw = request.GET.get("facility") or request.POST.get("facility") or ""
-    return int(raw) if raw.isdigit() else None
+    return parse_id(raw)
 
 
 def _board_url(day: dt.date, facility_id: int | None) -> str:
@@ -112,9 +110,10 @@ def _trip_id(request: HttpRequest) -> int | None:
     raw = request.POST.get("trip_id", "")
     if raw == "":
         return None
-    if not raw.isdigit():
+    trip_id = parse_id(raw)
+    if trip_id is None:
         raise InvalidInput(_("Choose a trip."), fields={"trip_id": [_("Choose a trip.")]})
-    return int(raw)
+    return trip_id
 
 
 @require_POST
