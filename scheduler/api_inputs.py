@@ -58,6 +58,12 @@ class IdField(serializers.IntegerField):
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(**kwargs)
 
+    def to_internal_value(self, data: Any) -> int:
+        # int() reads Arabic-Indic and other scripts' digits too; an id is ASCII.
+        if isinstance(data, str) and not data.isascii():
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
 
 class StrictFloatField(serializers.FloatField):
     """A number: `true` is not 1.0 and "NaN" is not a latitude."""

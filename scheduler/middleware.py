@@ -20,6 +20,8 @@ from scheduler.inputs import text_problem
 logger = logging.getLogger("scheduler.errors")
 
 API_PREFIX = "/api/"
+# Bodies Django parses into request.POST; JSON bodies are checked by the API's parser.
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 Handler = Callable[[HttpRequest], HttpResponse]
 
 
@@ -109,7 +111,7 @@ def _is_json(response: HttpResponse) -> bool:
 def _bad_parameter(request: HttpRequest) -> tuple[str, str] | None:
     """The first query or form field (name or value) holding a NUL or a lone surrogate."""
     sources: list[Any] = [request.GET]
-    if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+    if request.method == "POST" and request.content_type in FORM_TYPES:
         sources.append(request.POST)
     for source in sources:
         for name, values in source.lists():
