@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from notifications.delivery import rendered
@@ -47,13 +48,25 @@ class InboxQuerySerializer(serializers.Serializer):
     unread = serializers.BooleanField(default=False)
 
 
+@extend_schema_field({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+                     "example": "21:00", "nullable": True})
+class ClockField(serializers.TimeField):
+    """A wall-clock time written and read as `HH:MM` (not OpenAPI's `time`, which has seconds
+    and a zone)."""
+
+
+class InboxPageSerializer(serializers.Serializer):
+    unread_count = serializers.IntegerField()
+    results = InboxItemSerializer(many=True)
+
+
 class PreferenceSerializer(serializers.ModelSerializer):
     """Every field optional on input: the ones left out keep their value."""
 
     language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
     phone = serializers.CharField(max_length=32, allow_blank=True, required=False)
-    quiet_start = serializers.TimeField(format="%H:%M", allow_null=True, required=False)
-    quiet_end = serializers.TimeField(format="%H:%M", allow_null=True, required=False)
+    quiet_start = ClockField(format="%H:%M", allow_null=True, required=False)
+    quiet_end = ClockField(format="%H:%M", allow_null=True, required=False)
     time_zone = serializers.CharField(max_length=64, required=False)
 
     class Meta:
