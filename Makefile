@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo serve worker test test-fast test-browser lint messages clean
+.PHONY: install demo serve worker test test-fast test-browser schemathesis lint messages clean
 
 $(VENV)/.installed: pyproject.toml
 	python$(PYTHON_VERSION) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -44,6 +44,10 @@ test-fast: install
 
 test-browser: install
 	$(PY) -m pytest -m browser
+
+# Schemathesis over the whole API, as every persona, against a live seeded server.
+schemathesis: install
+	$(PY) .ci/schemathesis.py
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -6,6 +6,7 @@ Views only translate HTTP to services and selectors; errors come back as message
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 
 from django.conf import settings
@@ -215,10 +216,13 @@ def _ask_from_form(request: HttpRequest, booking) -> services.RideAsk:  # noqa: 
 
     def coordinate(name: str) -> float:
         try:
-            return float(post.get(name, "").replace(",", "."))
+            value = float(post.get(name, "").replace(",", "."))
         except ValueError:
+            value = math.nan
+        if not math.isfinite(value):  # "nan" and "inf" parse as floats but are no place
             fields[name] = [_("Tap “Use my location”, or ask us to help with the address.")]
             return 0.0
+        return value
 
     ask = services.RideAsk(
         pickup_label=post.get("pickup_label", ""),
