@@ -6,7 +6,7 @@ Runs schemathesis once per persona (caregiver, liaison, coordinator, driver, ano
 a fixed seed and a bounded number of examples, and fails on any server error or any answer
 that does not match the schema. Stops everything it started.
 
-Run: .venv/bin/python .ci/schemathesis.py [--examples 8] [--seed 18]
+Run: .venv/bin/python .ci/schemathesis.py [--examples 5] [--seed 18]
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ def run_all(args: argparse.Namespace, tmp: Path, log: object) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--examples", type=int, default=8)
+    parser.add_argument("--examples", type=int, default=5)
     parser.add_argument("--seed", type=int, default=18)
     parser.add_argument("--only", default="", help="comma-separated personas")
     args = parser.parse_args()
