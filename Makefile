@@ -10,7 +10,7 @@ CLOCK ?=
 WITH_CLOCK := $(if $(strip $(CLOCK)),bin/with-clock "$(CLOCK)",)
 WORKERS ?= 1
 
-.PHONY: install demo serve worker test test-fast test-browser lint messages clean
+.PHONY: install demo serve worker test test-fast test-browser schemathesis lint messages clean
 
 $(VENV)/.installed: pyproject.toml
 	python$(PYTHON_VERSION) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -50,6 +50,10 @@ test-fast: install
 
 test-browser: install
 	$(WITH_CLOCK) $(PY) -m pytest -m browser
+
+# Schemathesis over the whole API, as every persona, against a live seeded server.
+schemathesis: install
+	$(PY) .ci/schemathesis.py
 
 # ruff, and DESIGN.md's import directions (import-linter, contracts in pyproject.toml).
 lint: install

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,6 +12,7 @@ from notifications import selectors, services
 from notifications.preferences import preference_of, preference_update
 from notifications.serializers import (
     InboxItemSerializer,
+    InboxPageSerializer,
     InboxQuerySerializer,
     PreferenceSerializer,
 )
@@ -20,7 +22,7 @@ from scheduler.http import valid
 class InboxApi(APIView):
     """The signed-in user's own messages, newest first."""
 
-    @extend_schema(parameters=[InboxQuerySerializer], responses=InboxItemSerializer(many=True))
+    @extend_schema(parameters=[InboxQuerySerializer], responses=InboxPageSerializer)
     def get(self, request: Request) -> Response:
         query = valid(InboxQuerySerializer, request.query_params)
         items = selectors.inbox_page(user=request.user, limit=query["limit"],
@@ -39,7 +41,8 @@ class InboxReadApi(APIView):
 
 
 class InboxReadAllApi(APIView):
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(request=None, responses={200: inline_serializer(
+        "MarkedRead", {"marked_read": serializers.IntegerField()})})
     def post(self, request: Request) -> Response:
         return Response({"marked_read": services.inbox_mark_all_read(user=request.user)})
 

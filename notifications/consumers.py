@@ -23,10 +23,13 @@ from notifications.message import LiveMessage
 from notifications.selectors import deliveries_missing, known_cursor
 from notifications.topics import MAX_TOPICS, allowed_topics, needs_database
 from notifications.watcher import watcher_join, watcher_leave
+from scheduler.inputs import InputRejected, loads_bounded
 
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 25
+# A client only ever sends {"type": "ping"}; anything much bigger is not ours.
+MAX_FRAME_BYTES = 4096
 REPLAY_LIMIT = 500
 
 
@@ -146,6 +149,24 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             beat = {"id": None, "type": "heartbeat", "data": {}, "cursor": self._cursor_text()}
             if not await self._send(beat):
                 return
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None,
+                      **kwargs: Any) -> None:
+        """Frames go through the same bounded JSON reader as API bodies: a frame that is
+        binary, not JSON, too big or too deep gets an error frame, and the socket stays open
+        (it used to close with 1011, an internal error)."""
+        if text_data is None:
+            await self._send_error("binary frames are not accepted")
+            return
+        try:
+            content = loads_bounded(text_data, max_bytes=MAX_FRAME_BYTES, max_depth=4)
+        except InputRejected as exc:
+            await self._send_error(exc.message)
+            return
+        await self.receive_json(content)
+
+    async def _send_error(self, message: str) -> None:
+        await self._send({"id": None, "type": "error", "data": {"message": message}})
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if isinstance(content, dict) and content.get("type") == "ping":

@@ -6,11 +6,13 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from notifications.delivery import rendered
 from notifications.models import Delivery, Preference
 from notifications.preferences import FIELDS
+from scheduler.api_inputs import IdField
 
 
 class InboxItemSerializer(serializers.ModelSerializer):
@@ -42,9 +44,20 @@ class InboxItemSerializer(serializers.ModelSerializer):
 
 class InboxQuerySerializer(serializers.Serializer):
     limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
-    before = serializers.IntegerField(min_value=1, required=False,
-                                      help_text=_("An event id: show older messages."))
+    before = IdField(required=False, help_text=_("An event id: show older messages."))
     unread = serializers.BooleanField(default=False)
+
+
+@extend_schema_field({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+                     "example": "21:00", "nullable": True})
+class ClockField(serializers.TimeField):
+    """A wall-clock time written and read as `HH:MM` (not OpenAPI's `time`, which has seconds
+    and a zone)."""
+
+
+class InboxPageSerializer(serializers.Serializer):
+    unread_count = serializers.IntegerField()
+    results = InboxItemSerializer(many=True)
 
 
 class PreferenceSerializer(serializers.ModelSerializer):
@@ -52,8 +65,8 @@ class PreferenceSerializer(serializers.ModelSerializer):
 
     language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
     phone = serializers.CharField(max_length=32, allow_blank=True, required=False)
-    quiet_start = serializers.TimeField(format="%H:%M", allow_null=True, required=False)
-    quiet_end = serializers.TimeField(format="%H:%M", allow_null=True, required=False)
+    quiet_start = ClockField(format="%H:%M", allow_null=True, required=False)
+    quiet_end = ClockField(format="%H:%M", allow_null=True, required=False)
     time_zone = serializers.CharField(max_length=64, required=False)
 
     class Meta:

@@ -29,6 +29,7 @@ from notifications.preferences import (
     preferences_save,
 )
 from scheduler.errors import DomainError, InvalidInput
+from scheduler.inputs import parse_id
 
 PAGE_SIZE = 20
 
@@ -52,7 +53,7 @@ def _item(delivery: Delivery) -> InboxItem:
 
 
 def _positive_int(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 2**62 else None
+    return parse_id(raw)
 
 
 def _reader_zone(pref_zone: str) -> zoneinfo.ZoneInfo:

@@ -14,6 +14,8 @@ from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_default_handler
 
+from scheduler.throttles import throttled_message  # DRF's own text is English only
+
 
 class DomainError(Exception):
     code = "error"
@@ -132,7 +134,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     response = drf_default_handler(exc, context)
     if response is None:
         return None
-    if isinstance(exc, drf_exceptions.ValidationError):
+    if isinstance(exc, drf_exceptions.Throttled):
+        body = {"code": "throttled", "message": throttled_message(exc.wait), "fields": {}}
+    elif isinstance(exc, drf_exceptions.ValidationError):
         body = {
             "code": "invalid",
             "message": str(_("Some of the information is missing or not valid.")),

@@ -3,9 +3,11 @@
 Every variable read here is listed in README.md under "Configuration".
 """
 
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from scheduler.env import env_bool, env_int, env_list, env_str
@@ -25,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -40,16 +43,25 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything else, so any error under /api/ (even one from a middleware below)
+    # still answers JSON.
+    "scheduler.middleware.ApiJsonMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "scheduler.middleware.EdgeHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # After the locale is known (its message is translated), before any view reads a field.
+    "scheduler.middleware.InputGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "scheduler.middleware.DomainErrorPageMiddleware",
     "scheduler.unavailable.DatabaseUnavailableMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into our 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "scheduler.urls"
@@ -66,6 +78,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -100,6 +113,11 @@ def _database_from_env() -> dict:
 DATABASES = {"default": _database_from_env()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out sign-in before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
@@ -125,6 +143,12 @@ STORAGES = {
 }
 
 REDIS_URL = env_str("REDIS_URL", "")
+# The cache holds throttle counters: shared through Redis when there are several processes.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": REDIS_URL, "KEY_PREFIX": "visits"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # "pubsub": each process holds one Redis connection that subscribes for all its sockets, so
 # 1,000 sockets need no more connections than one (events are at-most-once, which the
 # outbox's replay on reconnect makes good). "core": channels_redis' list-based layer.
@@ -178,12 +202,23 @@ SEND_LEASE_SECONDS = env_int("SEND_LEASE_SECONDS", 120)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "scheduler.throttles.ThrottledTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["scheduler.api_inputs.BoundedJSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env_str("API_THROTTLE_USER", "600/min"),
+        "anon": env_str("API_THROTTLE_ANON", "60/min"),
+        "donation": env_str("DONATION_THROTTLE", "10/min"),
+    },
+    # Behind one proxy (README): the client is the last address it adds.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0) or None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "scheduler.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
@@ -196,6 +231,25 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
+    # `<id:...>` path parameters are row ids.
+    "PATH_CONVERTER_OVERRIDES": {"id": int},
+    # Several models have a `status` or `kind`; name each choice set after its model, so the
+    # schema generates without collisions (drf_spectacular.W001 under `check --deploy`).
+    "ENUM_NAME_OVERRIDES": {
+        "SessionStatusEnum": "visits.models.SessionStatus",
+        "ApprovalStatusEnum": "visits.models.ApprovalStatus",
+        "BookingStatusEnum": "visits.models.BookingStatus",
+        "RoundStatusEnum": "visits.round_models.RoundStatus",
+        "RequestStatusEnum": "visits.round_models.RequestStatus",
+        "RideStatusEnum": "transport.models.RideStatus",
+        "TripStatusEnum": "transport.models.TripStatus",
+        "StopStatusEnum": "transport.models.StopStatus",
+        "PlanStatusEnum": "transport.models.PlanStatus",
+        "VisitKindEnum": "visits.models.VisitKind",
+        "StopKindEnum": "transport.models.StopKind",
+        "DonationKindEnum": "transport.fund.models.DonationKind",
+        "SubsidyKindEnum": "transport.fund.models.SubsidyKind",
+    },
 }
 
 # How far ahead the horizon task keeps sessions materialised.
@@ -244,9 +298,52 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
     # The log SMS backend's lines stand in for messages, so they show at the default level.
-    "loggers": {"notifications.sms": {"level": "INFO"}},
+    "loggers": {"notifications.sms": {"level": "INFO"},
+                # Error ids of API 500s: always logged, whatever LOG_LEVEL says.
+                "scheduler.errors": {"level": "ERROR"}},
 }
 
 if not DEBUG and env_bool("SECURE_COOKIES", False):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# HTTPS in production (README "Running in production"): redirect, and tell browsers to
+# come back over HTTPS only. Behind a proxy that ends TLS, SECURE_PROXY_SSL_HEADER=true
+# trusts its X-Forwarded-Proto (only set it when the proxy always overwrites that header).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (Django's own middleware): our scripts and styles only, inline
+# scripts only with the per-request nonce. Stripe.js is allowed on the donation page alone
+# (transport.fund.views widens the policy there, from STRIPE_JS_URL).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "frame-src": [CSP.NONE],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# No page uses the camera, microphone or sensors; the ride form asks for the location.
+PERMISSIONS_POLICY = ", ".join([
+    "accelerometer=()", "camera=()", "geolocation=(self)", "gyroscope=()", "magnetometer=()",
+    "microphone=()", "payment=()", "usb=()",
+])
+
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one
+# username from one address, that pair waits AXES_COOLOFF_MINUTES; the lock answers 429.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "scheduler.signin.locked_out"
+AXES_VERBOSE = False

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from notifications.urls import api_urlpatterns as notifications_api
 from notifications.urls import page_urlpatterns as notifications_pages
@@ -13,6 +13,8 @@ from transport.urls import page_urlpatterns as transport_pages
 from visits.urls import api_urlpatterns as visits_api
 from visits.urls import page_urlpatterns as visits_pages
 
+# Unknown addresses under /api/ answer JSON: scheduler.middleware.ApiJsonMiddleware rewrites
+# Django's 404 page there, so no special handler404 is needed.
 urlpatterns = [
     path("", home, name="home"),
     path("admin/", admin.site.urls),
@@ -20,7 +22,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
+         name="api-docs"),
     path("api/v1/", include(visits_api)),
     path("api/v1/", include(notifications_api)),
     path("api/v1/", include(transport_api)),

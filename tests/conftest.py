@@ -52,6 +52,17 @@ class World:
         return None if name == "anonymous" else getattr(self, name)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_throttles(settings: Any) -> None:
+    """Throttle counters live in the cache: each test starts with none, in its own local
+    cache (never the shared Redis, which other processes use)."""
+    from django.core.cache import cache
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": "tests"}}
+    cache.clear()
+
+
 PERSONAS = (
     "caregiver", "other_caregiver", "liaison", "other_liaison", "coordinator", "driver",
     "anonymous",

@@ -10,26 +10,33 @@ from typing import Any
 
 from rest_framework import serializers
 
+from scheduler.api_inputs import (
+    IdField,
+    SaneDateField,
+    SaneDateTimeField,
+    StrictBooleanField,
+    StrictFloatField,
+)
 from transport.models import PlanRun, RideRequest, Stop, StopStatus, Trip, UnservedReason
 from transport.selectors import first_names
 
 
 class RideRequestCreateSerializer(serializers.Serializer):
-    booking_id = serializers.IntegerField(min_value=1)
+    booking_id = IdField()
     pickup_label = serializers.CharField(max_length=200)
-    pickup_latitude = serializers.FloatField(min_value=-90, max_value=90)
-    pickup_longitude = serializers.FloatField(min_value=-180, max_value=180)
+    pickup_latitude = StrictFloatField(min_value=-90, max_value=90)
+    pickup_longitude = StrictFloatField(min_value=-180, max_value=180)
     adults = serializers.IntegerField(min_value=1, max_value=20, default=1)
     children = serializers.IntegerField(min_value=0, max_value=20, default=0)
     child_seats = serializers.IntegerField(min_value=0, max_value=20, default=0)
     wheelchair_places = serializers.IntegerField(min_value=0, max_value=20, default=0)
-    outbound = serializers.BooleanField(default=True)
-    return_trip = serializers.BooleanField(default=True)
-    earliest_pickup = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    outbound = StrictBooleanField(default=True)
+    return_trip = StrictBooleanField(default=True)
+    earliest_pickup = SaneDateTimeField(required=False, allow_null=True, default=None)
 
 
 class PinSerializer(serializers.Serializer):
-    trip_id = serializers.IntegerField(min_value=1, allow_null=True)
+    trip_id = IdField(allow_null=True)
 
 
 class StopStatusSerializer(serializers.Serializer):
@@ -37,14 +44,13 @@ class StopStatusSerializer(serializers.Serializer):
 
 
 class PlanStartSerializer(serializers.Serializer):
-    date = serializers.DateField()
-    facility_id = serializers.IntegerField(min_value=1, required=False, allow_null=True,
-                                           default=None)
+    date = SaneDateField()
+    facility_id = IdField(required=False, allow_null=True, default=None)
 
 
 class DayQuerySerializer(serializers.Serializer):
-    date = serializers.DateField(required=False)
-    facility = serializers.IntegerField(min_value=1, required=False)
+    date = SaneDateField(required=False)
+    facility = IdField(required=False)
 
 
 def reason_text(request: RideRequest) -> str:

@@ -4,27 +4,28 @@ from transport import api, views
 
 api_urlpatterns = [
     path("rides/", api.RideRequestListCreateApi.as_view(), name="api-rides"),
-    path("rides/<int:request_id>/cancel/", api.RideRequestCancelApi.as_view(),
+    path("rides/<id:request_id>/cancel/", api.RideRequestCancelApi.as_view(),
          name="api-ride-cancel"),
-    path("rides/<int:request_id>/pin/", api.RideRequestPinApi.as_view(), name="api-ride-pin"),
+    path("rides/<id:request_id>/pin/", api.RideRequestPinApi.as_view(), name="api-ride-pin"),
     path("rides/board/", api.BoardApi.as_view(), name="api-ride-board"),
     path("rides/plan/", api.PlanStartApi.as_view(), name="api-ride-plan"),
-    path("rides/plan/<int:run_id>/", api.PlanRunApi.as_view(), name="api-ride-plan-run"),
+    path("rides/plan/<id:run_id>/", api.PlanRunApi.as_view(), name="api-ride-plan-run"),
     path("trips/", api.DriverTripsApi.as_view(), name="api-trips"),
-    path("stops/<int:stop_id>/status/", api.StopStatusApi.as_view(), name="api-stop-status"),
+    path("stops/<id:stop_id>/status/", api.StopStatusApi.as_view(), name="api-stop-status"),
 ]
 
 page_urlpatterns = [
     path("rides/board/", views.board, name="ride-board"),
     path("rides/board/plan/", views.plan_start, name="ride-plan"),
-    path("rides/requests/<int:request_id>/pin/", views.ride_pin, name="ride-pin"),
-    path("rides/requests/<int:request_id>/cancel/", views.ride_cancel, name="ride-cancel"),
+    path("rides/requests/<id:request_id>/pin/", views.ride_pin, name="ride-pin"),
+    path("rides/requests/<id:request_id>/cancel/", views.ride_cancel, name="ride-cancel"),
     path("rides/driver/", views.driver_day, name="ride-driver"),
-    re_path(r"^rides/stops/(?P<stop_id>\d+)/(?P<status>picked_up|dropped_off)/$",
+    re_path(r"^rides/stops/(?P<stop_id>[0-9]{1,18})/"
+            r"(?P<status>picked_up|dropped_off)/$",
             views.stop_mark, name="ride-stop-mark"),
     path("rides/calendar/reset/", views.driver_feed_reset, name="ride-calendar-reset"),
     # No login: the secret token is the credential a calendar app sends.
     re_path(r"^rides/calendar/(?P<token>[A-Za-z0-9_-]{20,64})\.ics$", views.driver_feed,
             name="ride-calendar-feed"),
-    path("rides/bookings/<int:booking_id>/", views.ride_for_booking, name="ride-for-booking"),
+    path("rides/bookings/<id:booking_id>/", views.ride_for_booking, name="ride-for-booking"),
 ]

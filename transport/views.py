@@ -6,6 +6,7 @@ Views only translate HTTP to services and selectors; errors come back as message
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from django.conf import settings
 from django.contrib import messages
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 from notifications.selectors import live_start
 from scheduler.errors import DomainError, InvalidInput
 from scheduler.http import run_action, show_error
+from scheduler.inputs import parse_day, parse_id
 from transport import ics, selectors, services
 from transport.models import DriverFeed, Leg, RideStatus, StopKind, StopStatus
 from transport.planner import session_day
@@ -26,15 +28,12 @@ from transport.planner import session_day
 
 def _day(request: HttpRequest) -> dt.date:
     raw = request.GET.get("date") or request.POST.get("date") or ""
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        return selectors.today_for(request.user)
+    return parse_day(raw) or selectors.today_for(request.user)
 
 
 def _facility_id(request: HttpRequest) -> int | None:
     raw = request.GET.get("facility") or request.POST.get("facility") or ""
-    return int(raw) if raw.isdigit() else None
+    return parse_id(raw)
 
 
 def _board_url(day: dt.date, facility_id: int | None) -> str:
@@ -89,9 +88,10 @@ def _trip_id(request: HttpRequest) -> int | None:
     raw = request.POST.get("trip_id", "")
     if raw == "":
         return None
-    if not raw.isdigit():
+    trip_id = parse_id(raw)
+    if trip_id is None:
         raise InvalidInput(_("Choose a trip."), fields={"trip_id": [_("Choose a trip.")]})
-    return int(raw)
+    return trip_id
 
 
 @require_POST
@@ -193,10 +193,13 @@ def _ask_from_form(request: HttpRequest, booking) -> services.RideAsk:
 
     def coordinate(name: str) -> float:
         try:
-            return float(post.get(name, "").replace(",", "."))
+            value = float(post.get(name, "").replace(",", "."))
         except ValueError:
+            value = math.nan
+        if not math.isfinite(value):  # "nan" and "inf" parse as floats but are no place
             fields[name] = [_("Tap “Use my location”, or ask us to help with the address.")]
             return 0.0
+        return value
 
     ask = services.RideAsk(
         pickup_label=post.get("pickup_label", ""),

@@ -158,7 +158,15 @@ class BookingActionApi(APIView):
     FAMILY = {"cancel", "accept-offer", "pass-offer"}
     LIAISON = {"confirm", "decline", "check-in", "no-show"}
 
-    @extend_schema(request=OptionalReasonSerializer, responses=BookingSerializer)
+    @extend_schema(
+        operation_id="v1_bookings_action",
+        request=OptionalReasonSerializer, responses=BookingSerializer,
+        parameters=[
+            OpenApiParameter("booking_id", int, OpenApiParameter.PATH),
+            OpenApiParameter("action", str, OpenApiParameter.PATH,
+                             enum=sorted(FAMILY | LIAISON)),
+        ],
+    )
     def post(self, request: Request, booking_id: int, action: str) -> Response:
         booking = self.run(request, booking_id, action)
         return _booking_response(booking.pk)

@@ -21,6 +21,7 @@ from visits.serializers_rounds import (
     RequestSubmitSerializer,
     RequestWriteSerializer,
     RoundDetailSerializer,
+    RoundQuerySerializer,
     RoundSerializer,
     VerifySerializer,
 )
@@ -70,15 +71,15 @@ class RequestWithdrawApi(APIView):
 class RoundListApi(APIView):
     """A liaison's facility's rounds; a caregiver's open rounds for `?resident=<id>`."""
 
-    @extend_schema(responses=RoundSerializer(many=True))
+    @extend_schema(parameters=[RoundQuerySerializer], responses=RoundSerializer(many=True))
     def get(self, request: Request) -> Response:
         user = request.user
         if is_liaison(user):
             rounds = selectors.rounds_for_facility(user=user)[:100]
         elif is_caregiver(user):
-            resident = request.query_params.get("resident", "")
+            resident = valid(RoundQuerySerializer, request.query_params).get("resident")
             rounds = selectors.rounds_open_for_resident(
-                user=user, resident_id=int(resident)) if resident.isdigit() else []
+                user=user, resident_id=resident) if resident else []
         else:
             raise NotPermitted()
         return Response(RoundSerializer(rounds, many=True).data)

@@ -8,6 +8,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from scheduler.api_inputs import IdField, SaneDateField, StrictBooleanField, id_list
+from scheduler.inputs import MAX_CLOSURE_DAYS
 from visits.models import (
     ApprovedVisitor,
     Booking,
@@ -37,7 +39,8 @@ class FacilitySerializer(serializers.ModelSerializer):
 class SessionSerializer(serializers.ModelSerializer):
     remaining = serializers.IntegerField(read_only=True)
     facility_name = serializers.CharField(source="facility.name", read_only=True)
-    unit_name = serializers.CharField(source="unit.name", read_only=True, default=None)
+    unit_name = serializers.CharField(source="unit.name", read_only=True, default=None,
+                                      allow_null=True)
     local_start = serializers.SerializerMethodField()
     join_instructions = serializers.CharField(source="rule.join_instructions", read_only=True)
 
@@ -57,7 +60,8 @@ class ResidentSerializer(serializers.ModelSerializer):
     """For families: first name, last initial, facility; never the prison ID."""
 
     facility_name = serializers.CharField(source="facility.name", read_only=True)
-    unit_name = serializers.CharField(source="unit.name", read_only=True, default=None)
+    unit_name = serializers.CharField(source="unit.name", read_only=True, default=None,
+                                      allow_null=True)
     display_name = serializers.SerializerMethodField()
 
     class Meta:
@@ -192,20 +196,20 @@ class RosterSessionSerializer(SessionSerializer):
         fields = [*SessionSerializer.Meta.fields, "needs_review", "bookings"]
 
 
-# The largest id a database row can have (64-bit). A bigger number in an `id__in` list
-# overflows the database driver instead of simply matching nothing.
-MAX_ID = 2**63 - 1
-
-
 class BookingCreateSerializer(serializers.Serializer):
-    session_id = serializers.IntegerField(min_value=1)
-    resident_id = serializers.IntegerField(min_value=1)
-    visitor_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), min_length=1,
+    session_id = IdField()
+    resident_id = IdField()
+    visitor_ids = id_list(
         max_length=12,
-        error_messages={"min_length": _("Choose at least one person who is coming.")},
+        error_messages={"min_length": _("Choose at least one person who is coming."),
+                        "empty": _("Choose at least one person who is coming.")},
     )
-    join_waitlist_if_full = serializers.BooleanField(default=False)
+    join_waitlist_if_full = StrictBooleanField(default=False)
+
+
+def closure_too_long_message() -> str:
+    return str(_("A closure can last at most %(days)d days; open another one after it.")
+               % {"days": MAX_CLOSURE_DAYS})
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -217,30 +221,36 @@ class OptionalReasonSerializer(serializers.Serializer):
 
 
 class ClosureCreateSerializer(serializers.Serializer):
-    starts_on = serializers.DateField()
-    ends_on = serializers.DateField()
+    starts_on = SaneDateField()
+    ends_on = SaneDateField()
     reason = serializers.CharField(max_length=200)
-    unit_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False
-    )
+    # Left out: the whole facility. Given: at least one unit (an empty list closing
+    # nothing, or everything, would be a guess).
+    unit_ids = id_list(max_length=100, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        span = (attrs["ends_on"] - attrs["starts_on"]).days
+        if span >= MAX_CLOSURE_DAYS:
+            raise serializers.ValidationError({"ends_on": [closure_too_long_message()]})
+        return attrs
 
 
 class ApprovalDecideSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["approved", "denied", "revoked"])
-    expires_on = serializers.DateField(required=False, allow_null=True)
-    guardian_consent_on_file = serializers.BooleanField(required=False, allow_null=True)
+    expires_on = SaneDateField(required=False, allow_null=True)
+    guardian_consent_on_file = StrictBooleanField(required=False, allow_null=True)
 
 
 class SessionQuerySerializer(serializers.Serializer):
-    facility = serializers.IntegerField(min_value=1, required=False)
-    resident = serializers.IntegerField(min_value=1, required=False)
+    facility = IdField(required=False)
+    resident = IdField(required=False)
     kind = serializers.ChoiceField(choices=["in_person", "video"], required=False)
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
+    date_from = SaneDateField(required=False)
+    date_to = SaneDateField(required=False)
 
 
 class RosterQuerySerializer(serializers.Serializer):
-    date = serializers.DateField(required=False)
+    date = SaneDateField(required=False)
 
 
 class MeSerializer(serializers.Serializer):

@@ -5,30 +5,35 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from scheduler.api_inputs import IdField, id_list
 from visits.round_models import MAX_CHOICES, RequestRound, VisitRequest
 from visits.round_text import outcome_lines, priorities_text
-from visits.serializers import MAX_ID, SessionSerializer
+from visits.serializers import SessionSerializer
 
-ID = {"min_value": 1, "max_value": MAX_ID}
+CHOOSE_TIMES = _("Choose one, two or three times, best first.")
 
 
 class RequestWriteSerializer(serializers.Serializer):
-    visitor_ids = serializers.ListField(
-        child=serializers.IntegerField(**ID), min_length=1, max_length=12,
-        error_messages={"min_length": _("Choose at least one person who is coming.")},
+    visitor_ids = id_list(
+        max_length=12,
+        error_messages={"min_length": _("Choose at least one person who is coming."),
+                        "empty": _("Choose at least one person who is coming.")},
     )
-    choices = serializers.ListField(
-        child=serializers.IntegerField(**ID), min_length=1, max_length=MAX_CHOICES,
-        error_messages={
-            "min_length": _("Choose one, two or three times, best first."),
-            "max_length": _("Choose one, two or three times, best first."),
-        },
+    choices = id_list(
+        max_length=MAX_CHOICES,
+        error_messages={"min_length": CHOOSE_TIMES, "max_length": CHOOSE_TIMES,
+                        "empty": CHOOSE_TIMES},
     )
 
 
 class RequestSubmitSerializer(RequestWriteSerializer):
-    round_id = serializers.IntegerField(**ID)
-    resident_id = serializers.IntegerField(**ID)
+    round_id = IdField()
+    resident_id = IdField()
+
+
+class RoundQuerySerializer(serializers.Serializer):
+    resident = IdField(required=False, help_text=_("Caregivers: the resident whose open "
+                                                   "rounds to list."))
 
 
 class RoundSerializer(serializers.ModelSerializer):

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from notifications.selectors import inbox_for_user, live_start
 from scheduler.errors import DomainError, NotFound
 from scheduler.http import run_action, show_error
+from scheduler.inputs import parse_day, parse_ids
 from visits import round_selectors, selectors, services
 from visits.access import facility_of_liaison, household_of, is_caregiver, is_liaison
 from visits.facts import session_facts
@@ -183,7 +184,7 @@ def visit_confirm(request: HttpRequest, resident_id: int, session_id: int) -> Ht
             return outcome
     _mark_days([session])
     if request.method == "POST":  # show the boxes as she left them, even all unticked
-        chosen = {int(v) for v in request.POST.getlist("visitor_ids") if v.isdigit()}
+        chosen = set(parse_ids(request.POST.getlist("visitor_ids")))
     else:
         chosen = {v.pk for v in visitors}
     return render(request, "visits/confirm.html", {
@@ -200,7 +201,7 @@ def visit_confirm(request: HttpRequest, resident_id: int, session_id: int) -> Ht
 
 
 def _book_from_form(request: HttpRequest, resident_id: int, session_id: int) -> HttpResponse | None:
-    visitor_ids = [int(v) for v in request.POST.getlist("visitor_ids") if v.isdigit()]
+    visitor_ids = parse_ids(request.POST.getlist("visitor_ids"))
     try:
         result = services.booking_create(
             actor=request.user, session_id=session_id, resident_id=resident_id,
@@ -259,10 +260,7 @@ def booking_action(request: HttpRequest, booking_id: int, action: str) -> HttpRe
 
 def _roster_day(request: HttpRequest, tz) -> dt.date:
     raw = request.GET.get("date") or request.POST.get("date") or ""
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        return timezone.now().astimezone(tz).date()
+    return parse_day(raw) or timezone.now().astimezone(tz).date()
 
 
 @login_required

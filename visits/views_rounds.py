@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from scheduler.errors import DomainError, NotFound
 from scheduler.http import show_error
+from scheduler.inputs import parse_ids
 from visits import round_selectors as selectors
 from visits import services
 from visits.access import household_of
@@ -43,7 +44,7 @@ def _approved_visitors(request: HttpRequest, resident_id: int) -> list[Visitor]:
 def _picked(request: HttpRequest) -> list[int]:
     """The ranked choices from the form's three menus, best first, blanks skipped."""
     raw = [request.POST.get(f"choice_{rank}", "") for rank in range(1, MAX_CHOICES + 1)]
-    return [int(value) for value in raw if value.isdigit()]
+    return parse_ids(raw)
 
 
 def _pick_round(request: HttpRequest, resident: Resident) -> RequestRound | None:
@@ -82,7 +83,7 @@ def request_form(request: HttpRequest, resident_id: int) -> HttpResponse:
 def _send(
     request: HttpRequest, rnd: RequestRound, resident: Resident, existing: VisitRequest | None
 ) -> HttpResponse | None:
-    visitor_ids = [int(v) for v in request.POST.getlist("visitor_ids") if v.isdigit()]
+    visitor_ids = parse_ids(request.POST.getlist("visitor_ids"))
     try:
         if existing:
             services.request_change(actor=request.user, request_id=existing.pk,
@@ -105,7 +106,7 @@ def _form_context(
     visitors = _approved_visitors(request, resident.pk)
     if request.method == "POST":
         picks = _picked(request) + [None] * MAX_CHOICES
-        chosen = {int(v) for v in request.POST.getlist("visitor_ids") if v.isdigit()}
+        chosen = set(parse_ids(request.POST.getlist("visitor_ids")))
     elif existing:
         picks = existing.choice_ids + [None] * MAX_CHOICES
         chosen = {v.pk for v in existing.visitors.all()}

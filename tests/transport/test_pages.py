@@ -97,6 +97,20 @@ def test_a_caregiver_asks_for_a_ride_with_the_form(world, rides, family_booking)
     assert client_for(world.other_caregiver).get(url).status_code == 404
 
 
+@pytest.mark.parametrize(("field", "value"), [
+    ("pickup_latitude", "nan"), ("pickup_longitude", "inf"), ("adults", "²"),
+    ("children", "1" * 10_000), ("earliest_pickup", "25:99"),
+])
+def test_the_ride_form_refuses_strange_numbers_with_a_message(world, rides, family_booking,
+                                                               field, value):
+    lat, lon = TOWNS["Springfield"]
+    form = {"pickup_label": "12 Oak St", "pickup_latitude": str(lat),
+            "pickup_longitude": str(lon), "adults": "1", "outbound": "1", field: value}
+    page = client_for(world.caregiver).post(f"/rides/bookings/{family_booking.pk}/", form)
+    assert page.status_code == 200
+    assert not RideRequest.objects.exists()
+
+
 def test_a_double_tap_on_the_ride_form_makes_one_ride_and_no_error(world, rides, family_booking):
     lat, lon = TOWNS["Springfield"]
     client = client_for(world.caregiver)

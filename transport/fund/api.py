@@ -5,24 +5,80 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from scheduler.api_inputs import IdField
 from scheduler.errors import InvalidInput
+from scheduler.throttles import DonationStartThrottle
 from transport.access import check_coordinator
 from transport.fund import selectors
 from transport.fund.donations import donation_start
+from transport.fund.models import DonationKind, SubsidyKind
 from transport.fund.subsidies import subsidy_grant
 
 
-def body_of(request: Request) -> dict[str, Any]:
+def body_of(request: Request, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
+    """The body's fields checked for form (types, sizes, storable text); the service
+    checks the rest and names the field to fix."""
     if not isinstance(request.data, dict):
         raise InvalidInput(_("Send a JSON object."))
-    return request.data
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class DonationStartSerializer(serializers.Serializer):
+    amount = serializers.CharField(max_length=32, help_text=gettext_lazy(
+        "In the fund's currency, e.g. \"25.50\"."))
+    email = serializers.CharField(max_length=254, required=False, allow_blank=True)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    earmark = IdField(required=False, allow_null=True, error_messages={
+        "invalid": gettext_lazy("Choose a facility from the list."),
+        "max_value": gettext_lazy("Choose a facility from the list."),
+        "min_value": gettext_lazy("Choose a facility from the list.")})
+    currency = serializers.CharField(max_length=3, required=False, allow_blank=True)
+    kind = serializers.ChoiceField(choices=DonationKind.choices, required=False)
+
+
+class DonationStartedSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=DonationKind.choices)
+    client_secret = serializers.CharField()
+    intent_id = serializers.CharField()
+    amount_cents = serializers.IntegerField()
+    currency = serializers.CharField()
+
+
+class SubsidyGrantSerializer(serializers.Serializer):
+    booking = IdField(error_messages={"invalid": gettext_lazy("Choose a visit.")})
+    kind = serializers.ChoiceField(choices=SubsidyKind.choices)
+    # Loose on purpose: the service explains a wrong amount in words.
+    amount_cents = serializers.JSONField(required=False, allow_null=True)
+    miles = serializers.JSONField(required=False, allow_null=True)
+    ride_reference = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+
+SUBSIDY = inline_serializer("Subsidy", {
+    "id": serializers.IntegerField(), "booking": serializers.IntegerField(),
+    "household": serializers.IntegerField(), "facility": serializers.CharField(),
+    "visit_starts_at": serializers.DateTimeField(), "kind": serializers.CharField(),
+    "amount_cents": serializers.IntegerField(),
+    "miles": serializers.IntegerField(allow_null=True), "status": serializers.CharField(),
+    "granted_at": serializers.DateTimeField(),
+})
+BALANCE = inline_serializer("FundBalance", {
+    "currency": serializers.CharField(), "balance_cents": serializers.IntegerField(),
+    "general_cents": serializers.IntegerField(),
+    "earmarked": inline_serializer("EarmarkedBalance", {
+        "facility": serializers.IntegerField(), "facility_name": serializers.CharField(),
+        "balance_cents": serializers.IntegerField()}, many=True),
+})
 
 
 class DonationIntentView(APIView):
@@ -34,10 +90,12 @@ class DonationIntentView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
+    throttle_classes = [DonationStartThrottle]
 
-    @extend_schema(request=None, responses=None)
+    @extend_schema(request=DonationStartSerializer, responses={201: DonationStartedSerializer},
+                   auth=[])
     def post(self, request: Request) -> Response:
-        data = body_of(request)
+        data = body_of(request, DonationStartSerializer)
         started = donation_start(
             amount=data.get("amount"), email=data.get("email"), name=data.get("name", ""),
             earmark=data.get("earmark"), currency=data.get("currency"),
@@ -53,9 +111,9 @@ class DonationIntentView(APIView):
 class SubsidyGrantView(APIView):
     """Coordinators: grant a family help for a visit; list what was paid."""
 
-    @extend_schema(request=None, responses=None)
+    @extend_schema(request=SubsidyGrantSerializer, responses={201: SUBSIDY})
     def post(self, request: Request) -> Response:
-        data = body_of(request)
+        data = body_of(request, SubsidyGrantSerializer)
         subsidy = subsidy_grant(
             actor=request.user, booking_id=data.get("booking"), kind=data.get("kind"),
             amount_cents=data.get("amount_cents"), miles=data.get("miles"),
@@ -63,7 +121,7 @@ class SubsidyGrantView(APIView):
         )
         return Response(selectors.subsidy_payload(subsidy), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=None)
+    @extend_schema(responses=SUBSIDY.__class__(many=True))
     def get(self, request: Request) -> Response:
         rows = selectors.subsidy_report(user=request.user)
         return Response([selectors.subsidy_payload(s) for s in rows])
@@ -72,7 +130,7 @@ class SubsidyGrantView(APIView):
 class FundBalanceView(APIView):
     """Coordinators: the fund's balance, and how much is kept for each facility."""
 
-    @extend_schema(request=None, responses=None)
+    @extend_schema(responses=BALANCE)
     def get(self, request: Request) -> Response:
         check_coordinator(request.user)
         return Response(selectors.balance_summary())

@@ -11,7 +11,6 @@ arrived yet; an event about a payment not known here waits and is applied when i
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from scheduler.inputs import InputRejected, loads_bounded
 from transport.fund import gateway
 from transport.fund.ledger import entry_append, fund_default, fund_lock, outflow_forced
 from transport.fund.models import (
@@ -43,21 +43,36 @@ class BadSignature(Exception):
     """The payload is not a Stripe event signed with our secret within the tolerance."""
 
 
+class BadPayload(BadSignature):
+    """Signed, but not an event we can store: not JSON, too big or deep, an id past 80
+    characters, text with a NUL or a lone surrogate (the database would refuse it later)."""
+
+
+# Stripe's events are a few kilobytes; a megabyte leaves room for any expanded object.
+MAX_EVENT_BYTES = 1024 * 1024
+MAX_EVENT_DEPTH = 40
+
+
 def event_verify(*, payload: bytes, signature: str | None) -> dict[str, Any]:
     """The event as a dict, if `signature` is Stripe's for this raw `payload`.
 
-    Raises BadSignature for a missing, forged or stale (older than 5 minutes) signature.
+    Raises BadSignature for a missing, forged or stale (older than 5 minutes) signature,
+    BadPayload for a signed body that is not an event we can store.
     """
     try:
-        stripe.Webhook.construct_event(
-            payload, signature or "", settings.STRIPE_WEBHOOK_SECRET,
-            tolerance=SIGNATURE_TOLERANCE_SECONDS,
+        text = payload.decode("utf-8")
+        stripe.WebhookSignature.verify_header(
+            text, signature or "", settings.STRIPE_WEBHOOK_SECRET, SIGNATURE_TOLERANCE_SECONDS,
         )
-        event = json.loads(payload)
-    except (stripe.SignatureVerificationError, ValueError) as exc:
+    except (stripe.SignatureVerificationError, UnicodeDecodeError) as exc:
         raise BadSignature(str(exc)) from exc
-    if not isinstance(event, dict) or not str(event.get("id", "")).startswith("evt_"):
-        raise BadSignature("not an event")
+    try:
+        event = loads_bounded(payload, max_bytes=MAX_EVENT_BYTES, max_depth=MAX_EVENT_DEPTH)
+    except InputRejected as exc:
+        raise BadPayload(exc.message) from exc
+    event_id = event.get("id") if isinstance(event, dict) else None
+    if not isinstance(event_id, str) or not event_id.startswith("evt_") or len(event_id) > 80:
+        raise BadPayload("not an event")
     return event
 
 

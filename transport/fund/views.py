@@ -6,6 +6,7 @@ Views only translate HTTP to a service or selector call and back.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,11 +14,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.csp import CSP
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from scheduler.errors import DomainError, InvalidInput
 from scheduler.http import show_error
+from scheduler.inputs import parse_id
+from scheduler.throttles import DonationStartThrottle, throttled_message
 from transport.access import check_coordinator
 from transport.fund import selectors
 from transport.fund.donations import cents_of, donation_start, money_text, monthly_gift_subscribe
@@ -40,30 +44,67 @@ def _donate_form(request: HttpRequest, values: dict[str, Any], errors: dict[str,
     return render(request, "fund/donate.html", context, status=status)
 
 
+def stripe_policy() -> dict[str, list[str]]:
+    """The site's CSP, widened for Stripe.js and its card frames: this page only."""
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(settings.STRIPE_JS_URL))
+    policy = dict(settings.SECURE_CSP)
+    policy.update({
+        "script-src": [CSP.SELF, CSP.NONCE, origin],
+        "frame-src": [origin, "https://hooks.stripe.com"],
+        "connect-src": [CSP.SELF, "https://api.stripe.com"],
+        "img-src": [CSP.SELF, "data:", "https://*.stripe.com"],
+    })
+    return policy
+
+
+def _too_many(request: HttpRequest, values: dict[str, Any]) -> HttpResponse | None:
+    """Each start calls Stripe: the page counts with the API's donation throttle."""
+    throttle = DonationStartThrottle()
+    if throttle.allow_request(request, None):
+        return None
+    wait = throttle.wait()
+    response = _donate_form(request, values, {"page": [throttled_message(wait)]}, 429)
+    response["Retry-After"] = str(max(1, int((wait or 60) + 0.999)))
+    return response
+
+
+def _earmark(raw: str) -> str | int:
+    """A facility id, "" for none, or "?" (which the service refuses by name)."""
+    return "" if not raw.strip() else (parse_id(raw) or "?")
+
+
 def donate_page(request: HttpRequest) -> HttpResponse:
     """Step 1 (amount, donor, earmark) without any script; step 2 is Stripe's card form."""
     if request.method != "POST":
         return _donate_form(request, {"kind": DonationKind.ONE_TIME, "preset": "25"}, {})
     values = {name: request.POST.get(name, "") for name in
               ("preset", "amount", "kind", "earmark", "email", "name")}
+    refused = _too_many(request, values)
+    if refused:
+        return refused
     try:
         started = donation_start(
             # A typed amount wins over the chosen button.
             amount=values["amount"].strip() or values["preset"],
             email=values["email"], name=values["name"],
-            earmark=values["earmark"], kind=values["kind"] or DonationKind.ONE_TIME,
+            earmark=_earmark(values["earmark"]), kind=values["kind"] or DonationKind.ONE_TIME,
         )
     except InvalidInput as error:
         return _donate_form(request, values, error.fields or {"amount": [error.message]}, 400)
     except DomainError as error:
         return _donate_form(request, values, {"page": [error.message]}, error.status)
-    return render(request, "fund/pay.html", {
+    response = render(request, "fund/pay.html", {
         "started": started, "amount_text": money_text(started.amount_cents, started.currency),
         "monthly": started.kind == DonationKind.MONTHLY,
         "stripe_js_url": settings.STRIPE_JS_URL,
         "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
         "return_url": request.build_absolute_uri(reverse("fund-thanks")),
     })
+    response._csp_config = stripe_policy()  # read by Django's CSP middleware
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(settings.STRIPE_JS_URL))
+    response.permissions_policy = settings.PERMISSIONS_POLICY.replace(
+        "payment=()", f'payment=(self "{origin}")')  # wallets inside Stripe's frame
+    return response
 
 
 def thanks_page(request: HttpRequest) -> HttpResponse:

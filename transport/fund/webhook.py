@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from transport.fund.events import BadSignature, event_record, event_verify
+from transport.fund.events import BadPayload, BadSignature, event_record, event_verify
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +23,11 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     try:
         event = event_verify(
             payload=request.body, signature=request.headers.get("Stripe-Signature")
+        )
+    except BadPayload as exc:
+        logger.warning("refused a signed Stripe webhook that is not a storable event: %s", exc)
+        return JsonResponse(
+            {"code": "invalid", "message": "Not a Stripe event.", "fields": {}}, status=400,
         )
     except BadSignature:
         logger.warning("refused a Stripe webhook with a bad signature")

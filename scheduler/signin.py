@@ -1,0 +1,29 @@
+"""What a person sees when django-axes holds back sign-ins after too many wrong passwords."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from scheduler.errors import DomainError
+
+
+class SignInLocked(DomainError):
+    code = "throttled"
+    status = 429
+
+
+def locked_out(request: HttpRequest, credentials: Any = None, *args: Any,
+               **kwargs: Any) -> HttpResponse:
+    """429 with Retry-After and a plain message, in the reader's language."""
+    minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
+    error = SignInLocked(_(
+        "Too many wrong passwords. For your safety, signing in is paused for %(minutes)d "
+        "minutes. You can reset your password or try again later.") % {"minutes": minutes})
+    response = render(request, "error.html", {"error": error}, status=429)
+    response["Retry-After"] = str(minutes * 60)
+    return response
