@@ -87,8 +87,9 @@ def test_cancelling(world: World, api: Callable) -> None:
     client = api(world.caregiver)
     # The booking with everything it refers to, the session (locked), the booking again
     # under the lock; its new status, history line, the freed place, the first family
-    # waiting; the liaisons, their notice and its deliveries; the answer and its visitors.
-    with assert_queries(SIGN_IN + 12):
+    # waiting; the liaisons, their notice and its deliveries; the answer and its visitors;
+    # and the booking's ride requests (transport's reaction to a released booking).
+    with assert_queries(SIGN_IN + 13):
         response = client.post(f"/api/v1/bookings/{booking.pk}/cancel/", {"reason": "Flu"},
                                format="json")
     assert response.status_code == 200
@@ -99,8 +100,9 @@ def test_cancelling(world: World, api: Callable) -> None:
     # The booking with all it refers to, its status and history line, the family's
     # language, their notice and its delivery, the answer and its visitors.
     ("confirm", {}, 8, "confirmed"),
-    # The same, and the session locked, the freed place and the first family waiting.
-    ("decline", {"reason": "Dress code"}, 11, "declined"),
+    # The same, and the session locked, the freed place, the first family waiting and the
+    # booking's ride requests (transport's reaction to a released booking).
+    ("decline", {"reason": "Dress code"}, 12, "declined"),
 ])
 def test_a_liaison_decides(
     world: World, api: Callable, name: str, data: dict, queries: int, status: str,
