@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from scheduler.inputs import parse_id
+
 MAX_IDS = 2000  # a cursor from a client is cut here: it can only cost a few duplicates
 
 
@@ -29,10 +31,12 @@ class Cursor:
     def parse(cls, text: str) -> Cursor | None:
         """The cursor a client sent, or None when it sent none (or nonsense)."""
         floor_text, _, ids_text = text.strip().partition(":")
-        if not floor_text.isdigit():
+        # parse_id, not str.isdigit(): "²" or ten thousand digits are nonsense, not a crash.
+        floor = parse_id(floor_text, low=0)
+        if floor is None:
             return None
-        floor = int(floor_text)
-        ids = [int(part) for part in ids_text.split(",") if part.isdigit()][:MAX_IDS]
+        parts = ids_text.split(",")[:MAX_IDS]
+        ids = [number for part in parts if (number := parse_id(part)) is not None]
         return cls(floor=floor, above={i for i in ids if i > floor})
 
     def has(self, event_id: int) -> bool:
