@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from scheduler.errors import NotFound, NotPermitted
@@ -20,19 +19,10 @@ def household_of(user: AbstractBaseUser) -> Household:
         raise NotPermitted(_("Only a caregiver account can book visits.")) from None
 
 
-def lock_household_of(user: AbstractBaseUser, *, idempotency_key: str | None = None) -> Household:
+def lock_household_of(user: AbstractBaseUser) -> Household:
     """The acting caregiver's household, locked for the caller's transaction (a booking
-    checks its visitors and idempotency key under it); NotPermitted for any other account.
-
-    With `idempotency_key`, `household.earlier_booking_id` is the booking an earlier request
-    with that key made (None if none), read in the same query: every booking from a phone
-    carries a key, so this saves the booking path a round trip."""
-    households = Household.objects.select_for_update(of=("self",)).filter(caregiver_id=user.pk)
-    if idempotency_key:
-        earlier = Booking.objects.filter(
-            household=OuterRef("pk"), idempotency_key=idempotency_key).values("pk")[:1]
-        households = households.annotate(earlier_booking_id=Subquery(earlier))
-    household = households.order_by().first()
+    checks its visitors and idempotency key under it); NotPermitted for any other account."""
+    household = Household.objects.select_for_update().filter(caregiver_id=user.pk).first()
     if household is None:
         raise NotPermitted(_("Only a caregiver account can book visits."))
     return household

@@ -33,12 +33,12 @@ def booked(world: World) -> Booking:
 
 def test_booking_through_the_api(world: World, api: Callable) -> None:
     client = api(world.caregiver)
-    # Household (locked, with the key's earlier booking if any), visitors with approvals,
-    # resident (locked), session, liaisons, quota counts, overlaps; booking, its visitors,
-    # its first history line, the claim of the place and the count it leaves; the staff
-    # notice and its deliveries.
+    # Household (locked), the key's earlier booking, visitors with approvals, resident
+    # (locked), session, liaisons, quota counts, overlaps; booking, its visitors, its first
+    # history line, the claim of the place and the count it leaves; the staff notice and
+    # its deliveries.
     data = body(world)
-    with assert_queries(SIGN_IN + 14):
+    with assert_queries(SIGN_IN + 15):
         response = client.post("/api/v1/bookings/", data, format="json",
                                HTTP_IDEMPOTENCY_KEY="rush-1")
     assert response.status_code == 201, response.content
@@ -51,8 +51,7 @@ def test_a_retried_booking_answers_from_its_first_attempt(world: World, api: Cal
     data = body(world)
     first = client.post("/api/v1/bookings/", data, format="json",
                         HTTP_IDEMPOTENCY_KEY="rush-2")
-    # Household (locked, with the key's earlier booking), that booking with all it refers
-    # to, and its visitors.
+    # Household (locked), the earlier booking with all it refers to, and its visitors.
     with assert_queries(SIGN_IN + 3):
         again = client.post("/api/v1/bookings/", data, format="json",
                             HTTP_IDEMPOTENCY_KEY="rush-2")

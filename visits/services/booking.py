@@ -79,13 +79,18 @@ def _check_own_visitors(visitors: list[VisitorFacts], visitor_ids: list[int]) ->
         )
 
 
-def _earlier_booking(household: Household, session_id: int, resident_id: int) -> Booking | None:
-    """The booking an earlier request with the same Idempotency-Key made, if any (found
-    along with the household's lock, see `lock_household_of`)."""
-    earlier_id = getattr(household, "earlier_booking_id", None)
-    if earlier_id is None:
+def _earlier_booking(
+    household: Household, key: str | None, session_id: int, resident_id: int
+) -> Booking | None:
+    """The booking an earlier request with this Idempotency-Key made, if any."""
+    if not key:
         return None
-    earlier = Booking.objects.select_related(*BOOKING_RELATED).get(pk=earlier_id)
+    earlier = (
+        Booking.objects.select_related(*BOOKING_RELATED)
+        .filter(household=household, idempotency_key=key).order_by().first()
+    )
+    if earlier is None:
+        return None
     if (earlier.session_id, earlier.resident_id) != (session_id, resident_id):
         raise Conflict(
             _("This Idempotency-Key was already used for a different booking; use a new key."),
@@ -112,8 +117,8 @@ def _gather(
     """Lock the household, then the resident (and the session, if `session_locked`), and
     read the rest, in the lock order every write keeps. A Booking: the one an earlier
     request with the same Idempotency-Key made."""
-    household = lock_household_of(actor, idempotency_key=idempotency_key)
-    earlier = _earlier_booking(household, session_id, resident_id)
+    household = lock_household_of(actor)
+    earlier = _earlier_booking(household, idempotency_key, session_id, resident_id)
     if earlier is not None:
         return earlier
     visitors = household_visitor_facts(household_id=household.pk, resident_id=resident_id,
