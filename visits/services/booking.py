@@ -82,7 +82,11 @@ def _check_own_visitors(visitors: list[VisitorFacts], visitor_ids: list[int]) ->
 def _earlier_booking(
     household: Household, key: str | None, session_id: int, resident_id: int
 ) -> Booking | None:
-    """The booking an earlier request with this Idempotency-Key made, if any."""
+    """The booking an earlier request with this Idempotency-Key made, if any.
+
+    Its own query, after the household's lock: under READ COMMITTED a statement sees the
+    rows committed when it started, so a lookup inside the locking statement itself would
+    miss the booking the lock's previous holder (the same tap, sent twice) just committed."""
     if not key:
         return None
     earlier = (
