@@ -506,9 +506,12 @@ def test_a_closure_cancels_every_session_in_its_days(world: World) -> None:
     unit_a_rule = f.make_rule(world.facility, unit=world.unit_a)
     unit_b_rule = f.make_rule(world.facility, unit=world.unit_b)
     start = world.session.starts_at
+    # The other two sessions stay on the same local day whatever the clock says: later in
+    # the morning, earlier in the afternoon (+2 h from 22:00 used to cross midnight).
+    step = dt.timedelta(hours=1 if start.astimezone(world.facility.tz).hour < 12 else -1)
     sessions = [world.session,
-                f.make_session(unit_a_rule, starts_at=start + dt.timedelta(hours=1)),
-                f.make_session(unit_b_rule, starts_at=start + dt.timedelta(hours=2))]
+                f.make_session(unit_a_rule, starts_at=start + step),
+                f.make_session(unit_b_rule, starts_at=start + 2 * step)]
     households = [h for s in sessions for h in crowd(world, s)]
     untouched = f.make_session(world.rule, starts_at=start + dt.timedelta(days=3))
     f.fill(untouched, world.facility, 2)
