@@ -5,14 +5,10 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # `make test CLOCK="2027-03-13 23:40 America/Chicago"`: the suites run with the clock started
-# at that moment (zone optional, UTC by default), for every process they start (bin/with-clock).
+# at that moment (zone optional, UTC by default), for every process they start (bin/with-clock:
+# time-machine in Python processes, libfaketime in Chromium).
 CLOCK ?=
 WITH_CLOCK := $(if $(strip $(CLOCK)),bin/with-clock "$(CLOCK)",)
-# libfaketime 0.9.10 (Debian 12) hangs timed waits on the monotonic clock (a queue's or a
-# condition's timeout) in the processes it loads into, and the fault tests are made of such
-# timeouts around their own Redis, daphne and workers; they test faults, not dates, so a run
-# with a moved clock leaves them out (every other run has them).
-CLOCK_SKIPS := $(if $(strip $(CLOCK)),--ignore=tests/faults,)
 WORKERS ?= 1
 
 .PHONY: install demo serve worker test test-fast test-browser schemathesis lint messages clean
@@ -47,11 +43,11 @@ worker: install
 # The fast suite and the browser suite run apart: Playwright's event loop and the
 # async tests clash in one pytest run.
 test: install
-	$(WITH_CLOCK) $(PY) -m pytest -m "not browser" $(CLOCK_SKIPS)
+	$(WITH_CLOCK) $(PY) -m pytest -m "not browser"
 	$(WITH_CLOCK) $(PY) -m pytest -m browser
 
 test-fast: install
-	$(WITH_CLOCK) $(PY) -m pytest -m "not browser" -x $(CLOCK_SKIPS)
+	$(WITH_CLOCK) $(PY) -m pytest -m "not browser" -x
 
 test-browser: install
 	$(WITH_CLOCK) $(PY) -m pytest -m browser

@@ -45,6 +45,25 @@ def live_server() -> Iterator[LiveServer]:
     server.stop()
 
 
+LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
+
+
+def _chromium_env() -> dict[str, str]:
+    """Under `bin/with-clock` the browser's clock moves with the Python processes' clocks.
+
+    Python processes move theirs with time-machine (bin/moved-clock); Chromium is not Python,
+    so libfaketime adds the same offset to its clock (Chromium's timed waits do not hang on it).
+    """
+    env = dict(os.environ)
+    offset = env.get("VISITS_CLOCK_OFFSET")
+    if offset:
+        if not os.path.exists(LIBFAKETIME):
+            raise RuntimeError("a moved clock needs libfaketime: apt-get install faketime")
+        sign = "-" if int(offset) < 0 else "+"
+        env.update(LD_PRELOAD=LIBFAKETIME, FAKETIME=f"{sign}{abs(int(offset))}s")
+    return env
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     # Playwright's sync API keeps an asyncio event loop running in the test's own (main)
@@ -57,7 +76,9 @@ def browser() -> Iterator[Browser]:
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
         with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            chromium = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=_chromium_env()
+            )
             yield chromium
             chromium.close()
     finally:
