@@ -1,10 +1,10 @@
-import zoneinfo
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from scheduler.inputs import validate_time_zone
 
 
 class Event(models.Model):
@@ -75,16 +75,6 @@ class Delivery(models.Model):
         return f"event #{self.event_id} to user #{self.user_id}"
 
 
-def validate_time_zone_name(value: str) -> None:
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValidationError(
-            _("%(value)s is not a time zone name such as America/Chicago."),
-            params={"value": value},
-        ) from exc
-
-
 class Preference(models.Model):
     """How one person wants to hear from us: channels, language and quiet hours."""
 
@@ -103,7 +93,7 @@ class Preference(models.Model):
     quiet_end = models.TimeField(_("quiet hours end"), null=True, blank=True)
     time_zone = models.CharField(
         _("time zone"), max_length=64, default=settings.TIME_ZONE,
-        validators=[validate_time_zone_name],
+        validators=[validate_time_zone],
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import zoneinfo
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 # The largest id a database row can have (64-bit signed); anything past it overflows the
@@ -155,3 +157,15 @@ def loads_bounded(
 def parse_ids(values: list[str]) -> list[int]:
     """The row ids among form values (ticked boxes), skipping anything that is not one."""
     return [number for value in values if (number := parse_id(value)) is not None]
+
+
+def validate_time_zone(value: str) -> None:
+    """A model field validator: `value` must name an IANA time zone (a facility's, a
+    person's), such as America/Chicago."""
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(
+            _("%(value)s is not a time zone name such as America/Chicago."),
+            params={"value": value},
+        ) from exc

@@ -39,7 +39,6 @@ from visits.serializers import (
     RosterSessionSerializer,
     SessionQuerySerializer,
     SessionSerializer,
-    booking_payload,
 )
 
 MAX_KEY_LENGTH = 80
@@ -126,7 +125,7 @@ class BookingListCreateApi(APIView):
             waitlist_if_full=data["join_waitlist_if_full"],
         )
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
-        return Response(booking_payload(result.booking), status=code)
+        return Response(BookingSerializer(result.booking).data, status=code)
 
 
 class WaitlistJoinApi(APIView):
@@ -144,7 +143,7 @@ class WaitlistJoinApi(APIView):
             waitlist_if_full=True,
         )
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
-        return Response(booking_payload(result.booking), status=code)
+        return Response(BookingSerializer(result.booking).data, status=code)
 
 
 def _booking_response(booking_id: int) -> Response:

@@ -12,17 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from scheduler.inputs import validate_time_zone
 from visits.rules import age_on, is_child_age
-
-
-def validate_time_zone(value: str) -> None:
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValidationError(
-            _("%(value)s is not a time zone name such as America/Chicago."),
-            params={"value": value},
-        ) from exc
 
 
 class Facility(models.Model):

@@ -55,6 +55,9 @@ class SessionSerializer(serializers.ModelSerializer):
     def get_local_start(self, session: Session) -> str:
         return session.starts_at.astimezone(session.facility.tz).isoformat()
 
+    def to_representation(self, session: Session) -> dict[str, Any]:
+        return session_payload(session)
+
 
 class ResidentSerializer(serializers.ModelSerializer):
     """For families: first name, last initial, facility; never the prison ID."""
@@ -72,6 +75,9 @@ class ResidentSerializer(serializers.ModelSerializer):
 
     def get_display_name(self, resident: Resident) -> str:
         return f"{resident.first_name} {resident.last_name[:1]}."
+
+    def to_representation(self, resident: Resident) -> dict[str, Any]:
+        return resident_payload(resident)
 
 
 class ApprovalSerializer(serializers.ModelSerializer):
@@ -116,6 +122,16 @@ class BookingSerializer(serializers.ModelSerializer):
         fields = ["id", "status", "session", "resident", "visitors", "reason",
                   "offer_expires_at", "join_url", "created_at"]
 
+    def to_representation(self, booking: Booking) -> dict[str, Any]:
+        return booking_payload(booking)
+
+
+# --- representations ----------------------------------------------------------------------
+# The serializers above declare each shape (for the API schema and its docs); these build it.
+# DRF's generic rendering builds every nested field object anew for each row, which cost more
+# than the booking's own transaction on the hot path. One function per shape, used by its
+# serializer everywhere; a test checks each against DRF's generic rendering of the declared
+# fields, so the docs and the answers cannot drift apart.
 
 _DATETIME = serializers.DateTimeField()
 
@@ -124,46 +140,51 @@ def _datetime_or_none(value: dt.datetime | None) -> str | None:
     return _DATETIME.to_representation(value) if value is not None else None
 
 
-def booking_payload(booking: Booking) -> dict[str, Any]:
-    """What `BookingSerializer(booking).data` gives, built by hand for the booking hot path.
+def session_payload(session: Session) -> dict[str, Any]:
+    """Expects `session.facility`, `.rule` and `.unit` loaded (select_related)."""
+    return {
+        "id": session.pk,
+        "facility": session.facility_id,
+        "facility_name": session.facility.name,
+        "unit": session.unit_id,
+        "unit_name": session.unit.name if session.unit_id else None,
+        "kind": session.kind,
+        "starts_at": _datetime_or_none(session.starts_at),
+        "ends_at": _datetime_or_none(session.ends_at),
+        "local_start": session.starts_at.astimezone(session.facility.tz).isoformat(),
+        "capacity": session.capacity,
+        "remaining": session.remaining,
+        "status": session.status,
+        "close_reason": session.close_reason,
+        "join_instructions": session.rule.join_instructions,
+    }
 
-    Building four nested ModelSerializers costs more than the booking's own transaction;
-    the create endpoint answers with this instead. A test keeps the two identical.
-    Expects `booking.session` (with facility, rule, unit), `booking.resident` (with facility,
-    unit) and `booking.booked_visitors` in memory, as `booking_create` leaves them.
-    """
-    session, resident = booking.session, booking.resident
+
+def resident_payload(resident: Resident) -> dict[str, Any]:
+    """For families: never the prison ID. Expects `resident.facility` and `.unit` loaded."""
+    return {
+        "id": resident.pk,
+        "first_name": resident.first_name,
+        "display_name": f"{resident.first_name} {resident.last_name[:1]}.",
+        "facility": resident.facility_id,
+        "facility_name": resident.facility.name,
+        "unit": resident.unit_id,
+        "unit_name": resident.unit.name if resident.unit_id else None,
+    }
+
+
+def booking_payload(booking: Booking) -> dict[str, Any]:
+    """Expects `booking.session` (with facility, rule, unit) and `booking.resident` (with
+    facility, unit) loaded; the visitors from `booking.booked_visitors` (as `booking_create`
+    leaves them) or a prefetch of `visitors`."""
     visitors = getattr(booking, "booked_visitors", None)
     if visitors is None:
         visitors = list(booking.visitors.all())
     return {
         "id": booking.pk,
         "status": booking.status,
-        "session": {
-            "id": session.pk,
-            "facility": session.facility_id,
-            "facility_name": session.facility.name,
-            "unit": session.unit_id,
-            "unit_name": session.unit.name if session.unit_id else None,
-            "kind": session.kind,
-            "starts_at": _datetime_or_none(session.starts_at),
-            "ends_at": _datetime_or_none(session.ends_at),
-            "local_start": session.starts_at.astimezone(session.facility.tz).isoformat(),
-            "capacity": session.capacity,
-            "remaining": session.remaining,
-            "status": session.status,
-            "close_reason": session.close_reason,
-            "join_instructions": session.rule.join_instructions,
-        },
-        "resident": {
-            "id": resident.pk,
-            "first_name": resident.first_name,
-            "display_name": f"{resident.first_name} {resident.last_name[:1]}.",
-            "facility": resident.facility_id,
-            "facility_name": resident.facility.name,
-            "unit": resident.unit_id,
-            "unit_name": resident.unit.name if resident.unit_id else None,
-        },
+        "session": session_payload(booking.session),
+        "resident": resident_payload(booking.resident),
         "visitors": [{"id": v.id, "first_name": v.first_name} for v in visitors],
         "reason": booking.reason,
         "offer_expires_at": _datetime_or_none(booking.offer_expires_at),
@@ -194,6 +215,9 @@ class RosterSessionSerializer(SessionSerializer):
 
     class Meta(SessionSerializer.Meta):
         fields = [*SessionSerializer.Meta.fields, "needs_review", "bookings"]
+
+    # The roster adds fields to the session's shape: DRF's own rendering of all of them.
+    to_representation = serializers.ModelSerializer.to_representation
 
 
 class BookingCreateSerializer(serializers.Serializer):

@@ -3,6 +3,7 @@
 import django.db.models.deletion
 import notifications.models
 from django.conf import settings
+import scheduler.inputs
 from django.db import migrations, models
 
 
@@ -24,7 +25,7 @@ class Migration(migrations.Migration):
                 ('language', models.CharField(choices=[('en', 'English'), ('es', 'Spanish')], default='en', max_length=8, verbose_name='language')),
                 ('quiet_start', models.TimeField(blank=True, null=True, verbose_name='quiet hours start')),
                 ('quiet_end', models.TimeField(blank=True, null=True, verbose_name='quiet hours end')),
-                ('time_zone', models.CharField(default='UTC', max_length=64, validators=[notifications.models.validate_time_zone_name], verbose_name='time zone')),
+                ('time_zone', models.CharField(default='UTC', max_length=64, validators=[scheduler.inputs.validate_time_zone], verbose_name='time zone')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
             ],
             options={

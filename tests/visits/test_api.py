@@ -679,12 +679,19 @@ def test_spanish_pages_render(scene: Scene, how: str) -> None:
             assert '<html lang="es"' in response.content.decode(), url
 
 
-def test_the_create_answer_is_exactly_what_the_serializer_gives(
+def drf_rendering(serializer_class: type, instance: object) -> dict:
+    """DRF's generic rendering of the fields a serializer declares (what the API docs say)."""
+    from rest_framework import serializers
+
+    return dict(serializers.ModelSerializer.to_representation(serializer_class(), instance))
+
+
+def test_every_booking_answer_is_what_the_documented_fields_say(
     world: World, api: Callable
 ) -> None:
-    """The create endpoint answers with a hand-built payload for speed; it must not drift
-    from the serializer that documents it and serves the list."""
-    from visits.serializers import BookingSerializer
+    """Bookings, sessions and residents are rendered by one hand-written function each, for
+    speed; each must give exactly what DRF gives for the fields its serializer declares."""
+    from visits.serializers import BookingSerializer, ResidentSerializer, SessionSerializer
 
     world.session.unit = world.unit_a
     world.session.save()
@@ -693,13 +700,22 @@ def test_the_create_answer_is_exactly_what_the_serializer_gives(
                         HTTP_IDEMPOTENCY_KEY="same-shape")
     assert first.status_code == 201, first.content
     booking = Booking.objects.get(pk=first.json()["id"])
-    assert first.json() == BookingSerializer(booking).data
+    documented = drf_rendering(BookingSerializer, booking)
+    assert first.json() == documented
+    assert documented["session"] == drf_rendering(SessionSerializer, booking.session)
+    assert documented["resident"] == drf_rendering(ResidentSerializer, booking.resident)
     assert first.json()["session"]["unit_name"] == "Unit A"
+    assert "prison_id" not in first.json()["resident"]
     assert [v["first_name"] for v in first.json()["visitors"]] == ["Rosa", "Sofia"]
     again = client.post("/api/v1/bookings/", booking_body(world), format="json",
                         HTTP_IDEMPOTENCY_KEY="same-shape")
     assert again.status_code == 200
-    assert again.json() == BookingSerializer(booking).data
+    assert again.json() == documented
+    listed = client.get("/api/v1/bookings/").json()
+    assert [b for b in listed if b["id"] == booking.pk] == [documented]
+    sessions = client.get("/api/v1/sessions/").json()
+    listed_session = next(s for s in sessions if s["id"] == booking.session_id)
+    assert listed_session == {**documented["session"], "remaining": listed_session["remaining"]}
 
 
 def test_sessions_of_a_day_are_the_facilitys_days_not_utcs(world: World, api: Callable) -> None:

@@ -3,6 +3,7 @@
 import django.db.models.deletion
 import visits.models
 from django.conf import settings
+import scheduler.inputs
 from django.db import migrations, models
 
 
@@ -38,7 +39,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('time_zone', models.CharField(max_length=64, validators=[visits.models.validate_time_zone], verbose_name='time zone')),
+                ('time_zone', models.CharField(max_length=64, validators=[scheduler.inputs.validate_time_zone], verbose_name='time zone')),
                 ('address', models.TextField(blank=True, verbose_name='address')),
                 ('latitude', models.FloatField(blank=True, null=True, verbose_name='latitude')),
                 ('longitude', models.FloatField(blank=True, null=True, verbose_name='longitude')),
