@@ -33,7 +33,7 @@ def open_a_round() -> RequestRound:
     rule = VisitingRule.objects.create(
         facility=facility, name="Saturday family day", kind=VisitKind.IN_PERSON,
         rrule="FREQ=WEEKLY;BYDAY=SA;BYHOUR=10,14;BYMINUTE=0",
-        starts_on=timezone.now().date(), duration_minutes=120, capacity=2,
+        starts_on=timezone.localdate(timezone=facility.tz), duration_minutes=120, capacity=2,
         opens_days_before=21, closes_hours_before=24, allocation_mode=AllocationMode.ROUND,
         round_opens_days_before=21, round_closes_days_before=8,
     )
