@@ -56,7 +56,11 @@ MIDDLEWARE = [
     "scheduler.middleware.InputGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Her device's time zone and her saved language, once she is known.
+    "notifications.personal.PersonalSettingsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Inside the messages middleware: it leaves a note for the page it sends her back to.
+    "scheduler.middleware.ForgivingPagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "scheduler.middleware.DomainErrorPageMiddleware",
     "scheduler.unavailable.DatabaseUnavailableMiddleware",
@@ -122,6 +126,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 LOGIN_URL = "login"
+# A page open while she signed in or out elsewhere: back to it, not "Forbidden".
+CSRF_FAILURE_VIEW = "scheduler.error_pages.csrf_failure"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 

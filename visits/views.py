@@ -178,6 +178,13 @@ def visit_confirm(request: HttpRequest, resident_id: int, session_id: int) -> Ht
     if session is None:
         raise NotFound(_("We could not find that session."))
     visitors = _approved_visitors(request, resident.pk)
+    existing = selectors.booking_live_for(user=request.user, session_id=session.pk,
+                                          resident_id=resident.pk)
+    if request.method == "POST" and existing is not None:
+        # Back, then Book again (or a second tap): no second try and no wall of rule
+        # errors, but the visit she already has.
+        messages.info(request, _("You already booked this visit."))
+        return redirect(reverse("my-bookings") + f"#booking-{existing.pk}")
     if request.method == "POST":
         outcome = _book_from_form(request, resident.pk, session.pk)
         if outcome:
@@ -189,7 +196,7 @@ def visit_confirm(request: HttpRequest, resident_id: int, session_id: int) -> Ht
         chosen = {v.pk for v in visitors}
     return render(request, "visits/confirm.html", {
         "resident": resident, "session": session, "visitors": visitors,
-        "chosen": chosen,
+        "chosen": chosen, "existing": existing,
         "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
         # A full session offers its waiting list straight away, before she taps "Book".
         "offer_waitlist": getattr(request, "offer_waitlist", False)
