@@ -171,13 +171,14 @@ def permissions_policy(**features: str) -> str:
 
 
 def _login_redirect_target(response: HttpResponse) -> str | None:
-    """The `next` of a redirect to the sign-in page, or None if it is not one."""
+    """The `next` of a redirect to the sign-in page (as `login_required` sends), or None if
+    it is not one (a plain redirect to the sign-in page has no `next`)."""
     if response.status_code != 302:
         return None
     location = urlsplit(response.get("Location", ""))
     if location.path != resolve_url(settings.LOGIN_URL):
         return None
-    return parse_qs(location.query).get(REDIRECT_FIELD_NAME, [""])[0]
+    return parse_qs(location.query).get(REDIRECT_FIELD_NAME, [None])[0]
 
 
 class ForgivingPagesMiddleware:
