@@ -17,7 +17,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from notifications.text import Text
+from notifications.text import Text, moment
 from scheduler.errors import Conflict, InvalidInput
 from visits.access import BOOKING_RELATED, booking_of_household, lock_household_of
 from visits.facts import draft_for, household_visitor_facts, session_facts
@@ -342,7 +342,7 @@ def offer_next_place(session: Session) -> Booking | None:
             gettext_noop(
                 "Accept it before %(when)s (facility time) or it goes to the next family."
             ),
-            {"when": expires.astimezone(session.facility.tz).strftime("%Y-%m-%d %H:%M")},
+            {"when": moment(expires, session.facility.time_zone)},
         ),
     )
     return waiting
