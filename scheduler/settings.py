@@ -281,6 +281,9 @@ TRANSPORT_ROAD_FACTOR = float(env_str("TRANSPORT_ROAD_FACTOR", "1.3"))
 TRANSPORT_AVERAGE_KMH = float(env_str("TRANSPORT_AVERAGE_KMH", "70"))
 TRANSPORT_SOLVER_SECONDS = float(env_str("TRANSPORT_SOLVER_SECONDS", "10"))
 TRANSPORT_TRAVEL_TIMES = env_str("TRANSPORT_TRAVEL_TIMES", "transport.travel.StraightLine")
+# Address or ZIP code -> point, for a ride asked for without the phone's location: offline
+# US ZIP centroids by default; a class with `locate(text)` for a real geocoding service.
+GEOCODER = env_str("GEOCODER", "transport.geocoding.ZipCentroidGeocoder")
 
 # Travel fund (transport.fund): Stripe keys, where Stripe.js comes from, and the money rules.
 # The Stripe API version the code reads (event and object shapes); the SDK is pinned to
