@@ -54,7 +54,7 @@ def test_signing_in_on_a_second_tab_then_the_first_lands_signed_in(
     first.goto(demo.url + "/login/")
     second.goto(demo.url + "/login/")
     fill_sign_in(second, "rosa")
-    expect(second.get_by_role("heading", name="Who would you like to visit?")).to_be_visible()
+    expect(second.get_by_role("heading", name="When would you like to see Maria?")).to_be_visible()
 
     fill_sign_in(first, "rosa")  # its form's token turned over when the other tab signed in
 
