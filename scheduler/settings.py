@@ -126,6 +126,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 LOGIN_URL = "login"
+# The organisation's contact, on the footer's "Contact" page.
+CONTACT_EMAIL = env_str("CONTACT_EMAIL", "help@example.org")
+CONTACT_PHONE = env_str("CONTACT_PHONE", "")
 # A page open while she signed in or out elsewhere: back to it, not "Forbidden".
 CSRF_FAILURE_VIEW = "scheduler.error_pages.csrf_failure"
 LOGIN_REDIRECT_URL = "home"

@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from notifications import views as notification_views
 from notifications.urls import api_urlpatterns as notifications_api
 from notifications.urls import page_urlpatterns as notifications_pages
-from scheduler.views import home
+from scheduler.views import accessibility, contact, home, privacy
 from transport.fund.urls import api_urlpatterns as fund_api
 from transport.fund.urls import page_urlpatterns as fund_pages
 from transport.urls import api_urlpatterns as transport_api
@@ -18,6 +18,9 @@ from visits.urls import page_urlpatterns as visits_pages
 # Django's error pages there; pages get our own (scheduler.error_pages).
 urlpatterns = [
     path("", home, name="home"),
+    path("accessibility/", accessibility, name="accessibility"),
+    path("privacy/", privacy, name="privacy"),
+    path("contact/", contact, name="contact"),
     path("admin/", admin.site.urls),
     # The menu's language choice, also saved for a signed-in person (notifications).
     path("i18n/setlang/", notification_views.language_set, name="set_language"),

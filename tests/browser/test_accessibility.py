@@ -94,7 +94,7 @@ def test_every_menu_page_is_accessible_fits_and_speaks_the_language(
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
-def test_the_pages_before_signing_in_and_the_error_pages(
+def test_the_pages_before_signing_in_the_footer_pages_and_the_error_pages(
     browser: Browser, demo: Demo, language: str
 ) -> None:
     context = browser.new_context(viewport=PHONE_360, locale=f"{language}-US")
@@ -102,7 +102,7 @@ def test_the_pages_before_signing_in_and_the_error_pages(
     page = context.new_page()
     problems = {}
     try:
-        for path in ["/login/", "/no-such-page/"]:
+        for path in ["/login/", "/no-such-page/", "/accessibility/", "/privacy/", "/contact/"]:
             page.goto(demo.url + path)
             if found := page_problems(page, language):
                 problems[path] = found
