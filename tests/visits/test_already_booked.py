@@ -58,3 +58,15 @@ def test_another_familys_booking_is_not_hers(world) -> None:
     page = browser_for(world.caregiver).get(confirm_url(world))
 
     assert "You already booked this visit." not in text(page)
+
+
+def test_the_familys_own_cancellation_reads_in_spanish(world) -> None:
+    booking = f.make_booking(world.session, world.resident, world.household)
+    client = browser_for(world.caregiver, "en")
+    client.post(f"/bookings/{booking.pk}/cancel/")  # cancelled in English, no reason given
+
+    booking.refresh_from_db()
+    page = text(browser_for(world.caregiver, "es").get("/bookings/"))
+
+    assert booking.status == "cancelled"
+    assert "Motivo: Cancelada por la familia" in page and "Cancelled by" not in page

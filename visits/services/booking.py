@@ -280,7 +280,8 @@ def booking_cancel(*, actor: AbstractBaseUser, booking_id: int, reason: str = ""
         old = transition(
             booking, to=BookingStatus.CANCELLED, actor=actor,
             allowed_from=[*HOLDING_STATUSES, BookingStatus.WAITLISTED],
-            reason=reason or _("Cancelled by the family"),
+            # The message id, not the actor's language: each reader sees it in hers.
+            reason=reason or gettext_noop("Cancelled by the family"),
         )
         if old in HOLDING_STATUSES:
             release_place(session)
