@@ -95,6 +95,10 @@ class Preference(models.Model):
         _("time zone"), max_length=64, default=settings.TIME_ZONE,
         validators=[validate_time_zone],
     )
+    # False until she picks a zone herself: until then `time_zone` follows the zone her
+    # device reports (notifications.zone), so a family who never opened the settings still
+    # reads her own local times, and quiet hours fall at her night.
+    time_zone_chosen = models.BooleanField(_("time zone chosen by the person"), default=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

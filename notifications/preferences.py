@@ -80,6 +80,8 @@ def preference_update(*, user: AbstractBaseUser, **changes: Any) -> Preference:
         pref = Preference.objects.select_for_update().get(user_id=user.pk)
         for name, value in changes.items():
             setattr(pref, name, value)
+        if "time_zone" in changes:
+            pref.time_zone_chosen = True  # from now on her device's zone no longer moves it
         check_preference(pref)
         pref.save()
     return pref
@@ -133,3 +135,43 @@ def preference_problems(*, user: AbstractBaseUser, email: str | None = None,
     except InvalidInput as error:
         problems = {**problems, **error.fields}
     return problems
+
+
+def is_time_zone_name(name: str) -> bool:
+    if not name or len(name) > 64:
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def preference_follow_device_zone(*, user: AbstractBaseUser, zone: str,
+                                  language: str = "") -> bool:
+    """Keep the zone of a person who never chose one equal to the zone her device reports,
+    so her pages, her messages' quiet hours and a driver's "today" are in her local time.
+    A zone she chose herself is never changed. A row made here starts in `language` (the
+    one she reads the pages in), not in English. Returns whether anything was saved.
+
+    Locks the user's preference row (only when the zone actually moves).
+    """
+    if not is_time_zone_name(zone):
+        return False
+    defaults = {"language": language} if language in dict(settings.LANGUAGES) else {}
+    with transaction.atomic():
+        Preference.objects.get_or_create(user_id=user.pk, defaults=defaults)
+        changed = Preference.objects.filter(user_id=user.pk, time_zone_chosen=False).exclude(
+            time_zone=zone).update(time_zone=zone)
+    return bool(changed)
+
+
+def preference_language_set(*, user: AbstractBaseUser, language: str) -> None:
+    """The language she picked from the menu is also the one of her messages, and the one
+    her pages open in when she signs in elsewhere. Unknown codes are ignored."""
+    if language not in dict(settings.LANGUAGES):
+        return
+    with transaction.atomic():
+        Preference.objects.get_or_create(user_id=user.pk, defaults={"language": language})
+        Preference.objects.filter(user_id=user.pk).exclude(language=language).update(
+            language=language)

@@ -4,16 +4,25 @@ A service runs in the actor's language (a liaison closing a session), but the fa
 tells may read Spanish. So an event can carry its title and body as a gettext msgid plus
 parameters (`Text`), rendered again under each recipient's language when their email, SMS
 or inbox is shown. Mark the msgid with `gettext_noop` so `makemessages` finds it.
+
+A parameter is plain text, or a value worded at reading time too: a moment in a zone
+(`moment()`), a calendar day (`day()`), or a counted phrase with its plural (`count()`).
+So a stored event holds no English sentence and no ISO date: "domingo, 6 de diciembre,
+13:00" and "1 conductor" come out right in each reader's language.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.translation import gettext
+from django.utils.formats import date_format, time_format
+from django.utils.text import capfirst
+from django.utils.translation import gettext, ngettext
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +30,7 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Text:
     msgid: str
-    params: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)
 
     def render(self) -> str:
         """The text in the active language (falls back to the msgid if a translation breaks)."""
@@ -31,16 +40,77 @@ class Text:
         return {"msgid": self.msgid, "params": dict(self.params)}
 
 
+# Styles of a moment: the day alone, the time alone, or both ("Sunday, December 6, 1 p.m.").
+MOMENT_STYLES = ("day", "time", "datetime")
+
+
+def moment(value: dt.datetime, time_zone: str, style: str = "datetime") -> dict[str, str]:
+    """A moment parameter, worded when read, on the wall clock of `time_zone`."""
+    if style not in MOMENT_STYLES:
+        raise ValueError(f"unknown moment style {style!r}")
+    return {"moment": value.isoformat(), "tz": time_zone, "style": style}
+
+
+def day(value: dt.date) -> dict[str, str]:
+    """A calendar day parameter (a trip's day, a board's day): no zone to convert."""
+    return {"day": value.isoformat()}
+
+
+def ngettext_noop(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a plural pair for `makemessages` (scheduler's override knows this keyword)."""
+    return singular, plural
+
+
+def count(forms: tuple[str, str], n: int) -> dict[str, Any]:
+    """A counted phrase, e.g. count(ngettext_noop("%(n)d driver", "%(n)d drivers"), 1):
+    the reader's language picks its plural form."""
+    return {"singular": forms[0], "plural": forms[1], "n": n}
+
+
+def say_day(local: dt.date | dt.datetime) -> str:
+    # Lower case in Spanish inside a sentence ("el domingo"); a message's first letter is
+    # made a capital by `render_msgid`.
+    return f"{date_format(local, 'l')}, {date_format(local, 'MONTH_DAY_FORMAT')}"
+
+
+def _say_moment(value: Mapping[str, Any]) -> str:
+    local = dt.datetime.fromisoformat(value["moment"]).astimezone(zoneinfo.ZoneInfo(value["tz"]))
+    style = value.get("style", "datetime")
+    if style == "time":
+        return time_format(local, "TIME_FORMAT")
+    if style == "day":
+        return say_day(local)
+    return f"{say_day(local)}, {time_format(local, 'TIME_FORMAT')}"
+
+
+def param_text(value: Any) -> Any:
+    """One parameter as the reader reads it; plain values as they are."""
+    if not isinstance(value, Mapping):
+        return value
+    try:
+        if "moment" in value:
+            return _say_moment(value)
+        if "day" in value:
+            return say_day(dt.date.fromisoformat(value["day"]))
+        if "singular" in value:
+            n = int(value["n"])
+            return ngettext(value["singular"], value["plural"], n) % {"n": n}
+    except (KeyError, ValueError, TypeError, zoneinfo.ZoneInfoNotFoundError):
+        logger.warning("a message parameter could not be worded: %r", value)
+    return str(value)
+
+
 def render_msgid(msgid: str, params: dict[str, Any]) -> str:
     translated = gettext(msgid)
     if not params:
         return translated
+    worded = {name: param_text(value) for name, value in params.items()}
     try:
-        return translated % params
+        return capfirst(translated % worded)
     except (KeyError, ValueError, TypeError):
         # A translation with a broken placeholder must not lose the message itself.
         logger.warning("translation of %r does not fit its parameters", msgid)
-        return msgid % params
+        return capfirst(msgid % worded)
 
 
 def text_of(value: str | Text) -> str:

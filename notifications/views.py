@@ -16,6 +16,7 @@ from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views import i18n
 from django.views.decorators.http import require_POST
 
 from notifications import selectors, services
@@ -24,6 +25,7 @@ from notifications.forms import PreferenceForm
 from notifications.models import Delivery
 from notifications.preferences import (
     FIELDS,
+    preference_language_set,
     preference_of,
     preference_problems,
     preferences_save,
@@ -167,7 +169,16 @@ def _preferences_page(request: HttpRequest, form: PreferenceForm, *,
     if failed:
         messages.error(request, _("Your settings are not saved yet. Please fix what is marked "
                                   "below."))
-    saved = preference_of(request.user).pk is not None
     return render(request, "notifications/preferences.html", {
-        "form": form, "guess_zone": not saved,
+        "form": form, "guess_zone": not preference_of(request.user).time_zone_chosen,
     })
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """The menu's language choice (Django's `set_language`), also saved as a signed-in
+    person's own language, so her messages and her next sign-in on another phone follow."""
+    response = i18n.set_language(request)
+    if request.user.is_authenticated:
+        preference_language_set(user=request.user, language=request.POST.get("language", ""))
+    return response

@@ -7,13 +7,18 @@ import logging
 import uuid
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
+from scheduler import error_pages
 from scheduler.errors import InvalidInput, domain_error_of
 from scheduler.inputs import text_problem
 
@@ -163,3 +168,45 @@ class EdgeHeadersMiddleware:
 def permissions_policy(**features: str) -> str:
     """A Permissions-Policy header value: `camera="self"` -> `camera=(self)`."""
     return ", ".join(f"{name.replace('_', '-')}=({allow})" for name, allow in features.items())
+
+
+def _login_redirect_target(response: HttpResponse) -> str | None:
+    """The `next` of a redirect to the sign-in page (as `login_required` sends), or None if
+    it is not one (a plain redirect to the sign-in page has no `next`)."""
+    if response.status_code != 302:
+        return None
+    location = urlsplit(response.get("Location", ""))
+    if location.path != resolve_url(settings.LOGIN_URL):
+        return None
+    return parse_qs(location.query).get(REDIRECT_FIELD_NAME, [None])[0]
+
+
+class ForgivingPagesMiddleware:
+    """Two dead ends of pages turned into a way on.
+
+    - A button pressed on a page left open after signing out asks her to sign in, then brings
+      her back to that page (not to the button's address, which is no page: 405), with
+      the button still to press: nothing is done behind her back.
+    - A button's address opened as a page (a bookmark, a link) gets our own 405 page.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if is_api(request):
+            return response
+        if request.method == "POST" and _login_redirect_target(response) is not None:
+            return self._back_after_sign_in(request)
+        if response.status_code == 405 and not response.content:
+            page = error_pages.method_not_allowed(request)
+            page["Allow"] = response.get("Allow", "")
+            return page
+        return response
+
+    def _back_after_sign_in(self, request: HttpRequest) -> HttpResponse:
+        back = error_pages.same_site_referer(request) or resolve_url("home")
+        messages.warning(request, _("Please sign in again. Then you are back on your page, "
+                                    "and nothing is done until you press the button again."))
+        return redirect_to_login(back)

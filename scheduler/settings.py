@@ -56,7 +56,11 @@ MIDDLEWARE = [
     "scheduler.middleware.InputGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Her device's time zone and her saved language, once she is known.
+    "notifications.personal.PersonalSettingsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Inside the messages middleware: it leaves a note for the page it sends her back to.
+    "scheduler.middleware.ForgivingPagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "scheduler.middleware.DomainErrorPageMiddleware",
     "scheduler.unavailable.DatabaseUnavailableMiddleware",
@@ -122,6 +126,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 LOGIN_URL = "login"
+# The organisation's contact, on the footer's "Contact" page.
+CONTACT_EMAIL = env_str("CONTACT_EMAIL", "help@example.org")
+CONTACT_PHONE = env_str("CONTACT_PHONE", "")
+# A page open while she signed in or out elsewhere: back to it, not "Forbidden".
+CSRF_FAILURE_VIEW = "scheduler.error_pages.csrf_failure"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -275,6 +284,9 @@ TRANSPORT_ROAD_FACTOR = float(env_str("TRANSPORT_ROAD_FACTOR", "1.3"))
 TRANSPORT_AVERAGE_KMH = float(env_str("TRANSPORT_AVERAGE_KMH", "70"))
 TRANSPORT_SOLVER_SECONDS = float(env_str("TRANSPORT_SOLVER_SECONDS", "10"))
 TRANSPORT_TRAVEL_TIMES = env_str("TRANSPORT_TRAVEL_TIMES", "transport.travel.StraightLine")
+# Address or ZIP code -> point, for a ride asked for without the phone's location: offline
+# US ZIP centroids by default; a class with `locate(text)` for a real geocoding service.
+GEOCODER = env_str("GEOCODER", "transport.geocoding.ZipCentroidGeocoder")
 
 # Travel fund (transport.fund): Stripe keys, where Stripe.js comes from, and the money rules.
 # The Stripe API version the code reads (event and object shapes); the SDK is pinned to

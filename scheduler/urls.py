@@ -3,9 +3,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from notifications import views as notification_views
 from notifications.urls import api_urlpatterns as notifications_api
 from notifications.urls import page_urlpatterns as notifications_pages
-from scheduler.views import home
+from scheduler.views import accessibility, contact, home, privacy
 from transport.fund.urls import api_urlpatterns as fund_api
 from transport.fund.urls import page_urlpatterns as fund_pages
 from transport.urls import api_urlpatterns as transport_api
@@ -14,11 +15,15 @@ from visits.urls import api_urlpatterns as visits_api
 from visits.urls import page_urlpatterns as visits_pages
 
 # Unknown addresses under /api/ answer JSON: scheduler.middleware.ApiJsonMiddleware rewrites
-# Django's 404 page there, so no special handler404 is needed.
+# Django's error pages there; pages get our own (scheduler.error_pages).
 urlpatterns = [
     path("", home, name="home"),
+    path("accessibility/", accessibility, name="accessibility"),
+    path("privacy/", privacy, name="privacy"),
+    path("contact/", contact, name="contact"),
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The menu's language choice, also saved for a signed-in person (notifications).
+    path("i18n/setlang/", notification_views.language_set, name="set_language"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -36,3 +41,6 @@ urlpatterns = [
 
 # Errors outside views (e.g. the session middleware cannot reach the database).
 handler500 = "scheduler.unavailable.server_error"
+handler400 = "scheduler.error_pages.bad_request"
+handler403 = "scheduler.error_pages.permission_denied"
+handler404 = "scheduler.error_pages.not_found"

@@ -6,12 +6,14 @@ visits knows nothing of transport, so it cannot send a coordinator to the ride b
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 
 from transport.access import is_coordinator, is_driver
 from visits import views as visit_views
 from visits.access import is_caregiver, is_liaison
+from visits.models import Facility
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -22,3 +24,19 @@ def home(request: HttpRequest) -> HttpResponse:
         if is_driver(user):
             return redirect("ride-driver")
     return visit_views.home(request)
+
+
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(request, "pages/accessibility.html")
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "pages/privacy.html")
+
+
+def contact(request: HttpRequest) -> HttpResponse:
+    """Who to ask: the organisation, and each facility's visits office by its address."""
+    return render(request, "pages/contact.html", {
+        "email": settings.CONTACT_EMAIL, "phone": settings.CONTACT_PHONE,
+        "facilities": Facility.objects.order_by("name").only("name", "address"),
+    })

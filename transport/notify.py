@@ -12,16 +12,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.utils import timezone, translation
-from django.utils.formats import date_format, time_format
-from django.utils.text import capfirst
-from django.utils.translation import gettext as _
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from notifications.live import push_after_commit
-from notifications.preferences import preference_of
 from notifications.services import event_emit
-from notifications.text import Text
+from notifications.text import Text, count, moment, ngettext_noop
+from notifications.text import day as on_day
 from transport.models import (
     REASON_TEXT,
     Coordinator,
@@ -38,19 +35,6 @@ from transport.models import (
 
 def coordinators() -> list[AbstractBaseUser]:
     return [c.user for c in Coordinator.objects.select_related("user")]
-
-
-def _language(user: AbstractBaseUser) -> str:
-    return preference_of(user).language
-
-
-def say_day(moment: dt.datetime, tz: dt.tzinfo) -> str:
-    local = moment.astimezone(tz)
-    return f"{capfirst(date_format(local, 'l'))}, {date_format(local, 'MONTH_DAY_FORMAT')}"
-
-
-def say_time(moment: dt.datetime, tz: dt.tzinfo) -> str:
-    return time_format(moment.astimezone(tz), "TIME_FORMAT")
 
 
 # --- families ---------------------------------------------------------------------------
@@ -71,15 +55,15 @@ RIDE_BODIES = {
 
 def _ride_message(request: RideRequest, pickups: dict[str, Stop]) -> tuple[Text, Text | str]:
     """Title and body as msgids with their values, so each reading (inbox, email, a change of
-    language) words them again; days and times are written in the family's own language."""
+    language) words them again, days and times included, on the facility's clock."""
     facility = request.booking.session.facility
-    tz = facility.tz
-    params = {"day": say_day(request.booking.session.starts_at, tz),
-              "place": request.pickup_label, "facility": facility.name}
+    zone = facility.time_zone
+    params: dict[str, Any] = {"day": moment(request.booking.session.starts_at, zone, "day"),
+                              "place": request.pickup_label, "facility": facility.name}
     if Leg.OUTBOUND in pickups:
-        params["time"] = say_time(pickups[Leg.OUTBOUND].planned_at, tz)
+        params["time"] = moment(pickups[Leg.OUTBOUND].planned_at, zone, "time")
     if Leg.RETURN in pickups:
-        params["return_time"] = say_time(pickups[Leg.RETURN].planned_at, tz)
+        params["return_time"] = moment(pickups[Leg.RETURN].planned_at, zone, "time")
     if request.status == RideStatus.UNSERVED:
         title = Text(gettext_noop("Your ride on %(day)s is not planned yet"), params)
         return title, Text(REASON_TEXT[request.unserved_reason])
@@ -90,8 +74,7 @@ def _ride_message(request: RideRequest, pickups: dict[str, Stop]) -> tuple[Text,
 
 def _tell_family(request: RideRequest, pickups: dict[str, Stop]) -> None:
     caregiver = request.booking.household.caregiver
-    with translation.override(_language(caregiver)):
-        title, body = _ride_message(request, pickups)
+    title, body = _ride_message(request, pickups)
     event_emit(
         type="transport.ride.planned" if request.status == RideStatus.PLANNED
         else "transport.ride.unserved",
@@ -141,12 +124,10 @@ def drivers_of_changed_trips(day: dt.date, before: dict[int, tuple], after: list
     for driver_id in sorted(changed):
         trip = trips.get(driver_id)
         user = (trip.driver if trip else Driver.objects.get(pk=driver_id)).user
-        with translation.override(_language(user)):
-            when = capfirst(date_format(day, "l")) + ", " + date_format(day, "MONTH_DAY_FORMAT")
-            if trip is None or not now.get(driver_id):
-                title = _("Your trip on %(day)s is off") % {"day": when}
-            else:
-                title = _("Your trip on %(day)s has changed") % {"day": when}
+        if trip is None or not now.get(driver_id):
+            title = Text(gettext_noop("Your trip on %(day)s is off"), {"day": on_day(day)})
+        else:
+            title = Text(gettext_noop("Your trip on %(day)s has changed"), {"day": on_day(day)})
         event_emit(type="transport.trip.changed", title=title, recipients=[user],
                    data={"day": day.isoformat(), "trip_id": trip.pk if trip else None})
 
@@ -158,13 +139,14 @@ def rides_off_with_booking(*, day: dt.date, requests: list[RideRequest],
     when = day.isoformat()
     family = requests[0].booking.household.caregiver
     event_emit(type="transport.ride.cancelled",
-               title=Text(gettext_noop("Your ride on %(day)s is off"), {"day": when}),
+               title=Text(gettext_noop("Your ride on %(day)s is off"), {"day": on_day(day)}),
                body=Text(gettext_noop("The visit was cancelled, so the ride is too.")),
                recipients=[family], urgent=True,
                data={"day": when, "ride_request_ids": [r.pk for r in requests]})
     for trip in trips:
         event_emit(type="transport.trip.changed",
-                   title=Text(gettext_noop("Your trip on %(day)s has changed"), {"day": when}),
+                   title=Text(gettext_noop("Your trip on %(day)s has changed"),
+                              {"day": on_day(day)}),
                    body=Text(gettext_noop("A family's visit was cancelled; their stops are "
                                           "off your trip.")),
                    recipients=[trip.driver.user], urgent=True,
@@ -178,14 +160,17 @@ def rides_off_with_booking(*, day: dt.date, requests: list[RideRequest],
 
 def plan_event(run: PlanRun, kind: str) -> None:
     """Planning started / finished / failed, to every coordinator (their board refreshes)."""
-    params: dict[str, Any] = {"day": run.day.isoformat(), "legs": str(run.requests_count),
-                              "drivers": str(run.drivers_count),
-                              "planned": str(run.planned_count),
-                              "unserved": str(run.unserved_count)}
+    params: dict[str, Any] = {
+        "day": on_day(run.day),
+        "legs": count(ngettext_noop("%(n)d leg", "%(n)d legs"), run.requests_count),
+        "drivers": count(ngettext_noop("%(n)d driver", "%(n)d drivers"), run.drivers_count),
+        "planned": count(ngettext_noop("%(n)d ride planned", "%(n)d rides planned"),
+                         run.planned_count),
+        "unserved": count(ngettext_noop("%(n)d leg not", "%(n)d legs not"), run.unserved_count),
+    }
     titles = {
-        "started": gettext_noop("Planning rides for %(day)s: %(legs)s legs, %(drivers)s drivers"),
-        "finished": gettext_noop("Rides for %(day)s planned: %(planned)s rides planned, "
-                                 "%(unserved)s legs not"),
+        "started": gettext_noop("Planning rides for %(day)s: %(legs)s, %(drivers)s"),
+        "finished": gettext_noop("Rides for %(day)s planned: %(planned)s, %(unserved)s"),
         "failed": gettext_noop("Planning rides for %(day)s failed"),
     }
     event_emit(type=f"transport.plan.{kind}", title=Text(titles[kind], params),
@@ -200,7 +185,7 @@ def board_changed(*, day: dt.date, what: str, ride_request_id: int | None = None
         "ride.cancelled": gettext_noop("A ride on %(day)s was cancelled"),
         "ride.pinned": gettext_noop("A ride on %(day)s was pinned to a trip"),
     }
-    event_emit(type=f"transport.{what}", title=Text(titles[what], {"day": day.isoformat()}),
+    event_emit(type=f"transport.{what}", title=Text(titles[what], {"day": on_day(day)}),
                recipients=coordinators(),
                data={"day": day.isoformat(), "ride_request_id": ride_request_id,
                      "at": timezone.now().isoformat()})

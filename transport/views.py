@@ -11,7 +11,7 @@ import math
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from scheduler.errors import DomainError, InvalidInput
 from scheduler.http import run_action, show_error
 from scheduler.inputs import parse_day, parse_id
 from transport import ics, selectors, services
+from transport.geocoding import geocoder
 from transport.models import DriverFeed, Leg, RideStatus, StopKind, StopStatus
 from transport.planner import session_day
 
@@ -191,20 +192,10 @@ def _ask_from_form(request: HttpRequest, booking) -> services.RideAsk:
             fields[name] = [_("Enter a whole number.")]
             return default
 
-    def coordinate(name: str) -> float:
-        try:
-            value = float(post.get(name, "").replace(",", "."))
-        except ValueError:
-            value = math.nan
-        if not math.isfinite(value):  # "nan" and "inf" parse as floats but are no place
-            fields[name] = [_("Tap “Use my location”, or ask us to help with the address.")]
-            return 0.0
-        return value
-
+    latitude, longitude = _pickup_point(post, fields)
     ask = services.RideAsk(
         pickup_label=post.get("pickup_label", ""),
-        pickup_latitude=coordinate("pickup_latitude"),
-        pickup_longitude=coordinate("pickup_longitude"),
+        pickup_latitude=latitude, pickup_longitude=longitude,
         adults=number("adults", 1), children=number("children", 0),
         child_seats=number("child_seats", 0), wheelchair_places=number("wheelchair_places", 0),
         outbound=bool(post.get("outbound")), return_trip=bool(post.get("return_trip")),
@@ -213,6 +204,37 @@ def _ask_from_form(request: HttpRequest, booking) -> services.RideAsk:
     if fields:
         raise InvalidInput(_("Please check the ride details."), fields=fields)
     return ask
+
+
+def _coordinate(raw: str) -> float | None:
+    try:
+        value = float(raw.replace(",", "."))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None  # "nan", "inf" parse but are no place
+
+
+def _pickup_point(post: QueryDict, fields: dict) -> tuple[float, float]:
+    """The phone's location if she shared it; else her ZIP code's (or the address's) point,
+    so a family who refused location can still ask for a ride."""
+    raw_lat, raw_lng = post.get("pickup_latitude", "").strip(), post.get("pickup_longitude", "")
+    if raw_lat or raw_lng.strip():
+        latitude, longitude = _coordinate(raw_lat), _coordinate(raw_lng.strip())
+        if latitude is not None and longitude is not None:
+            return latitude, longitude
+        for name, value in (("pickup_latitude", latitude), ("pickup_longitude", longitude)):
+            if value is None:
+                fields[name] = [_("Tap “Use my location” again, or clear this box and give "
+                                  "your ZIP code.")]
+        return 0.0, 0.0
+    zip_code = post.get("pickup_zip", "").strip()
+    point = geocoder().locate(zip_code or post.get("pickup_label", ""))
+    if point is None:
+        fields["pickup_zip"] = [
+            _("We do not know this ZIP code. Check its five digits.") if zip_code
+            else _("Give your ZIP code (five digits), or tap “Use my location”.")]
+        return 0.0, 0.0
+    return point.latitude, point.longitude
 
 
 def _earliest(raw: str, booking, fields: dict) -> dt.datetime | None:

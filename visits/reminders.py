@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_noop
 
 from notifications.services import event_emit
-from notifications.text import Text
+from notifications.text import Text, moment
 from visits.models import (
     Booking,
     BookingStatus,
@@ -106,21 +106,22 @@ def _still_stands(booking: Booking, session: Session, due: DueReminder) -> bool:
 
 
 def _emit(booking: Booking, session: Session, kind: str) -> None:
-    local = session.starts_at.astimezone(session.facility.tz)
+    zone = session.facility.time_zone
+    at, when = moment(session.starts_at, zone, "time"), moment(session.starts_at, zone)
     if kind == ReminderKind.DAY_BEFORE:
         title = Text(gettext_noop("Reminder: your visit is tomorrow at %(time)s"),
-                     {"time": f"{local:%H:%M}"})
+                     {"time": at})
     else:
         title = Text(gettext_noop("Reminder: your visit starts at %(time)s"),
-                     {"time": f"{local:%H:%M}"})
+                     {"time": at})
     if session.kind == VisitKind.VIDEO:
         body = Text(gettext_noop("Video call with %(facility)s on %(when)s (facility time). "
                                  "If it is cancelled, we will tell you at once."),
-                    {"facility": session.facility.name, "when": f"{local:%Y-%m-%d %H:%M}"})
+                    {"facility": session.facility.name, "when": when})
     else:
         body = Text(gettext_noop("At %(facility)s on %(when)s (facility time). "
                                  "If the visit is cancelled, we will tell you at once."),
-                    {"facility": session.facility.name, "when": f"{local:%Y-%m-%d %H:%M}"})
+                    {"facility": session.facility.name, "when": when})
     event_emit(
         type="visits.booking.reminder", title=title, body=body,
         recipients=[booking.household.caregiver],

@@ -13,6 +13,7 @@ from visits.access import facility_of_liaison, household_of
 from visits.calendar import local_midnight_utc
 from visits.models import (
     HOLDING_STATUSES,
+    LIVE_STATUSES,
     ApprovalStatus,
     ApprovedVisitor,
     Booking,
@@ -95,6 +96,16 @@ def bookings_for_household(
     if upcoming_only:
         qs = qs.filter(session__ends_at__gte=now())
     return qs.order_by("session__starts_at", "id")
+
+
+def booking_live_for(*, user: AbstractBaseUser, session_id: int,
+                     resident_id: int) -> Booking | None:
+    """The household's live booking (waiting list included) of this visit, if it has one:
+    going Back to a booked visit's page shows it instead of a second try."""
+    return Booking.objects.filter(
+        household=household_of(user), session_id=session_id, resident_id=resident_id,
+        status__in=LIVE_STATUSES,
+    ).first()
 
 
 def roster_for_day(*, user: AbstractBaseUser, day: dt.date) -> list[Session]:

@@ -32,6 +32,7 @@ from visits.models import (
     CalendarTokenKind,
     Facility,
     Session,
+    VisitKind,
     Visitor,
 )
 from visits.rules import booking_window
@@ -104,8 +105,10 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def visit_residents(request: HttpRequest) -> HttpResponse:
-    """Tap 1: whom to visit."""
+    """Tap 1: whom to visit; skipped when there is only one person she may visit."""
     residents = list(selectors.residents_for_household(user=request.user))
+    if len(residents) == 1:
+        return redirect("visit-sessions", resident_id=residents[0].pk)
     return render(request, "visits/residents.html", {"residents": residents})
 
 
@@ -124,17 +127,29 @@ def visit_sessions(request: HttpRequest, resident_id: int) -> HttpResponse:
     rounds = round_selectors.rounds_open_for_resident(user=request.user, resident_id=resident.pk,
                                                       accepting_only=False)
     round_session_ids = round_selectors.round_session_ids(rounds)
-    sessions = _mark_days(_actionable_now(
+    sessions = _in_person_first(_mark_days(_actionable_now(
         selectors.sessions_available(user=request.user, resident_id=resident.pk, kind=kind),
         round_session_ids,
-    ))
+    )))
     return render(request, "visits/sessions.html", {
         "resident": resident, "sessions": sessions, "kind": kind,
+        "single_resident": _single_resident(request),
         "live_after": live_start(request.user),
         # Sessions given out by a request round link to the request form, not to booking.
         "open_rounds": [r for r in rounds if r.opens_at <= timezone.now()],
         "round_session_ids": round_session_ids,
     })
+
+
+def _single_resident(request: HttpRequest) -> bool:
+    """Whether step 1 (whom) was skipped: the steps are then counted out of two."""
+    return selectors.residents_for_household(user=request.user).count() == 1
+
+
+def _in_person_first(sessions: list[Session]) -> list[Session]:
+    """Visits in person before video calls (each still by time): a dozen short calls a day
+    would otherwise push the first in-person visit far down a phone's screen."""
+    return sorted(sessions, key=lambda s: s.kind != VisitKind.IN_PERSON)
 
 
 # A page of times for a cheap phone: enough for several weeks of a busy facility.
@@ -178,6 +193,13 @@ def visit_confirm(request: HttpRequest, resident_id: int, session_id: int) -> Ht
     if session is None:
         raise NotFound(_("We could not find that session."))
     visitors = _approved_visitors(request, resident.pk)
+    existing = selectors.booking_live_for(user=request.user, session_id=session.pk,
+                                          resident_id=resident.pk)
+    if request.method == "POST" and existing is not None:
+        # Back, then Book again (or a second tap): no second try and no wall of rule
+        # errors, but the visit she already has.
+        messages.info(request, _("You already booked this visit."))
+        return redirect(reverse("my-bookings") + f"#booking-{existing.pk}")
     if request.method == "POST":
         outcome = _book_from_form(request, resident.pk, session.pk)
         if outcome:
@@ -189,7 +211,7 @@ def visit_confirm(request: HttpRequest, resident_id: int, session_id: int) -> Ht
         chosen = {v.pk for v in visitors}
     return render(request, "visits/confirm.html", {
         "resident": resident, "session": session, "visitors": visitors,
-        "chosen": chosen,
+        "chosen": chosen, "existing": existing, "single_resident": _single_resident(request),
         "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
         # A full session offers its waiting list straight away, before she taps "Book".
         "offer_waitlist": getattr(request, "offer_waitlist", False)

@@ -14,20 +14,18 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def book_first_session(page: Page, demo: Demo) -> Booking:
-    """Rosa books the first open session to see Maria: three taps after signing in."""
+    """Rosa books the first open session to see Maria: two taps after signing in (Maria is
+    the only person she visits, so "whom" is skipped)."""
     demo.login(page, "rosa")
-
-    expect(page.get_by_role("heading", name="Who would you like to visit?")).to_be_visible()
-    page.get_by_role("link", name=re.compile(r"Maria L\.")).click()  # tap 1: whom
 
     expect(page.get_by_role("heading", name="When would you like to see Maria?")).to_be_visible()
     first = page.locator("a.card").first
     chosen_url = first.get_attribute("href")
-    first.click()  # tap 2: when
+    first.click()  # tap 1: when
 
     expect(page.get_by_role("heading", name="Who is coming?")).to_be_visible()
     expect(page.get_by_role("checkbox", name=re.compile("Rosa"))).to_be_checked()
-    page.get_by_role("button", name="Book this visit").click()  # tap 3: book
+    page.get_by_role("button", name="Book this visit").click()  # tap 2: book
 
     expect(page).to_have_url(re.compile(r"/bookings/$"))
     expect(page.get_by_role("heading", name="My visits")).to_be_visible()
@@ -39,7 +37,7 @@ def book_first_session(page: Page, demo: Demo) -> Booking:
     return booking
 
 
-def test_caregiver_books_a_visit_in_three_taps(page: Page, demo: Demo) -> None:
+def test_caregiver_books_a_visit_in_two_taps(page: Page, demo: Demo) -> None:
     booking = book_first_session(page, demo)
 
     assert booking.status == BookingStatus.REQUESTED
@@ -94,12 +92,10 @@ def test_language_selector_switches_the_pages_to_spanish(page: Page, demo: Demo)
     page.get_by_label("Contraseña").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Iniciar sesión").click()
 
-    expect(page.get_by_role("heading", name="¿A quién desea visitar?")).to_be_visible()
-    expect(page.get_by_text("Paso 1 de 3")).to_be_visible()
-    expect(page.get_by_role("link", name="Mis visitas")).to_be_visible()
-    page.get_by_role("link", name=re.compile(r"Maria L\.")).click()
-
+    # Maria is the only person she visits: "whom" is skipped.
     expect(page.get_by_role("heading", name="¿Cuándo desea ver a Maria?")).to_be_visible()
+    expect(page.get_by_text("Paso 1 de 2")).to_be_visible()
+    expect(page.get_by_role("link", name="Mis visitas")).to_be_visible()
     expect(page.get_by_text(re.compile(r"^Los horarios son la hora local de"))).to_be_visible()
     expect(page.get_by_text(re.compile(r"^Quedan? \d+ lugar")).first).to_be_visible()
     page.locator("a.card").first.click()
@@ -110,4 +106,4 @@ def test_language_selector_switches_the_pages_to_spanish(page: Page, demo: Demo)
     expect(page.locator(".badge.requested")).to_have_text("Solicitada")
     # The choice is kept: the next page is Spanish as well.
     page.goto(demo.url + "/visit/")
-    expect(page.get_by_role("heading", name="¿A quién desea visitar?")).to_be_visible()
+    expect(page.get_by_role("heading", name="¿Cuándo desea ver a Maria?")).to_be_visible()

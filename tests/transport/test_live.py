@@ -59,7 +59,7 @@ def test_the_board_hears_planning_progress_and_result_live(world, rides: Rides,
     assert started["type"] == "transport.plan.started"
     assert finished["type"] == "transport.plan.finished"
     assert finished["data"]["plan_run_id"] == run.pk
-    assert "1 rides planned" in finished["data"]["title"]
+    assert "1 ride planned" in finished["data"]["title"]  # one ride: no "1 rides"
     fresh = board(world.coordinator, rides.day)
     assert "Joe" in fresh and 'id="trip-' in fresh
-    assert "1 rides planned on 1 trips" in fresh
+    assert "1 ride planned on 1 trip;" in fresh

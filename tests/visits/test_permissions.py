@@ -220,7 +220,7 @@ def test_no_prison_id_on_the_caregivers_pages(world: World, bookings: dict[str, 
     browser.force_login(world.caregiver)
     for url in ["/visit/", f"/visit/{world.resident.pk}/",
                 f"/visit/{world.resident.pk}/{world.session.pk}/", "/bookings/"]:
-        response = browser.get(url)
+        response = browser.get(url, follow=True)
         assert response.status_code == 200, url
         assert not any(pid in response.content.decode() for pid in PRISON_IDS), url
 

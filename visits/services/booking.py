@@ -17,7 +17,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from notifications.text import Text
+from notifications.text import Text, moment
 from scheduler.errors import Conflict, InvalidInput
 from visits.access import BOOKING_RELATED, booking_of_household, lock_household_of
 from visits.facts import draft_for, household_visitor_facts, session_facts
@@ -280,7 +280,8 @@ def booking_cancel(*, actor: AbstractBaseUser, booking_id: int, reason: str = ""
         old = transition(
             booking, to=BookingStatus.CANCELLED, actor=actor,
             allowed_from=[*HOLDING_STATUSES, BookingStatus.WAITLISTED],
-            reason=reason or _("Cancelled by the family"),
+            # The message id, not the actor's language: each reader sees it in hers.
+            reason=reason or gettext_noop("Cancelled by the family"),
         )
         if old in HOLDING_STATUSES:
             release_place(session)
@@ -342,7 +343,7 @@ def offer_next_place(session: Session) -> Booking | None:
             gettext_noop(
                 "Accept it before %(when)s (facility time) or it goes to the next family."
             ),
-            {"when": expires.astimezone(session.facility.tz).strftime("%Y-%m-%d %H:%M")},
+            {"when": moment(expires, session.facility.time_zone)},
         ),
     )
     return waiting

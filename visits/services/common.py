@@ -13,10 +13,11 @@ from django.db import OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from notifications.live import publish_topic_after_commit
 from notifications.services import event_emit
-from notifications.text import Text
+from notifications.text import Text, moment
 from scheduler.errors import Busy, Conflict, InvalidInput, NotFound, RuleViolation
 from visits.access import places_topic, roster_topic
 from visits.models import (
@@ -213,9 +214,13 @@ def booking_event_data(booking: Booking) -> dict[str, object]:
     }
 
 
-def local_when(session: Session) -> str:
-    local = session.starts_at.astimezone(session.facility.tz)
-    return local.strftime("%a %Y-%m-%d %H:%M")
+def session_moment(session: Session) -> dict[str, str]:
+    """The session's start as a message parameter, worded in each reader's language."""
+    return moment(session.starts_at, session.facility.time_zone)
+
+
+def local_when(session: Session) -> Text:
+    return Text(gettext_noop("%(when)s (facility time)"), {"when": session_moment(session)})
 
 
 def tell_household(

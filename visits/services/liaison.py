@@ -31,6 +31,7 @@ from visits.services.common import (
     lock_session,
     locked_transaction,
     now,
+    session_moment,
     tell_household,
     tell_liaisons,
     transition,
@@ -116,7 +117,7 @@ def _cancel_all_in(session: Session, *, actor: AbstractBaseUser, reason: str) ->
                    actor=actor, reason=reason, offer_expires_at=None)
         tell_household(booking, type="visits.session.closed",
                        title=Text(gettext_noop("Your visit on %(when)s is cancelled"),
-                                  {"when": local_when(session)}),
+                                  {"when": session_moment(session)}),
                        body=reason, urgent=True)
     Session.objects.filter(pk=session.pk).update(
         status=SessionStatus.CLOSED, close_reason=reason, held=0

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_noop
 
 from notifications.models import Preference
 from notifications.services import Notice, notices_emit
-from notifications.text import Text
+from notifications.text import Text, moment
 from scheduler.errors import Conflict, NotFound
 from visits.access import facility_of_liaison
 from visits.allocation import (
@@ -534,7 +534,7 @@ OUTCOME_TITLES = {
 
 def _outcome_body(request: VisitRequest, session: Session | None) -> Text:
     if request.status == RequestStatus.GRANTED and session is not None:
-        when = session.starts_at.astimezone(session.facility.tz).strftime("%Y-%m-%d %H:%M")
+        when = moment(session.starts_at, session.facility.time_zone)
         return Text(gettext_noop(
             "%(when)s (facility time). The facility will confirm your visit."), {"when": when})
     if request.status == RequestStatus.WAITLISTED:
