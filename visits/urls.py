@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from visits import api, api_rounds, ics_views, views, views_rounds
+from visits import api, api_rounds, ics_views, views, views_rounds, views_rules
 
 # ASCII digits that fit a row id (`\d` also takes other scripts' digits, unbounded).
 BOOKING_ID = r"(?P<booking_id>[0-9]{1,18})"
@@ -52,6 +52,12 @@ page_urlpatterns = [
             views.roster_action, name="roster-action"),
     path("roster/sessions/<id:session_id>/close/", views.session_close_view,
          name="session-close"),
+    path("roster/rules/", views_rules.rules_list, name="rules"),
+    path("roster/rules/new/", views_rules.rule_edit, name="rule-new"),
+    path("roster/rules/<id:rule_id>/", views_rules.rule_edit, name="rule-edit"),
+    path("roster/rules/<id:rule_id>/pause/", views_rules.rule_pause, name="rule-pause"),
+    path("roster/rules/<id:rule_id>/resume/", views_rules.rule_resume, name="rule-resume"),
+    path("roster/rules/<id:rule_id>/end/", views_rules.rule_end, name="rule-end"),
     path("visit/<id:resident_id>/request/", views_rounds.request_form, name="request-form"),
     path("requests/", views_rounds.my_requests, name="my-requests"),
     path("requests/<id:request_id>/withdraw/", views_rounds.request_withdraw_view,

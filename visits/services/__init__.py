@@ -37,12 +37,22 @@ from visits.services.rounds import (
     request_withdraw,
     rounds_open_due,
 )
+from visits.services.rules import (
+    RuleSaved,
+    rule_check,
+    rule_draft,
+    rule_end,
+    rule_save,
+    rule_save_for_liaison,
+    rule_set_active,
+)
 from visits.services.sessions import rule_sync_sessions, sessions_fill_horizon
 
 __all__ = [
     "BookingResult",
     "DrawSummary",
     "RoundInProgress",
+    "RuleSaved",
     "VerifyResult",
     "SessionFull",
     "approval_decide",
@@ -66,6 +76,12 @@ __all__ = [
     "round_verify",
     "rounds_allocate_due",
     "rounds_open_due",
+    "rule_check",
+    "rule_draft",
+    "rule_end",
+    "rule_save",
+    "rule_save_for_liaison",
+    "rule_set_active",
     "rule_sync_sessions",
     "session_close",
     "sessions_fill_horizon",
