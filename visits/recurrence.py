@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from django.utils.formats import time_format
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 # RRULE weekday codes, Monday first (Python's weekday() numbers).
 WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")

@@ -18,7 +18,7 @@ PREVIEW_SESSIONS = 6
 
 @dataclass
 class RulePreview:
-    upcoming: list[Occurrence]  # the next sessions the rule gives (UTC; shown in the facility's zone)
+    upcoming: list[Occurrence]  # the rule's next sessions (UTC; shown in the facility's zone)
     more: int  # how many more up to the horizon
     flagged: list[Session] = field(default_factory=list)  # booked sessions it no longer fits
 

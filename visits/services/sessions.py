@@ -49,7 +49,9 @@ def wanted_occurrences(rule: VisitingRule, *, horizon_days: int | None = None) -
     return [o for o in wanted if o.starts_at >= moment]
 
 
-def keeps_booked_session(rule: VisitingRule, session: Session, occurrence: Occurrence | None) -> bool:
+def keeps_booked_session(
+    rule: VisitingRule, session: Session, occurrence: Occurrence | None
+) -> bool:
     """Whether a booked session still fits the rule as it is now: the same time, no longer
     or shorter, and enough places for those held. If not, a liaison must look at it (the
     rules page shows these before saving)."""
