@@ -58,9 +58,13 @@ class RuleForm(forms.Form):
     join_instructions = forms.CharField(
         label=_("How to join (families read this before their visit)"), required=False,
         max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
-    starts_on = forms.DateField(label=_("First day"), input_formats=DATE_INPUT_FORMATS)
+    # ISO dates both ways, whatever the language: the phone's own date picker reads and
+    # writes them (a Spanish page would otherwise print 30/11/2026 and refuse it back).
+    starts_on = forms.DateField(label=_("First day"), input_formats=DATE_INPUT_FORMATS,
+                                widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     ends_on = forms.DateField(label=_("Last day (leave empty for no end)"), required=False,
-                              input_formats=DATE_INPUT_FORMATS)
+                              input_formats=DATE_INPUT_FORMATS,
+                              widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
 
     def __init__(self, *args: Any, facility: Facility, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -293,3 +293,14 @@ def test_nobody_else_creates_a_rule(w: World, persona: str) -> None:
     else:
         assert response.status_code == 403
         assert not VisitingRule.objects.filter(name="Weekend mornings").exists()
+
+
+def test_the_spanish_form_sends_back_what_it_shows(w: World) -> None:
+    """The page's own values (dates, times, numbers) come back valid in Spanish too."""
+    client = client_for(w.liaison)
+    client.cookies["django_language"] = "es"
+    page = client.get("/roster/rules/new/").content.decode()
+    assert 'type="date" name="starts_on" value="2026-12-02"' in page
+    response = client.post("/roster/rules/new/", weekend_form(step="preview"))
+    assert response.status_code == 200
+    assert "Revise antes de guardar" in response.content.decode()
