@@ -137,3 +137,45 @@ def add_service_errors(form: RuleForm, fields: dict[str, list[str]]) -> None:
             target = None
         for problem in problems:
             form.add_error(target, problem)
+
+
+def _iso_date(label: str, *, required: bool = True) -> forms.DateField:
+    return forms.DateField(label=label, required=required, input_formats=DATE_INPUT_FORMATS,
+                           widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+                           error_messages={"invalid": _("Enter a date such as 2026-12-24.")})
+
+
+class ClosureForm(forms.Form):
+    """Close the facility, or some units, for days. Whether the days and reason make a
+    closure is `closure_create`'s to check too; the form refuses the past up front."""
+
+    starts_on = _iso_date(_("First day closed"))
+    ends_on = _iso_date(_("Last day closed"))
+    units = forms.ModelMultipleChoiceField(
+        label=_("Which units"), queryset=HousingUnit.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("Choose units of your own facility."),
+                        "invalid_pk_value": _("Choose units of your own facility.")},
+    )
+    reason = forms.CharField(label=_("Reason families will read"), max_length=200)
+
+    def __init__(self, *args: Any, facility: Facility, today: dt.date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["units"].queryset = HousingUnit.objects.filter(facility=facility)
+
+    def clean_starts_on(self) -> dt.date:
+        day = self.cleaned_data["starts_on"]
+        if day < self.today:
+            raise forms.ValidationError(_("The first day cannot be in the past."))
+        return day
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", _("The last day must be on or after the first day."))
+        return data
+
+    def unit_ids(self) -> list[int]:
+        return [unit.pk for unit in self.cleaned_data.get("units") or []]

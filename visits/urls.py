@@ -1,6 +1,14 @@
 from django.urls import path, re_path
 
-from visits import api, api_rounds, ics_views, views, views_rounds, views_rules
+from visits import (
+    api,
+    api_rounds,
+    ics_views,
+    views,
+    views_closures,
+    views_rounds,
+    views_rules,
+)
 
 # ASCII digits that fit a row id (`\d` also takes other scripts' digits, unbounded).
 BOOKING_ID = r"(?P<booking_id>[0-9]{1,18})"
@@ -52,6 +60,7 @@ page_urlpatterns = [
             views.roster_action, name="roster-action"),
     path("roster/sessions/<id:session_id>/close/", views.session_close_view,
          name="session-close"),
+    path("roster/closures/", views_closures.closures, name="closures"),
     path("roster/rules/", views_rules.rules_list, name="rules"),
     path("roster/rules/new/", views_rules.rule_edit, name="rule-new"),
     path("roster/rules/<id:rule_id>/", views_rules.rule_edit, name="rule-edit"),

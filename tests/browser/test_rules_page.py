@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def create_weekend_rule(page: Page, demo: Demo) -> None:
     demo.login(page, "liaison")
-    page.get_by_role("link", name="Rules").click()
+    page.get_by_role("link", name="Rules", exact=True).click()
     expect(page.get_by_role("heading", name="Visiting rules")).to_be_visible()
     page.get_by_role("link", name="New rule").click()
 

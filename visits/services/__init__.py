@@ -20,6 +20,7 @@ from visits.services.liaison import (
     booking_confirm,
     booking_decline,
     booking_mark_no_show,
+    closure_check,
     closure_create,
     session_close,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "calendar_token_ensure",
     "calendar_token_revoke",
     "calendar_token_rotate",
+    "closure_check",
     "closure_create",
     "offer_accept",
     "offer_pass",
