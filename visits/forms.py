@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from visits.info_models import INFO_FIELDS, INFO_MAX_LENGTH, FacilityInfo
 from visits.models import AllocationMode, Facility, HousingUnit, VisitingRule, VisitKind
 from visits.recurrence import WEEKDAY_NAMES, Recurrence, check_times, from_rrule, to_rrule
 
@@ -179,3 +180,23 @@ class ClosureForm(forms.Form):
 
     def unit_ids(self) -> list[int]:
         return [unit.pk for unit in self.cleaned_data.get("units") or []]
+
+
+class FacilityInfoForm(forms.Form):
+    """The facility's information in one language, with its phone and address (shared)."""
+
+    phone = forms.CharField(label=_("Phone number families call"), required=False,
+                            max_length=40)
+    address = forms.CharField(label=_("Address"), required=False, max_length=500,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for key in INFO_FIELDS:
+            label = FacilityInfo._meta.get_field(key).verbose_name
+            self.fields[key] = forms.CharField(
+                label=label, required=False, max_length=INFO_MAX_LENGTH,
+                widget=forms.Textarea(attrs={"rows": 3}))
+
+    def texts(self) -> dict[str, str]:
+        return {key: self.cleaned_data.get(key, "") for key in INFO_FIELDS}

@@ -37,6 +37,8 @@ class Facility(models.Model):
         help_text=_("For example https://video.example.org/room/{booking}"),
     )
     kiosk_instructions = models.TextField(_("video kiosk instructions"), blank=True)
+    # The number families call, e.g. when it is too late to cancel online.
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -520,7 +522,9 @@ class Reminder(models.Model):
         return f"{self.kind} reminder for booking #{self.booking_id}"
 
 
-# Request rounds live in their own module; importing them here registers them with the app.
+# Request rounds and facility information live in their own modules; importing them here
+# registers them with the app.
+from visits.info_models import FacilityInfo  # noqa: E402, F401
 from visits.round_models import (  # noqa: E402, F401
     PriorityWeights,
     RequestRound,

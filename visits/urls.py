@@ -6,6 +6,7 @@ from visits import (
     ics_views,
     views,
     views_closures,
+    views_facility,
     views_rounds,
     views_rules,
 )
@@ -61,6 +62,8 @@ page_urlpatterns = [
     path("roster/sessions/<id:session_id>/close/", views.session_close_view,
          name="session-close"),
     path("roster/closures/", views_closures.closures, name="closures"),
+    path("roster/facility/", views_facility.facility_info_edit, name="facility-info-edit"),
+    path("facilities/<id:facility_id>/", views_facility.facility_page, name="facility-page"),
     path("roster/rules/", views_rules.rules_list, name="rules"),
     path("roster/rules/new/", views_rules.rule_edit, name="rule-new"),
     path("roster/rules/<id:rule_id>/", views_rules.rule_edit, name="rule-edit"),

@@ -14,6 +14,7 @@ from visits.services.calendar_tokens import (
     calendar_token_revoke,
     calendar_token_rotate,
 )
+from visits.services.facility_info import facility_info_save
 from visits.services.liaison import (
     approval_decide,
     booking_check_in,
@@ -68,6 +69,7 @@ __all__ = [
     "calendar_token_rotate",
     "closure_check",
     "closure_create",
+    "facility_info_save",
     "offer_accept",
     "offer_pass",
     "offers_expire",

@@ -298,10 +298,12 @@ def _refresh_status(booking: Booking) -> None:
 def _check_cancel_deadline(session: Session) -> None:
     deadline = session.starts_at - dt.timedelta(hours=session.rule.cancel_hours_before)
     if now() >= deadline:
-        raise Conflict(
-            _("It is too late to cancel online; please call the facility."),
-            code="cancel_deadline_passed",
-        )
+        phone = session.facility.phone
+        message = (_("It is too late to cancel online; please call the facility at %(phone)s.")
+                   % {"phone": phone}) if phone else _(
+            "It is too late to cancel online; please call the facility.")
+        raise Conflict(message, code="cancel_deadline_passed",
+                       extra={"phone": phone} if phone else None)
 
 
 def release_place(session: Session) -> None:
