@@ -368,6 +368,11 @@ class Booking(models.Model):
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     offer_expires_at = models.DateTimeField(_("offer expires at"), null=True, blank=True)
     room_code = models.CharField(max_length=32, default=new_room_code, editable=False)
+    # What the family asks the facility to have ready; shown to its liaisons only.
+    needs_wheelchair = models.BooleanField(_("wheelchair access"), default=False)
+    interpreter_language = models.CharField(_("interpreter (language)"), max_length=60,
+                                            blank=True)
+    support_note = models.CharField(_("other support needed"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["session__starts_at", "id"]

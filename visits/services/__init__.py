@@ -3,6 +3,7 @@
 from visits.services.booking import (
     BookingResult,
     SessionFull,
+    SupportNeeds,
     booking_cancel,
     booking_create,
     offer_accept,
@@ -57,6 +58,7 @@ __all__ = [
     "RuleSaved",
     "VerifyResult",
     "SessionFull",
+    "SupportNeeds",
     "approval_decide",
     "booking_cancel",
     "booking_check_in",
