@@ -7,6 +7,7 @@ from visits import (
     views,
     views_closures,
     views_facility,
+    views_reports,
     views_rounds,
     views_rules,
 )
@@ -62,6 +63,9 @@ page_urlpatterns = [
     path("roster/sessions/<id:session_id>/close/", views.session_close_view,
          name="session-close"),
     path("roster/closures/", views_closures.closures, name="closures"),
+    path("roster/day-list/", views_reports.day_list, name="day-list"),
+    path("roster/reports/", views_reports.reports_page, name="reports"),
+    path("roster/reports/visits.csv", views_reports.visits_csv, name="visits-csv"),
     path("roster/facility/", views_facility.facility_info_edit, name="facility-info-edit"),
     path("facilities/<id:facility_id>/", views_facility.facility_page, name="facility-page"),
     path("roster/rules/", views_rules.rules_list, name="rules"),
