@@ -83,8 +83,8 @@ def reports_page(request: HttpRequest) -> HttpResponse:
 
 
 # What a funder or a warden asks: how many came, did not come, were cancelled or refused.
-CHARTED = (BookingStatus.REQUESTED, BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN, BookingStatus.NO_SHOW,
-           BookingStatus.CANCELLED, BookingStatus.DECLINED)
+CHARTED = (BookingStatus.REQUESTED, BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN,
+           BookingStatus.NO_SHOW, BookingStatus.CANCELLED, BookingStatus.DECLINED)
 
 
 @login_required
