@@ -10,15 +10,12 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from scheduler.csv_export import csv_response
+from scheduler.csv_export import csv_response, month_range, report_range
 from scheduler.errors import InvalidInput
-from scheduler.inputs import MAX_CLOSURE_DAYS, parse_day
+from scheduler.inputs import parse_day
 from visits import reports
 from visits.access import facility_of_liaison
 from visits.models import BookingStatus
-
-# The longest report: a year, like a closure (a funder's year, a budget year).
-MAX_REPORT_DAYS = MAX_CLOSURE_DAYS
 
 
 def _today(request: HttpRequest) -> dt.date:
@@ -49,24 +46,8 @@ def day_list(request: HttpRequest) -> HttpResponse:
 
 def _range(request: HttpRequest) -> tuple[dt.date, dt.date]:
     """?from=&to= (local dates); by default the last six months to the end of this one."""
-    today = _today(request)
-    default_first = (today.replace(day=1) - dt.timedelta(days=150)).replace(day=1)
-    default_last = (today.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(
-        days=1)
-    first = parse_day(request.GET["from"]) if request.GET.get("from") else default_first
-    last = parse_day(request.GET["to"]) if request.GET.get("to") else default_last
-    fields = {}
-    if first is None:
-        fields["from"] = [_("Enter a date such as 2026-12-24.")]
-    if last is None:
-        fields["to"] = [_("Enter a date such as 2026-12-24.")]
-    if first and last and last < first:
-        fields["to"] = [_("The last day must be on or after the first day.")]
-    elif first and last and (last - first).days >= MAX_REPORT_DAYS:
-        fields["to"] = [_("A report covers at most %(days)d days.") % {"days": MAX_REPORT_DAYS}]
-    if fields:
-        raise InvalidInput(fields=fields)
-    return first, last
+    first, last = month_range(_today(request))
+    return report_range(request.GET, default_first=first, default_last=last)
 
 
 @login_required
