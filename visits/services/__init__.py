@@ -26,6 +26,7 @@ from visits.services.liaison import (
     closure_create,
     session_close,
 )
+from visits.services.messages import facility_message_send
 from visits.services.round_draw import (
     DrawSummary,
     VerifyResult,
@@ -72,6 +73,7 @@ __all__ = [
     "closure_check",
     "closure_create",
     "facility_info_save",
+    "facility_message_send",
     "offer_accept",
     "offer_pass",
     "offers_expire",
