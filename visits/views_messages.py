@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from scheduler.errors import InvalidInput
+from scheduler.errors import Conflict, InvalidInput
 from scheduler.inputs import parse_day, parse_id
 from visits import services
 from visits.services.messages import audience_of, message_check
@@ -57,6 +57,9 @@ def facility_message(request: HttpRequest) -> HttpResponse:
     except InvalidInput as error:
         context["errors"] = error.fields
         return render(request, "visits/facility_message.html", context, status=400)
+    except Conflict as error:
+        messages.error(request, error.message)
+        return render(request, "visits/facility_message.html", context, status=409)
     context["preview"] = True
     return render(request, "visits/facility_message.html", context)
 

@@ -125,3 +125,16 @@ def test_only_the_facilitys_liaison_writes_to_its_session(booked: World, persona
     assert response.status_code == expected
     sent = Event.objects.filter(type="visits.facility.message").exists()
     assert sent == (persona == "liaison")
+
+
+def test_a_day_nobody_booked_has_nobody_to_write_to(booked: World) -> None:
+    empty_day = (booked.session.starts_at + dt.timedelta(days=2)).astimezone(
+        booked.facility.tz).date().isoformat()
+    client = client_for(booked.liaison)
+    preview = client.post("/roster/message/", {"date": empty_day, "text_en": EN,
+                                               "step": "preview"}).content.decode()
+    assert "nobody to write to" in preview and "Send to 0" not in preview
+    response = client.post("/roster/message/", {"date": empty_day, "text_en": EN,
+                                                "step": "send"})
+    assert response.status_code == 409
+    assert not Event.objects.filter(type="visits.facility.message").exists()

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_noop
 from notifications.models import Preference
 from notifications.services import event_emit
 from notifications.text import Text
-from scheduler.errors import InvalidInput, NotFound
+from scheduler.errors import Conflict, InvalidInput, NotFound
 from visits.access import facility_of_liaison
 from visits.calendar import local_midnight_utc
 from visits.models import LIVE_STATUSES, Booking, Facility, Session
@@ -70,9 +70,13 @@ def facility_message_send(
 ) -> int:
     """Tell the audience, each family in the language of her settings (the other text when
     hers is empty): inbox, then email/SMS, held back by quiet hours unless `urgent`.
-    Returns how many families were told. Raises NotPermitted, NotFound, InvalidInput."""
+    Returns how many families were told. Raises NotPermitted, NotFound, InvalidInput,
+    Conflict (nobody booked)."""
     message_check(text_en, text_es)
     audience = audience_of(actor=actor, session_id=session_id, day=day)
+    if not audience.caregiver_ids:
+        raise Conflict(_("No family is booked then, so there is nobody to write to."),
+                       code="nobody_to_tell")
     by_language = _split_by_language(audience.caregiver_ids)
     texts = {"en": text_en.strip() or text_es.strip(), "es": text_es.strip() or text_en.strip()}
     title = Text(gettext_noop("Message from %(facility)s"), {"facility": audience.facility.name})
