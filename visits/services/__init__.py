@@ -27,6 +27,7 @@ from visits.services.liaison import (
     session_close,
 )
 from visits.services.messages import facility_message_send
+from visits.services.reschedule import booking_reschedule
 from visits.services.round_draw import (
     DrawSummary,
     VerifyResult,
@@ -67,6 +68,7 @@ __all__ = [
     "booking_create",
     "booking_decline",
     "booking_mark_no_show",
+    "booking_reschedule",
     "calendar_token_ensure",
     "calendar_token_revoke",
     "calendar_token_rotate",
