@@ -53,6 +53,7 @@ def move_confirm(request: HttpRequest, booking_id: int, session_id: int) -> Http
     if session is None:
         raise NotFound(_("We could not find that session."))
     visitors = _approved_visitors(request, booking.resident_id)
+    _mark_days([booking.session])
     if request.method == "POST":
         try:
             services.booking_reschedule(
