@@ -16,9 +16,17 @@ from django.utils.translation import gettext as _
 
 from visits.access import facility_of_liaison
 from visits.calendar import local_midnight_utc
-from visits.models import Booking, BookingStatus, BookingStatusChange, Facility, Session
+from visits.models import (
+    ACTIVE_STATUSES,
+    Booking,
+    BookingStatus,
+    BookingStatusChange,
+    Facility,
+    Session,
+)
 
-# Statuses that are no visit at all: left off the gate's list, kept in the exports.
+# Statuses that are no visit at all (kept in the exports, with who dropped them). The gate's
+# list has only the families coming: not those waiting for a place or offered one.
 DROPPED = (BookingStatus.CANCELLED, BookingStatus.DECLINED)
 
 
@@ -39,8 +47,8 @@ def day_list_rows(*, user: AbstractBaseUser, day: dt.date) -> list[tuple]:
     """One row per family expected at the gate on the facility's local `day`."""
     facility = facility_of_liaison(user)
     bookings = (
-        Booking.objects.filter(session__in=_day_sessions(facility, day))
-        .exclude(status__in=DROPPED)
+        Booking.objects.filter(session__in=_day_sessions(facility, day),
+                               status__in=ACTIVE_STATUSES)
         .select_related("session__facility", "session__unit", "resident")
         .prefetch_related("visitors").order_by("session__starts_at", "resident__last_name", "id")
     )

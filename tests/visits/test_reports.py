@@ -83,6 +83,14 @@ def test_the_day_list_csv_has_every_family_expected_with_their_needs(w: World) -
     assert rosa[11] == "'=HYPERLINK(\"x\")"  # text, never a formula
 
 
+def test_the_day_list_leaves_out_families_only_waiting_for_a_place(w: World) -> None:
+    hope = f.make_resident(w.facility, first_name="Wendy", last_name="Hope")
+    f.make_booking(w.session, hope, f.make_household("hopeful"), status=BookingStatus.WAITLISTED)
+    rows = read_csv(client_for(w.liaison).get("/roster/day-list/?date=2026-12-05&format=csv"))
+    assert "Wendy Hope" not in {r[3] for r in rows}
+    assert len(rows) - 1 == 2
+
+
 def test_the_printable_day_list_counts_people(w: World) -> None:
     page = client_for(w.liaison).get("/roster/day-list/?date=2026-12-05").content.decode()
     assert "2 families expected" in page
