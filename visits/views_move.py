@@ -29,10 +29,12 @@ def _movable(request: HttpRequest, booking_id: int) -> Booking:
 
 
 def _choices(request: HttpRequest, booking: Booking) -> list:
-    """Times she could move to now: first come, booking window open, not the one she has."""
+    """Times she could move to now: the same kind of visit (a move, not a video call for a
+    trip), first come, booking window open, not the one she has."""
     in_rounds = round_selectors.round_session_ids(round_selectors.rounds_open_for_resident(
         user=request.user, resident_id=booking.resident_id, accepting_only=False))
-    sessions = selectors.sessions_available(user=request.user, resident_id=booking.resident_id)
+    sessions = selectors.sessions_available(user=request.user, resident_id=booking.resident_id,
+                                            kind=booking.session.kind)
     return _mark_days([s for s in _actionable_now(sessions.exclude(pk=booking.session_id),
                                                    set())
                        if s.pk not in in_rounds])
