@@ -16,6 +16,7 @@ api_urlpatterns = [
 
 page_urlpatterns = [
     path("rides/board/", views.board, name="ride-board"),
+    path("rides/export.csv", views.rides_csv, name="rides-csv"),
     path("rides/board/plan/", views.plan_start, name="ride-plan"),
     path("rides/requests/<id:request_id>/pin/", views.ride_pin, name="ride-pin"),
     path("rides/requests/<id:request_id>/cancel/", views.ride_cancel, name="ride-cancel"),

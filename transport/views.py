@@ -14,14 +14,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from notifications.selectors import live_start
+from scheduler.csv_export import csv_response, month_range, report_range
 from scheduler.errors import DomainError, InvalidInput
 from scheduler.http import run_action, show_error
 from scheduler.inputs import parse_day, parse_id
-from transport import ics, selectors, services
+from transport import exports, ics, selectors, services
 from transport.geocoding import geocoder
 from transport.models import DriverFeed, Leg, RideStatus, StopKind, StopStatus
 from transport.planner import session_day
@@ -281,3 +283,14 @@ def ride_for_booking(request: HttpRequest, booking_id: int) -> HttpResponse:
         "form": request.POST if request.method == "POST" else {},
         "live_after": live_start(request.user),
     })
+
+
+@login_required
+@require_safe
+def rides_csv(request: HttpRequest) -> HttpResponse:
+    """Coordinators: every ride asked for visits in ?from=&to= (default: six months)."""
+    first, last = month_range(timezone.now().date())
+    first, last = report_range(request.GET, default_first=first, default_last=last)
+    rows = exports.ride_rows(user=request.user, first=first, last=last)
+    return csv_response(f"rides-{first.isoformat()}-{last.isoformat()}.csv",
+                        exports.RIDES_HEADER, rows)

@@ -46,11 +46,11 @@ class VisitingRuleAdmin(admin.ModelAdmin):
     list_filter = ["facility", "kind", "allocation_mode", "active"]
 
     def save_model(self, request, obj, form, change) -> None:
-        from visits.services import rounds_open_due, rule_sync_sessions
+        from visits.services import rule_save
 
-        super().save_model(request, obj, form, change)
-        rule_sync_sessions(rule=obj)
-        rounds_open_due(rule_id=obj.pk)  # a rule switched to rounds gets its rounds now
+        # The same service as the liaisons' rules page: checked, saved, sessions and
+        # rounds brought in step, in one transaction.
+        rule_save(rule=obj)
 
 
 @admin.register(Closure)

@@ -123,6 +123,10 @@ class BookingListCreateApi(APIView):
             visitor_ids=data["visitor_ids"],
             idempotency_key=idempotency_key(request),
             waitlist_if_full=data["join_waitlist_if_full"],
+            support=services.SupportNeeds(
+                wheelchair=data["needs_wheelchair"],
+                interpreter_language=data["interpreter_language"],
+                note=data["support_note"]),
         )
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         return Response(BookingSerializer(result.booking).data, status=code)

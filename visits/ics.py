@@ -18,11 +18,14 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.utils.text import capfirst
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from icalendar import Calendar, Event, vDuration
 
 from visits import selectors
+from visits.info import info_text
+from visits.info_models import FacilityInfo
 from visits.models import (
     HOLDING_STATUSES,
     Booking,
@@ -123,8 +126,29 @@ def _booking_description(booking: Booking, link: str) -> str:
     return "\n".join(lines)
 
 
-def booking_event(booking: Booking, *, with_join_link: bool) -> Event:
-    """One booking as an event in its facility's time zone (needs `booking.changes`)."""
+# What a family must have at hand on the day, from the facility's information.
+NOTE_KEYS = ("id_adults", "id_children", "dress_code", "bring", "not_bring")
+
+
+def _family_notes(facility: Facility) -> str:
+    """The facility's phone and the parts of its information a family needs at the gate,
+    in the active language (the feed's), for a caregiver's own calendar."""
+    texts = info_text(facility, get_language() or settings.LANGUAGE_CODE, NOTE_KEYS)
+    lines = [_("Facility phone: %(phone)s") % {"phone": facility.phone}] if facility.phone else []
+    labels = {key: FacilityInfo._meta.get_field(key).verbose_name for key in NOTE_KEYS}
+    lines += [f"{capfirst(labels[key])}: {_one_line(texts[key])}" for key in NOTE_KEYS
+              if key in texts]
+    return "\n".join(lines)
+
+
+def _notes_by_facility(bookings: Iterable[Booking]) -> dict[int, str]:
+    facilities = {b.session.facility_id: b.session.facility for b in bookings}
+    return {pk: _family_notes(facility) for pk, facility in facilities.items()}
+
+
+def booking_event(booking: Booking, *, with_join_link: bool, notes: str = "") -> Event:
+    """One booking as an event in its facility's time zone (needs `booking.changes`);
+    `notes` (the facility's phone, ID and dress code) go under the description."""
     session, facility = booking.session, booking.session.facility
     link = _join_link(booking) if with_join_link else ""
     place = ", ".join(filter(None, [facility.name, _one_line(facility.address)]))
@@ -137,7 +161,7 @@ def booking_event(booking: Booking, *, with_join_link: bool) -> Event:
         start=_local(session.starts_at, facility),
         end=_local(session.ends_at, facility),
         summary=_booking_summary(booking),
-        description=_booking_description(booking, link),
+        description="\n".join(filter(None, [_booking_description(booking, link), notes])),
         location=link or place,
         url=link or None,
         status=ICS_STATUS[BookingStatus(booking.status)],
@@ -150,15 +174,18 @@ def booking_event(booking: Booking, *, with_join_link: bool) -> Event:
 def caregiver_calendar(bookings: list[Booking], *, uid: str) -> bytes:
     """A caregiver's visits, with the join link of each video call."""
     calendar = _new_calendar(name=_("My visits"), uid=uid)
+    notes = _notes_by_facility(bookings)
     for booking in bookings:
-        calendar.add_component(booking_event(booking, with_join_link=True))
+        calendar.add_component(booking_event(booking, with_join_link=True,
+                                             notes=notes[booking.session.facility_id]))
     return _finish(calendar, [b.session for b in bookings])
 
 
 def booking_calendar(booking: Booking) -> bytes:
     """One visit, to download and open in a calendar app (same UID as in the feed)."""
     calendar = _new_calendar(name=_("My visits"), uid=f"{booking_uid(booking.pk)}-file")
-    calendar.add_component(booking_event(booking, with_join_link=True))
+    calendar.add_component(booking_event(booking, with_join_link=True,
+                                         notes=_family_notes(booking.session.facility)))
     return _finish(calendar, [booking.session])
 
 

@@ -28,6 +28,8 @@ class Facility(models.Model):
         help_text=_("For example https://video.example.org/room/{booking}"),
     )
     kiosk_instructions = models.TextField(_("video kiosk instructions"), blank=True)
+    # The number families call, e.g. when it is too late to cancel online.
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -357,6 +359,11 @@ class Booking(models.Model):
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     offer_expires_at = models.DateTimeField(_("offer expires at"), null=True, blank=True)
     room_code = models.CharField(max_length=32, default=new_room_code, editable=False)
+    # What the family asks the facility to have ready; shown to its liaisons only.
+    needs_wheelchair = models.BooleanField(_("wheelchair access"), default=False)
+    interpreter_language = models.CharField(_("interpreter (language)"), max_length=60,
+                                            blank=True)
+    support_note = models.CharField(_("other support needed"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["session__starts_at", "id"]
@@ -511,7 +518,9 @@ class Reminder(models.Model):
         return f"{self.kind} reminder for booking #{self.booking_id}"
 
 
-# Request rounds live in their own module; importing them here registers them with the app.
+# Request rounds and facility information live in their own modules; importing them here
+# registers them with the app.
+from visits.info_models import FacilityInfo  # noqa: E402, F401
 from visits.round_models import (  # noqa: E402, F401
     PriorityWeights,
     RequestRound,

@@ -12,11 +12,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from notifications.models import Preference
 from notifications.services import event_emit
 from notifications.text import Text, moment
+from visits.info import info_text
 from visits.models import (
     Booking,
     BookingStatus,
@@ -105,6 +110,25 @@ def _still_stands(booking: Booking, session: Session, due: DueReminder) -> bool:
     ).exists()
 
 
+def _details(session: Session, caregiver_id: int) -> str:
+    """Address, phone and the ID to bring, in the family's own language: the reminder is
+    what a grandmother reads on the morning of a long trip."""
+    facility = session.facility
+    language = (Preference.objects.filter(user_id=caregiver_id)
+                .values_list("language", flat=True).first()) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        parts = []
+        if facility.address:
+            address = " ".join(facility.address.split())
+            parts.append(_("Address: %(address)s.") % {"address": address})
+        if facility.phone:
+            parts.append(_("Phone: %(phone)s.") % {"phone": facility.phone})
+        id_text = info_text(facility, language, ("id_adults",)).get("id_adults")
+        if id_text:
+            parts.append(_("ID to bring: %(id)s") % {"id": " ".join(id_text.split())})
+    return " ".join(parts)
+
+
 def _emit(booking: Booking, session: Session, kind: str) -> None:
     zone = session.facility.time_zone
     at, when = moment(session.starts_at, zone, "time"), moment(session.starts_at, zone)
@@ -114,14 +138,18 @@ def _emit(booking: Booking, session: Session, kind: str) -> None:
     else:
         title = Text(gettext_noop("Reminder: your visit starts at %(time)s"),
                      {"time": at})
+    params = {"facility": session.facility.name, "when": when}
+    details = _details(session, booking.household.caregiver_id)
     if session.kind == VisitKind.VIDEO:
         body = Text(gettext_noop("Video call with %(facility)s on %(when)s (facility time). "
-                                 "If it is cancelled, we will tell you at once."),
-                    {"facility": session.facility.name, "when": when})
+                                 "If it is cancelled, we will tell you at once."), params)
+    elif details:
+        body = Text(gettext_noop("At %(facility)s on %(when)s (facility time). %(details)s "
+                                 "If the visit is cancelled, we will tell you at once."),
+                    {**params, "details": details})
     else:
         body = Text(gettext_noop("At %(facility)s on %(when)s (facility time). "
-                                 "If the visit is cancelled, we will tell you at once."),
-                    {"facility": session.facility.name, "when": when})
+                                 "If the visit is cancelled, we will tell you at once."), params)
     event_emit(
         type="visits.booking.reminder", title=title, body=body,
         recipients=[booking.household.caregiver],

@@ -204,7 +204,7 @@ class RosterBookingSerializer(serializers.ModelSerializer):
     class Meta:
         model = Booking
         fields = ["id", "status", "resident_name", "prison_id", "household_name", "visitors",
-                  "reason"]
+                  "reason", "needs_wheelchair", "interpreter_language", "support_note"]
 
     def get_visitors(self, booking: Booking) -> list[str]:
         return [str(v) for v in booking.visitors.all()]
@@ -229,6 +229,10 @@ class BookingCreateSerializer(serializers.Serializer):
                         "empty": _("Choose at least one person who is coming.")},
     )
     join_waitlist_if_full = StrictBooleanField(default=False)
+    # What the facility should have ready; shown on its roster and day list.
+    needs_wheelchair = StrictBooleanField(default=False)
+    interpreter_language = serializers.CharField(max_length=60, allow_blank=True, default="")
+    support_note = serializers.CharField(max_length=300, allow_blank=True, default="")
 
 
 def closure_too_long_message() -> str:

@@ -1,6 +1,18 @@
 from django.urls import path, re_path
 
-from visits import api, api_rounds, ics_views, views, views_rounds
+from visits import (
+    api,
+    api_rounds,
+    ics_views,
+    views,
+    views_closures,
+    views_facility,
+    views_messages,
+    views_move,
+    views_reports,
+    views_rounds,
+    views_rules,
+)
 
 # ASCII digits that fit a row id (`\d` also takes other scripts' digits, unbounded).
 BOOKING_ID = r"(?P<booking_id>[0-9]{1,18})"
@@ -47,11 +59,27 @@ page_urlpatterns = [
     path("bookings/", views.my_bookings, name="my-bookings"),
     re_path(rf"^bookings/{BOOKING_ID}/(?P<action>cancel|accept-offer|pass-offer)/$",
             views.booking_action, name="booking-action"),
+    path("bookings/<id:booking_id>/move/", views_move.move_times, name="booking-move"),
+    path("bookings/<id:booking_id>/move/<id:session_id>/", views_move.move_confirm,
+         name="booking-move-confirm"),
     path("roster/", views.roster, name="roster"),
     re_path(rf"^roster/{BOOKING_ID}/(?P<action>confirm|decline|check-in|no-show)/$",
             views.roster_action, name="roster-action"),
     path("roster/sessions/<id:session_id>/close/", views.session_close_view,
          name="session-close"),
+    path("roster/closures/", views_closures.closures, name="closures"),
+    path("roster/day-list/", views_reports.day_list, name="day-list"),
+    path("roster/message/", views_messages.facility_message, name="facility-message"),
+    path("roster/reports/", views_reports.reports_page, name="reports"),
+    path("roster/reports/visits.csv", views_reports.visits_csv, name="visits-csv"),
+    path("roster/facility/", views_facility.facility_info_edit, name="facility-info-edit"),
+    path("facilities/<id:facility_id>/", views_facility.facility_page, name="facility-page"),
+    path("roster/rules/", views_rules.rules_list, name="rules"),
+    path("roster/rules/new/", views_rules.rule_edit, name="rule-new"),
+    path("roster/rules/<id:rule_id>/", views_rules.rule_edit, name="rule-edit"),
+    path("roster/rules/<id:rule_id>/pause/", views_rules.rule_pause, name="rule-pause"),
+    path("roster/rules/<id:rule_id>/resume/", views_rules.rule_resume, name="rule-resume"),
+    path("roster/rules/<id:rule_id>/end/", views_rules.rule_end, name="rule-end"),
     path("visit/<id:resident_id>/request/", views_rounds.request_form, name="request-form"),
     path("requests/", views_rounds.my_requests, name="my-requests"),
     path("requests/<id:request_id>/withdraw/", views_rounds.request_withdraw_view,

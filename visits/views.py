@@ -230,6 +230,10 @@ def _book_from_form(request: HttpRequest, resident_id: int, session_id: int) -> 
             visitor_ids=visitor_ids,
             idempotency_key=(request.POST.get("idempotency_key") or "")[:80] or None,
             waitlist_if_full=request.POST.get("waitlist") == "1",
+            support=services.SupportNeeds(
+                wheelchair=request.POST.get("needs_wheelchair") == "1",
+                interpreter_language=request.POST.get("interpreter_language", ""),
+                note=request.POST.get("support_note", "")),
         )
     except services.SessionFull as full:
         request.offer_waitlist = True

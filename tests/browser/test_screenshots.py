@@ -47,7 +47,7 @@ def seed_bookings() -> dict[str, int]:
     Session.objects.filter(pk=full.pk).update(held=full.capacity)
     video = Session.objects.filter(facility=maria.facility, kind="video", status="open",
                                    unit__isnull=True).order_by("starts_at")[3]
-    return {"resident": maria.pk, "session": sessions[0].pk, "full": full.pk,
+    return {"resident": maria.pk, "session": sessions[0].pk, "full": full.pk, "booking": mine.pk,
             "open": video.pk, "day": local_day(sessions[0]).isoformat()}
 
 
@@ -109,6 +109,10 @@ def test_every_page_fits_a_small_phone(browser: Browser, demo: Demo, lang: str) 
         look(page, f"{lang}-08-my-visits", problems)
         page.goto(demo.url + "/visit/999999/")
         look(page, f"{lang}-09-not-found", problems)
+        page.goto(f"{demo.url}/facilities/{Resident.objects.get(pk=ids['resident']).facility_id}/")
+        look(page, f"{lang}-09a-facility", problems)
+        page.goto(f"{demo.url}/bookings/{ids['booking']}/move/")
+        look(page, f"{lang}-09b-move", problems)
         context.clear_cookies()
         context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": lang,
                               "url": demo.url}])
@@ -116,6 +120,14 @@ def test_every_page_fits_a_small_phone(browser: Browser, demo: Demo, lang: str) 
         sign_in(page, demo, "liaison")
         page.goto(f"{demo.url}/roster/?date={ids['day']}")
         look(page, f"{lang}-10-roster", problems)
+        for name, path in (("11-rules", "/roster/rules/"), ("12-rule-new", "/roster/rules/new/"),
+                           ("13-closures", "/roster/closures/"),
+                           ("14-facility-info", "/roster/facility/"),
+                           ("15-day-list", f"/roster/day-list/?date={ids['day']}"),
+                           ("16-reports", "/roster/reports/"),
+                           ("17-message", f"/roster/message/?date={ids['day']}")):
+            page.goto(demo.url + path)
+            look(page, f"{lang}-{name}", problems)
     finally:
         context.close()
     assert not problems, problems

@@ -9,6 +9,7 @@ page_urlpatterns = [
     path("fund/donate/", views.donate_page, name="fund-donate"),
     path("fund/donate/thanks/", views.thanks_page, name="fund-thanks"),
     path("fund/subsidies/", views.subsidy_report_page, name="fund-report"),
+    path("fund/subsidies/export.csv", views.grants_csv, name="fund-grants-csv"),
     path("fund/subsidies/grant/", views.subsidy_grant_page, name="fund-grant"),
     path("fund/stripe/webhook/", webhook.stripe_webhook, name="fund-stripe-webhook"),
 ]

@@ -14,16 +14,18 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.csp import CSP
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
+from scheduler.csv_export import csv_response, month_range, report_range
 from scheduler.errors import DomainError, InvalidInput
 from scheduler.http import show_error
 from scheduler.inputs import parse_id
 from scheduler.throttles import DonationStartThrottle, throttled_message
 from transport.access import check_coordinator
-from transport.fund import selectors
+from transport.fund import exports, selectors
 from transport.fund.donations import cents_of, donation_start, money_text, monthly_gift_subscribe
 from transport.fund.models import Donation, DonationKind, DonationStatus, SubsidyKind
 from transport.fund.subsidies import subsidy_grant
@@ -206,3 +208,14 @@ def subsidy_grant_page(request: HttpRequest) -> HttpResponse:
     messages.success(request, _("Granted %(amount)s. The family has been told.")
                      % {"amount": money_text(subsidy.amount_cents, subsidy.fund.currency)})
     return redirect("fund-report")
+
+
+@login_required
+@require_safe
+def grants_csv(request: HttpRequest) -> HttpResponse:
+    """Coordinators: every grant for visits in ?from=&to= (default: six months)."""
+    first, last = month_range(timezone.now().date())
+    first, last = report_range(request.GET, default_first=first, default_last=last)
+    rows = exports.grant_rows(user=request.user, first=first, last=last)
+    return csv_response(f"travel-fund-grants-{first.isoformat()}-{last.isoformat()}.csv",
+                        exports.GRANTS_HEADER, rows)

@@ -3,6 +3,7 @@
 from visits.services.booking import (
     BookingResult,
     SessionFull,
+    SupportNeeds,
     booking_cancel,
     booking_create,
     offer_accept,
@@ -14,15 +15,19 @@ from visits.services.calendar_tokens import (
     calendar_token_revoke,
     calendar_token_rotate,
 )
+from visits.services.facility_info import facility_info_save
 from visits.services.liaison import (
     approval_decide,
     booking_check_in,
     booking_confirm,
     booking_decline,
     booking_mark_no_show,
+    closure_check,
     closure_create,
     session_close,
 )
+from visits.services.messages import facility_message_send
+from visits.services.reschedule import booking_reschedule
 from visits.services.round_draw import (
     DrawSummary,
     VerifyResult,
@@ -37,14 +42,25 @@ from visits.services.rounds import (
     request_withdraw,
     rounds_open_due,
 )
+from visits.services.rules import (
+    RuleSaved,
+    rule_check,
+    rule_draft,
+    rule_end,
+    rule_save,
+    rule_save_for_liaison,
+    rule_set_active,
+)
 from visits.services.sessions import rule_sync_sessions, sessions_fill_horizon
 
 __all__ = [
     "BookingResult",
     "DrawSummary",
     "RoundInProgress",
+    "RuleSaved",
     "VerifyResult",
     "SessionFull",
+    "SupportNeeds",
     "approval_decide",
     "booking_cancel",
     "booking_check_in",
@@ -52,10 +68,14 @@ __all__ = [
     "booking_create",
     "booking_decline",
     "booking_mark_no_show",
+    "booking_reschedule",
     "calendar_token_ensure",
     "calendar_token_revoke",
     "calendar_token_rotate",
+    "closure_check",
     "closure_create",
+    "facility_info_save",
+    "facility_message_send",
     "offer_accept",
     "offer_pass",
     "offers_expire",
@@ -66,6 +86,12 @@ __all__ = [
     "round_verify",
     "rounds_allocate_due",
     "rounds_open_due",
+    "rule_check",
+    "rule_draft",
+    "rule_end",
+    "rule_save",
+    "rule_save_for_liaison",
+    "rule_set_active",
     "rule_sync_sessions",
     "session_close",
     "sessions_fill_horizon",

@@ -53,6 +53,31 @@ from visits.services.common import (
 from visits.services.rounds import first_come_check
 
 
+@dataclass(frozen=True)
+class SupportNeeds:
+    """What the family asks the facility to have ready: checked by `support_check`."""
+
+    wheelchair: bool = False
+    interpreter_language: str = ""  # e.g. "Spanish", "ASL"; empty: no interpreter
+    note: str = ""
+
+
+SUPPORT_TEXT_LIMITS = {"interpreter_language": 60, "note": 300}
+
+
+def support_check(support: SupportNeeds) -> SupportNeeds:
+    """The needs with their text trimmed; InvalidInput naming a field that is too long."""
+    fields = {}
+    for name, limit in SUPPORT_TEXT_LIMITS.items():
+        if len(getattr(support, name).strip()) > limit:
+            fields[name] = [_("Keep this to %(limit)d characters or fewer.") % {"limit": limit}]
+    if fields:
+        raise InvalidInput(fields=fields)
+    return SupportNeeds(wheelchair=support.wheelchair,
+                        interpreter_language=support.interpreter_language.strip(),
+                        note=support.note.strip())
+
+
 class SessionFull(Conflict):
     code = "session_full"
 
@@ -148,8 +173,10 @@ def booking_create(
     visitor_ids: list[int],
     idempotency_key: str | None = None,
     waitlist_if_full: bool = False,
+    support: SupportNeeds | None = None,
 ) -> BookingResult:
-    """Book a place (status requested), or a waiting-list spot when asked and full.
+    """Book a place (status requested), or a waiting-list spot when asked and full, with
+    the support the family needs (wheelchair, interpreter, a note) for the roster.
 
     Raises NotPermitted, NotFound, InvalidInput, RuleViolation (every broken rule at once),
     SessionFull, Conflict (key reused), RoundInProgress (the session's places go out by a
@@ -166,6 +193,7 @@ def booking_create(
         "actor": actor, "session_id": session_id, "resident_id": resident_id,
         "visitor_ids": visitor_ids, "idempotency_key": idempotency_key,
         "waitlist_if_full": waitlist_if_full,
+        "support": support_check(support or SupportNeeds()),
     }
     try:
         return _create(**request, session_locked=False)
@@ -182,6 +210,7 @@ def _create(
     idempotency_key: str | None,
     waitlist_if_full: bool,
     session_locked: bool,
+    support: SupportNeeds,
 ) -> BookingResult:
     """One attempt. With `session_locked`, the session row is locked before the checks
     (the waiting list needs that: it must not miss a place freed meanwhile)."""
@@ -205,7 +234,7 @@ def _create(
                 raise _PlaceGone  # join the waiting list only under the session's lock
         booking = _insert(session, resident, household, visitors, idempotency_key, actor,
                           session_locked=session_locked,
-                          liaison_languages=gathered.liaison_languages)
+                          liaison_languages=gathered.liaison_languages, support=support)
     return BookingResult(booking, created=True)
 
 
@@ -231,6 +260,7 @@ def _insert(
     *,
     session_locked: bool,
     liaison_languages: dict[int, str | None],
+    support: SupportNeeds,
 ) -> Booking:
     has_place = session.held < session.capacity
     status = BookingStatus.REQUESTED if has_place else BookingStatus.WAITLISTED
@@ -238,7 +268,8 @@ def _insert(
         change_held(session, +1)
     booking = Booking.objects.create(
         session=session, resident=resident, household=household,
-        status=status, idempotency_key=key,
+        status=status, idempotency_key=key, needs_wheelchair=support.wheelchair,
+        interpreter_language=support.interpreter_language, support_note=support.note,
     )
     BookingVisitor.objects.bulk_create(
         [BookingVisitor(booking=booking, visitor_id=v.id) for v in visitors])
@@ -299,10 +330,12 @@ def _refresh_status(booking: Booking) -> None:
 def _check_cancel_deadline(session: Session) -> None:
     deadline = session.starts_at - dt.timedelta(hours=session.rule.cancel_hours_before)
     if now() >= deadline:
-        raise Conflict(
-            _("It is too late to cancel online; please call the facility."),
-            code="cancel_deadline_passed",
-        )
+        phone = session.facility.phone
+        message = (_("It is too late to cancel online; please call the facility at %(phone)s.")
+                   % {"phone": phone}) if phone else _(
+            "It is too late to cancel online; please call the facility.")
+        raise Conflict(message, code="cancel_deadline_passed",
+                       extra={"phone": phone} if phone else None)
 
 
 def release_place(session: Session) -> None:

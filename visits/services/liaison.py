@@ -10,6 +10,7 @@ from django.utils.translation import gettext_noop
 
 from notifications.text import Text
 from scheduler.errors import Conflict, InvalidInput, NotFound
+from scheduler.inputs import MAX_CLOSURE_DAYS
 from visits.access import booking_of_facility, facility_of_liaison
 from visits.calendar import local_date, local_midnight_utc
 from visits.models import (
@@ -19,6 +20,7 @@ from visits.models import (
     Booking,
     BookingStatus,
     Closure,
+    Facility,
     HousingUnit,
     Session,
     SessionStatus,
@@ -161,7 +163,7 @@ def closure_create(
     cancelled. Raises NotPermitted, InvalidInput. Locks each affected session in id order.
     """
     facility = facility_of_liaison(actor)
-    _check_closure_input(starts_on, ends_on, reason)
+    closure_check(starts_on, ends_on, reason)
     units = list(HousingUnit.objects.filter(facility=facility, pk__in=unit_ids or []))
     if unit_ids and len(units) != len(set(unit_ids)):
         raise InvalidInput(fields={"unit_ids": [_("Choose units of your own facility.")]})
@@ -178,10 +180,14 @@ def closure_create(
     return closure, cancelled
 
 
-def _check_closure_input(starts_on: dt.date, ends_on: dt.date, reason: str) -> None:
+def closure_check(starts_on: dt.date, ends_on: dt.date, reason: str) -> None:
+    """Raise InvalidInput naming each field's problem; the page's preview asks it too."""
     fields = {}
     if ends_on < starts_on:
         fields["ends_on"] = [_("The last day must be on or after the first day.")]
+    elif (ends_on - starts_on).days >= MAX_CLOSURE_DAYS:
+        fields["ends_on"] = [_("A closure can last at most %(days)d days; open another one "
+                               "after it.") % {"days": MAX_CLOSURE_DAYS}]
     if not reason.strip():
         fields["reason"] = [_("Give the reason families will read.")]
     elif len(reason.strip()) > Closure._meta.get_field("reason").max_length:
@@ -192,11 +198,18 @@ def _check_closure_input(starts_on: dt.date, ends_on: dt.date, reason: str) -> N
 
 
 def sessions_in_closure(closure: Closure):
-    tz = closure.facility.time_zone
-    start = local_midnight_utc(closure.starts_on, tz)
-    end = local_midnight_utc(closure.ends_on + dt.timedelta(days=1), tz)
-    qs = Session.objects.filter(facility=closure.facility, starts_at__gte=start, starts_at__lt=end)
     unit_ids = list(closure.units.values_list("pk", flat=True))
+    return sessions_in_days(closure.facility, closure.starts_on, closure.ends_on, unit_ids)
+
+
+def sessions_in_days(facility: Facility, starts_on: dt.date, ends_on: dt.date,
+                     unit_ids: list[int]):
+    """The facility's sessions on those local days (of those units; none: all of them).
+    The closures page previews with it exactly what `closure_create` will close."""
+    tz = facility.time_zone
+    start = local_midnight_utc(starts_on, tz)
+    end = local_midnight_utc(ends_on + dt.timedelta(days=1), tz)
+    qs = Session.objects.filter(facility=facility, starts_at__gte=start, starts_at__lt=end)
     if unit_ids:
         qs = qs.filter(unit_id__in=unit_ids)
     return qs.order_by("pk")

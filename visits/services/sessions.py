@@ -34,6 +34,32 @@ def _closure_reason(rule: VisitingRule, day: dt.date, closures: list[Closure]) -
     return ""
 
 
+def wanted_occurrences(rule: VisitingRule, *, horizon_days: int | None = None) -> list[Occurrence]:
+    """The future sessions the rule asks for, up to the horizon (none while it is paused).
+
+    Only the future is reconciled: today's occurrences that already began are neither
+    created after the fact nor counted as "created" again on every run.
+    """
+    if not rule.active:
+        return []
+    horizon = horizon_days or settings.SESSION_HORIZON_DAYS
+    moment = now()
+    today = local_date(moment, rule.facility.time_zone)
+    wanted = _occurrences(rule, today, today + dt.timedelta(days=horizon))
+    return [o for o in wanted if o.starts_at >= moment]
+
+
+def keeps_booked_session(
+    rule: VisitingRule, session: Session, occurrence: Occurrence | None
+) -> bool:
+    """Whether a booked session still fits the rule as it is now: the same time, no longer
+    or shorter, and enough places for those held. If not, a liaison must look at it (the
+    rules page shows these before saving)."""
+    if occurrence is None:
+        return False
+    return rule.capacity >= session.held and session.ends_at == occurrence.ends_at
+
+
 def rule_sync_sessions(*, rule: VisitingRule, horizon_days: int | None = None) -> dict[str, int]:
     """Make the rule's future sessions match it, up to the horizon.
 
@@ -42,14 +68,9 @@ def rule_sync_sessions(*, rule: VisitingRule, horizon_days: int | None = None) -
     that families have booked is never moved or removed but flagged for a liaison.
     Returns counts: created, updated, removed, flagged.
     """
-    horizon = horizon_days or settings.SESSION_HORIZON_DAYS
     tz = rule.facility.time_zone
-    moment = now()
-    today = local_date(moment, tz)
-    wanted = _occurrences(rule, today, today + dt.timedelta(days=horizon)) if rule.active else []
-    # Only the future is reconciled: today's occurrences that already began are neither
-    # created after the fact nor counted as "created" again on every run.
-    wanted = [o for o in wanted if o.starts_at >= moment]
+    today = local_date(now(), tz)
+    wanted = wanted_occurrences(rule, horizon_days=horizon_days)
     closures = list(
         Closure.objects.filter(facility=rule.facility, ends_on__gte=today).prefetch_related("units")
     )
@@ -91,8 +112,7 @@ def _reconcile_one(
         else:
             session.delete()
         return "removed"
-    fits = rule.capacity >= session.held and session.ends_at == occurrence.ends_at
-    if booked and not fits:
+    if booked and not keeps_booked_session(rule, session, occurrence):
         return _flag(session)
     changed = (session.capacity, session.ends_at) != (rule.capacity, occurrence.ends_at)
     if not changed:

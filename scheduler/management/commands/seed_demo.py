@@ -17,6 +17,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from transport.services import coordinator_ensure, driver_ensure
+from visits.info_models import FacilityInfo
 from visits.models import (
     AllocationMode,
     ApprovalStatus,
@@ -39,6 +40,7 @@ FACILITIES = [
         "name": "Lakeview Women's Correctional Center",
         "time_zone": "America/Chicago",
         "address": "1200 Lakeview Rd, Decatur, IL",
+        "phone": "+1 217 555 0142",
         "latitude": 39.84, "longitude": -88.95,
         "units": ["Unit A", "Unit B"],
     },
@@ -46,10 +48,45 @@ FACILITIES = [
         "name": "High Desert State Prison",
         "time_zone": "America/Los_Angeles",
         "address": "475 Rice Canyon Rd, Susanville, CA",
+        "phone": "+1 530 555 0177",
         "latitude": 40.41, "longitude": -120.65,
         "units": ["Yard C"],
     },
 ]
+
+# What families read before the trip (the liaisons keep it on "Information for families").
+FACILITY_INFO = {
+    "en": {
+        "directions": "From the highway take exit 12, then follow the signs to the visitor "
+                      "entrance on the north side.",
+        "hours": "The visiting office answers Monday to Friday, 8 a.m. to 4 p.m.",
+        "parking": "Free parking in lot B, next to the visitor entrance.",
+        "dress_code": "No shorts, sleeveless tops, hats or open-toed shoes.",
+        "id_adults": "A photo ID issued by a government: driver's license, state ID or "
+                     "passport.",
+        "id_children": "A birth certificate for each child under 18.",
+        "bring": "Coins for the lockers and the vending machines (up to $20 in a clear bag).",
+        "not_bring": "Phones, bags, food or drinks.",
+        "lockers": "Lockers in the lobby take quarters.",
+        "accessibility": "Wheelchair access through the main lobby; ask at the desk.",
+    },
+    "es": {
+        "directions": "Desde la autopista tome la salida 12 y siga las señales hasta la "
+                      "entrada de visitantes, del lado norte.",
+        "hours": "La oficina de visitas atiende de lunes a viernes, de 8 a. m. a 4 p. m.",
+        "parking": "Estacionamiento gratis en el lote B, junto a la entrada de visitantes.",
+        "dress_code": "Nada de pantalones cortos, camisetas sin mangas, gorras ni sandalias.",
+        "id_adults": "Una identificación oficial con foto: licencia de conducir, "
+                     "identificación estatal o pasaporte.",
+        "id_children": "El acta de nacimiento de cada menor de 18 años.",
+        "bring": "Monedas para los casilleros y las máquinas (hasta $20 en una bolsa "
+                 "transparente).",
+        "not_bring": "Teléfonos, bolsos, comida ni bebidas.",
+        "lockers": "Los casilleros del vestíbulo funcionan con monedas de 25 centavos.",
+        "accessibility": "Acceso en silla de ruedas por el vestíbulo principal; pregunte en "
+                         "el mostrador.",
+    },
+}
 
 RESIDENTS = [  # first, last, prison id, facility index, unit name
     ("Maria", "Lopez", "W48213", 0, "Unit A"),
@@ -117,6 +154,9 @@ class Command(BaseCommand):
             facility.save()
         for unit in spec["units"]:
             HousingUnit.objects.get_or_create(facility=facility, name=unit)
+        for language, texts in FACILITY_INFO.items():
+            FacilityInfo.objects.get_or_create(facility=facility, language=language,
+                                               defaults=texts)
         self._rules(facility)
         return facility
 

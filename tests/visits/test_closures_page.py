@@ -1,0 +1,176 @@
+"""The liaisons' closures page: preview what closing days cancels, confirm, every family told;
+bad input next to its field; every persona kept to her own facility."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from notifications.models import Delivery
+from tests import factories as f
+from tests.conftest import PERSONAS, World
+from visits import services
+from visits.models import Booking, BookingStatus, Closure, Session, SessionStatus
+
+pytestmark = pytest.mark.django_db
+
+CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
+# A Wednesday noon at the facility; the world's session is Saturday 10 a.m., three days on.
+NOON = dt.datetime(2026, 12, 2, 12, 0, tzinfo=CHICAGO)
+
+
+@pytest.fixture
+def w(request: pytest.FixtureRequest, time_machine: Any) -> World:
+    time_machine.move_to(NOON, tick=False)
+    world = request.getfixturevalue("world")
+    for caregiver, resident, household in (
+        (world.caregiver, world.resident, world.household),
+        (world.other_caregiver, world.other_resident, world.other_household),
+    ):
+        services.booking_create(actor=caregiver, session_id=world.session.pk,
+                                resident_id=resident.pk,
+                                visitor_ids=[v.pk for v in household.visitors.all()])
+    return world
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def closure_form(**changes: Any) -> dict[str, Any]:
+    data = {"starts_on": "2026-12-05", "ends_on": "2026-12-06", "reason": "Water main repair",
+            "step": "confirm"}
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_the_session_is_on_the_closed_days(w: World) -> None:
+    assert w.session.starts_at.astimezone(CHICAGO).date() == dt.date(2026, 12, 5)
+
+
+def test_preview_counts_sessions_visits_and_families_and_changes_nothing(w: World) -> None:
+    response = client_for(w.liaison).post("/roster/closures/", closure_form(step="preview"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "1 session will close." in page
+    assert "2 booked visits will be cancelled." in page
+    assert "2 families will be told." in page
+    assert "Saturday, December 5, 10 a.m. · 2 bookings" in page
+    assert "Close and tell 2 families" in page
+    assert not Closure.objects.exists()
+    assert Session.objects.get(pk=w.session.pk).status == SessionStatus.OPEN
+
+
+def test_confirming_closes_cancels_and_tells_every_family(w: World) -> None:
+    response = client_for(w.liaison).post("/roster/closures/", closure_form(), follow=True)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Closed. 2 visits were cancelled and every family told." in page
+    assert "Water main repair" in page  # listed under the closed days to come
+    closure = Closure.objects.get()
+    assert (closure.facility, closure.starts_on, closure.ends_on) == (
+        w.facility, dt.date(2026, 12, 5), dt.date(2026, 12, 6))
+    assert set(Booking.objects.values_list("status", flat=True)) == {BookingStatus.CANCELLED}
+    told = set(Delivery.objects.filter(event__type="visits.session.closed")
+               .values_list("user_id", flat=True))
+    assert told == {w.caregiver.pk, w.other_caregiver.pk}
+
+
+def test_closing_one_unit_leaves_the_facilitys_other_sessions(w: World) -> None:
+    unit_rule = f.make_rule(w.facility, unit=w.unit_b)
+    unit_session = f.make_session(unit_rule)
+    response = client_for(w.liaison).post(
+        "/roster/closures/", closure_form(units=[str(w.unit_b.pk)]))
+    assert response.status_code == 302
+    assert Session.objects.get(pk=unit_session.pk).status == SessionStatus.CLOSED
+    assert Session.objects.get(pk=w.session.pk).status == SessionStatus.OPEN
+    assert list(Closure.objects.get().units.all()) == [w.unit_b]
+
+
+BAD_INPUTS = [
+    ({"starts_on": "2026-12-01"}, "The first day cannot be in the past."),
+    ({"ends_on": "2026-12-04"}, "The last day must be on or after the first day."),
+    ({"ends_on": "2027-12-06"}, "A closure can last at most 366 days"),
+    ({"starts_on": "12/05/2026"}, "Enter a date such as 2026-12-24."),
+    ({"starts_on": None}, "This field is required."),
+    ({"reason": ""}, "This field is required."),
+    ({"reason": "   "}, "This field is required."),
+    ({"reason": "x" * 201}, "at most 200 characters"),
+    ({"units": ["999999"]}, "Choose units of your own facility."),
+    ({"units": ["abc"]}, "Choose units of your own facility."),
+]
+
+
+@pytest.mark.parametrize("step", ["preview", "confirm"])
+@pytest.mark.parametrize(("changes", "message"), BAD_INPUTS)
+def test_bad_input_is_refused_next_to_its_field(
+    w: World, changes: dict[str, Any], message: str, step: str
+) -> None:
+    response = client_for(w.liaison).post("/roster/closures/", closure_form(step=step, **changes))
+    assert response.status_code == 400
+    page = response.content.decode().replace("&#x27;", "'")
+    assert message in page
+    assert not Closure.objects.exists()
+    assert Booking.objects.filter(status=BookingStatus.CANCELLED).count() == 0
+
+
+def test_a_unit_of_another_facility_is_refused(w: World) -> None:
+    yard = f.unit_of(w.other_facility, "Yard C")
+    response = client_for(w.liaison).post("/roster/closures/", closure_form(units=[str(yard.pk)]))
+    assert response.status_code == 400
+    assert "Choose units of your own facility." in response.content.decode()
+    assert not Closure.objects.exists()
+
+
+def test_the_page_speaks_spanish(w: World) -> None:
+    client = client_for(w.liaison)
+    client.cookies["django_language"] = "es"
+    page = client.post("/roster/closures/", closure_form(step="preview")).content.decode()
+    assert "Se avisará a 2 familias." in page
+
+
+PAGE_STATUS = {"caregiver": 403, "other_caregiver": 403, "liaison": 200, "other_liaison": 200,
+               "coordinator": 403, "driver": 403, "anonymous": 302}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_closures_page_shows_only_the_own_facility(w: World, persona: str) -> None:
+    Closure.objects.create(facility=w.facility, starts_on=dt.date(2026, 12, 24),
+                           ends_on=dt.date(2026, 12, 25), reason="Holiday at Lakeview")
+    response = client_for(w.persona(persona)).get("/roster/closures/")
+    assert response.status_code == PAGE_STATUS[persona]
+    if response.status_code == 200:
+        assert ("Holiday at Lakeview" in response.content.decode()) == (persona == "liaison")
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("step", ["preview", "confirm"])
+def test_only_the_facilitys_liaison_closes_its_days(w: World, persona: str, step: str) -> None:
+    response = client_for(w.persona(persona)).post("/roster/closures/", closure_form(step=step))
+    expected = {**PAGE_STATUS, "liaison": 302 if step == "confirm" else 200,
+                "other_liaison": 302 if step == "confirm" else 200}[persona]
+    assert response.status_code == expected
+    if step == "preview" and persona == "other_liaison":
+        assert "No visit is booked on those days" in response.content.decode()
+    lakeview_closed = Closure.objects.filter(facility=w.facility).exists()
+    assert lakeview_closed == (persona == "liaison" and step == "confirm")
+    cancelled = Booking.objects.filter(status=BookingStatus.CANCELLED).count()
+    assert cancelled == (2 if lakeview_closed else 0)
+
+
+def test_closing_days_nobody_booked_says_so(w: World) -> None:
+    form = closure_form(starts_on="2026-12-08", ends_on="2026-12-09")
+    page = client_for(w.liaison).post("/roster/closures/", {**form, "step": "preview"}
+                                      ).content.decode()
+    assert "No visit is booked on those days, so no family needs to be told." in page
+    assert "Close these days" in page
+    done = client_for(w.liaison).post("/roster/closures/", form, follow=True).content.decode()
+    assert "Closed. No visit was booked on those days." in done
+    assert Closure.objects.get().starts_on == dt.date(2026, 12, 8)

@@ -1,0 +1,70 @@
+"""A liaison writes to the families of one session or one day (e.g. "the car park is
+closed, use the north entrance"): a preview of who gets it, then `facility_message_send`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from scheduler.errors import Conflict, InvalidInput
+from scheduler.inputs import parse_day, parse_id
+from visits import services
+from visits.services.messages import audience_of, message_check
+
+
+def _target(request: HttpRequest) -> tuple[int | None, dt.date | None]:
+    params = request.POST if request.method == "POST" else request.GET
+    session_id = parse_id(params.get("session")) if params.get("session") else None
+    day = parse_day(params.get("date", "")) if params.get("date") else None
+    if params.get("session") and session_id is None:
+        raise InvalidInput(fields={"session": [_bad_target()]})
+    if params.get("date") and day is None:
+        raise InvalidInput(fields={"date": [_bad_target()]})
+    return session_id, day
+
+
+def _bad_target() -> str:
+    return _("Choose a day or a session from the roster.")
+
+
+@login_required
+def facility_message(request: HttpRequest) -> HttpResponse:
+    session_id, day = _target(request)
+    audience = audience_of(actor=request.user, session_id=session_id, day=day)
+    values = {k: request.POST.get(k, "") for k in ("text_en", "text_es", "urgent")}
+    context: dict[str, Any] = {"audience": audience, "session_id": session_id, "day": day,
+                               "values": values, "errors": {}}
+    if request.method != "POST":
+        return render(request, "visits/facility_message.html", context)
+    try:
+        message_check(values["text_en"], values["text_es"])
+        if request.POST.get("step") == "send":
+            told = services.facility_message_send(
+                actor=request.user, session_id=session_id, day=day, text_en=values["text_en"],
+                text_es=values["text_es"], urgent=values["urgent"] == "1")
+            messages.success(request, ngettext("Sent to %(count)d family.",
+                                               "Sent to %(count)d families.", told)
+                             % {"count": told})
+            return redirect(_back(audience, day))
+    except InvalidInput as error:
+        context["errors"] = error.fields
+        return render(request, "visits/facility_message.html", context, status=400)
+    except Conflict as error:
+        messages.error(request, error.message)
+        return render(request, "visits/facility_message.html", context, status=409)
+    context["preview"] = True
+    return render(request, "visits/facility_message.html", context)
+
+
+def _back(audience: Any, day: dt.date | None) -> str:
+    if day is None and audience.sessions:
+        day = audience.sessions[0].starts_at.astimezone(audience.facility.tz).date()
+    return reverse("roster") + (f"?date={day.isoformat()}" if day else "")
