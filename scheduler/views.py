@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from calls.selectors import station_of
 from transport.access import is_coordinator, is_driver
 from visits import views as visit_views
 from visits.access import is_caregiver, is_liaison
@@ -21,4 +22,6 @@ def home(request: HttpRequest) -> HttpResponse:
             return redirect("ride-board")
         if is_driver(user):
             return redirect("ride-driver")
+        if station_of(user) is not None:
+            return redirect("station")
     return visit_views.home(request)
