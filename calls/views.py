@@ -21,6 +21,10 @@ CALL_PERMISSIONS = settings.PERMISSIONS_POLICY.replace("camera=()", "camera=(sel
     "microphone=()", "microphone=(self)")
 
 
+# Where each person goes after the call.
+BACK = {CallRole.FAMILY: "/bookings/", CallRole.STATION: "/station/", CallRole.MONITOR: "/roster/"}
+
+
 def _error_page(request: HttpRequest, error: DomainError) -> HttpResponse:
     return render(request, "error.html", {"error": error}, status=error.status)
 
@@ -39,11 +43,13 @@ def call_page(request: HttpRequest, booking_id: int) -> HttpResponse:
 def _call_context(seat: Seat, reason_error: str = "", reason: str = "") -> dict[str, object]:
     booking = seat.booking
     opens, ends = window_of(booking)
+    now = timezone.now()
     try:
-        check_callable(booking, timezone.now())
+        check_callable(booking, now)
         refusal = None
     except DomainError as error:
         refusal = error.message
+    opens_in = int((opens - now).total_seconds()) if now < opens else 0
     ended = selectors.call_ended_reason(booking_id=booking.pk)
     if ended is not None:
         refusal = _("Staff ended this call: %(reason)s") % {"reason": ended}
@@ -53,6 +59,9 @@ def _call_context(seat: Seat, reason_error: str = "", reason: str = "") -> dict[
         "refusal": refusal, "ice_servers": settings.CALL_ICE_SERVERS,
         "visitors": [v.first_name for v in booking.visitors.all()],
         "reason_error": reason_error, "reason": reason, "texts": _texts(),
+        # A page opened early reloads itself when the call opens (if that is today).
+        "opens_in": opens_in if ended is None and 0 < opens_in < 86_400 else 0,
+        "back_url": BACK[seat.role],
     }
 
 
@@ -72,7 +81,6 @@ def _texts() -> dict[str, str]:
         "time_left": _("Time left: %(minutes)s:%(seconds)s"),
         "mute": _("Mute"), "unmute": _("Unmute"),
         "camera_off": _("Camera off"), "camera_on": _("Camera on"),
-        "resident": _("Your family member"), "family": _("The family"),
     }
 
 

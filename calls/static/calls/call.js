@@ -76,6 +76,7 @@
   function note(p) {
     if (!state.peers[p.peer]) state.peers[p.peer] = { role: p.role, pc: null };
     state.peers[p.peer].role = p.role;
+    state.peers[p.peer].name = p.name;
     staffCheck();
   }
 
@@ -86,8 +87,8 @@
   function peerLeft(m) {
     var p = state.peers[m.peer];
     if (p && p.pc) p.pc.close();
-    var video = remotes.querySelector('[data-peer="' + m.peer + '"]');
-    if (video) video.remove();
+    var figure = remotes.querySelector('[data-peer="' + m.peer + '"]');
+    if (figure) figure.remove();
     delete state.peers[m.peer];
     staffCheck();
     if (!remotes.children.length) say(T.waiting);
@@ -138,17 +139,22 @@
   }
 
   function show(peer, stream) {
-    var video = remotes.querySelector('[data-peer="' + peer + '"]');
-    if (!video) {
-      video = document.createElement("video");
-      video.dataset.peer = peer;
+    var figure = remotes.querySelector('[data-peer="' + peer + '"]');
+    if (!figure) {
+      figure = document.createElement("figure");
+      figure.dataset.peer = peer;
+      var video = document.createElement("video");
       video.autoplay = true;
       video.playsInline = true;
-      video.setAttribute("aria-label", (state.peers[peer] || {}).role === "station" ? T.resident : T.family);
-      remotes.appendChild(video);
+      var caption = document.createElement("figcaption");
+      caption.textContent = (state.peers[peer] || {}).name || "";
+      figure.appendChild(video);
+      figure.appendChild(caption);
+      remotes.appendChild(figure);
       firstFrame(video);
     }
-    if (video.srcObject !== stream) video.srcObject = stream;
+    var player = figure.querySelector("video");
+    if (player.srcObject !== stream) player.srcObject = stream;
     say(T.connected);
   }
 
@@ -182,6 +188,7 @@
     if (state.leaving) say(T.you_left);
     controls.hidden = true;
     stage.hidden = true;
+    $("[data-back]").hidden = false;
     left.hidden = true;
     if (state.local) state.local.getTracks().forEach(function (t) { t.stop(); });
   }
@@ -254,7 +261,10 @@
     return out;
   };
 
-  joinButton && joinButton.addEventListener("click", join);
+  if (root.dataset.opensIn) {  // opened early: come back to life when the room opens
+    setTimeout(function () { location.reload(); }, (Number(root.dataset.opensIn) + 2) * 1000);
+  }
+  if (joinButton) joinButton.addEventListener("click", join);
   var mute = $("[data-mute]"), camera = $("[data-camera]"), swap = $("[data-switch]");
   if (mute) mute.addEventListener("click", function () { toggle(mute, "audio", T.mute, T.unmute); });
   if (camera) camera.addEventListener("click", function () { toggle(camera, "video", T.camera_off, T.camera_on); });
