@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from calls import selectors, services
 from calls.access import Seat, check_callable, seat_of, window_of
+from calls.ice import ice_servers
 from calls.models import CallRole
 from scheduler.errors import DomainError, NotPermitted
 
@@ -35,12 +36,13 @@ def call_page(request: HttpRequest, booking_id: int) -> HttpResponse:
         seat = seat_of(request.user, booking_id)
     except DomainError as error:
         return _error_page(request, error)
-    response = render(request, "calls/call.html", _call_context(seat), status=200)
+    response = render(request, "calls/call.html", _call_context(seat, request.user.pk))
     response.permissions_policy = CALL_PERMISSIONS
     return response
 
 
-def _call_context(seat: Seat, reason_error: str = "", reason: str = "") -> dict[str, object]:
+def _call_context(seat: Seat, user_id: int, reason_error: str = "",
+                  reason: str = "") -> dict[str, object]:
     booking = seat.booking
     opens, ends = window_of(booking)
     now = timezone.now()
@@ -56,7 +58,7 @@ def _call_context(seat: Seat, reason_error: str = "", reason: str = "") -> dict[
     return {
         "booking": booking, "session": booking.session, "role": seat.role,
         "is_monitor": seat.role == CallRole.MONITOR, "opens": opens, "ends": ends,
-        "refusal": refusal, "ice_servers": settings.CALL_ICE_SERVERS,
+        "refusal": refusal, "ice_servers": ice_servers(user_id=user_id, until=ends),
         "visitors": [v.first_name for v in booking.visitors.all()],
         "reason_error": reason_error, "reason": reason, "texts": _texts(),
         # A page opened early reloads itself when the call opens (if that is today).
@@ -101,7 +103,8 @@ def _end_refused(request: HttpRequest, booking_id: int, error: DomainError,
     if "reason" not in error.fields:
         return _error_page(request, error)
     seat = seat_of(request.user, booking_id)
-    context = _call_context(seat, reason_error=error.fields["reason"][0], reason=reason)
+    context = _call_context(seat, request.user.pk, reason_error=error.fields["reason"][0],
+                            reason=reason)
     response = render(request, "calls/call.html", context, status=400)
     response.permissions_policy = CALL_PERMISSIONS
     return response

@@ -184,22 +184,16 @@ LIVE_SETTLE_SECONDS = env_int("LIVE_SETTLE_SECONDS", 60)
 # end. ICE servers for the browsers: none on one machine (they connect directly); in
 # production a STUN and a TURN server (coturn, see README), e.g.
 # CALL_STUN_URLS=stun:turn.example.org:3478 CALL_TURN_URLS=turn:turn.example.org:3478
+# with CALL_TURN_SECRET.
 CALL_OPENS_MINUTES_BEFORE = env_int("CALL_OPENS_MINUTES_BEFORE", 10)
 # The path of a video booking's call page when the facility names no outside video service.
 VIDEO_CALL_PATH = "/calls/{booking}/"
 
 
-def _ice_servers() -> list[dict[str, object]]:
-    servers: list[dict[str, object]] = []
-    if stun := env_list("CALL_STUN_URLS", []):
-        servers.append({"urls": stun})
-    if turn := env_list("CALL_TURN_URLS", []):
-        servers.append({"urls": turn, "username": env_str("CALL_TURN_USERNAME"),
-                        "credential": env_str("CALL_TURN_PASSWORD")})
-    return servers
-
-
-CALL_ICE_SERVERS = _ice_servers()
+CALL_STUN_URLS = env_list("CALL_STUN_URLS", [])
+CALL_TURN_URLS = env_list("CALL_TURN_URLS", [])
+# Shared with coturn (`static-auth-secret`): each call page gets credentials made from it.
+CALL_TURN_SECRET = env_str("CALL_TURN_SECRET")
 
 TASKS = {
     "default": {

@@ -35,7 +35,6 @@ FRAMES_TIMEOUT_S = 20
 # Run inside the server's database with `manage.py shell`: the calls around now.
 SETUP = """
 import datetime as dt, json
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 from tests import factories as f
 from visits.models import ApprovalStatus, Facility, Household, Resident
@@ -48,18 +47,20 @@ rule = f.make_rule(lakeview, kind="video", duration_minutes=20, name="Calls unde
                    rrule="FREQ=DAILY;BYHOUR=12;BYMINUTE=0")
 now = timezone.now().replace(second=0, microsecond=0)
 live = f.make_session(rule, starts_at=now - dt.timedelta(minutes=1), minutes=20)
+spare = f.make_session(rule, starts_at=now - dt.timedelta(minutes=2), minutes=20)
 later = f.make_session(rule, starts_at=now + dt.timedelta(hours=3), minutes=20)
 over = f.make_session(rule, starts_at=now - dt.timedelta(hours=3), minutes=20)
 dora = f.make_household("dora", name="Diaz family", adult_first_name="Dora")
-dora.caregiver.set_password("%(password)s"); dora.caregiver.save()
+dora.caregiver.set_password(PASSWORD); dora.caregiver.save()
 f.approve(dora.visitors.all(), aisha, status=ApprovalStatus.DENIED)
 print(json.dumps({
     "call": f.make_booking(live, maria, rosa, status="confirmed").pk,
+    "spare": f.make_booking(spare, maria, rosa, status="confirmed").pk,
     "later": f.make_booking(later, maria, rosa, status="confirmed").pk,
     "over": f.make_booking(over, maria, rosa, status="confirmed").pk,
     "denied": f.make_booking(live, aisha, dora, status="confirmed").pk,
 }))
-""" % {"password": DEMO_PASSWORD}
+"""
 
 
 @dataclass
@@ -77,7 +78,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                DJANGO_SETTINGS_MODULE="scheduler.settings")
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "seed_demo", "--json")
-    bookings = json.loads(manage(env, "shell", "-c", SETUP).strip().splitlines()[-1])
+    setup = f"PASSWORD = {DEMO_PASSWORD!r}\n{SETUP}"
+    bookings = json.loads(manage(env, "shell", "-c", setup).strip().splitlines()[-1])
     port = free_port()
     daphne = str(Path(sys.executable).parent / "daphne")
     proc = subprocess.Popen([daphne, "-b", "127.0.0.1", "-p", str(port),
@@ -151,7 +153,8 @@ def test_caregiver_and_station_see_each_other_then_staff_monitor_and_end_the_cal
     station = phone(browser, site, "station-a")  # the home page sends a station to its page
     expect(station.locator("h1")).to_have_text("Unit A video station")
     assert "W48213" not in station.content()
-    station.get_by_role("link", name="Open the call for Maria").click()
+    expect(station.locator("#open-current")).to_have_text("Open the call for Maria")
+    station.locator(f"#call-{booking}").get_by_role("link", name="Open").click()
     shoot(station, "station-before-join")
     station.get_by_role("button", name="Join the call").click()
 
@@ -214,3 +217,19 @@ def test_the_wrong_people_and_the_wrong_times_are_refused(
     if booking == "later":
         shoot(page, "too-early")
     page.context.close()
+
+
+def test_the_call_and_station_pages_in_spanish_fit_a_small_phone(
+    browser: Browser, site: Site,
+) -> None:
+    family = phone(browser, site, "rosa", language="es")
+    family.goto(f"{site.url}/calls/{site.bookings['spare']}/")  # the other one was ended
+    expect(family.get_by_role("button", name="Unirse a la llamada")).to_be_visible()
+    expect(family.locator("[data-call-status]")).to_contain_text("Pulse Unirse")
+    shoot(family, "family-es")
+    station = phone(browser, site, "station-a", language="es")
+    expect(station.locator("#open-current")).to_have_text("Abrir la llamada para Maria")
+    expect(station.locator(f"#call-{site.bookings['later']}")).to_contain_text("Se abre a las")
+    shoot(station, "station-es")
+    for page in (family, station):
+        page.context.close()

@@ -192,3 +192,38 @@ def test_roster_links_the_liaison_to_the_call(call_world) -> None:
         "/roster/", {"date": STARTS.date().isoformat()}).content.decode()
     assert f'href="/calls/{call_world.booking.pk}/"' in page
     assert CallPresence.objects.count() == 0
+
+
+# --- STUN/TURN from settings ----------------------------------------------------------------
+
+
+def ice_of(page: str) -> list:
+    import json
+    import re
+
+    return json.loads(re.search(r'id="call-ice"[^>]*>(.*?)</script>', page, re.S).group(1))
+
+
+def test_one_machine_needs_no_ice_servers(call_world) -> None:
+    page = client_for(call_world.world.caregiver).get(call_url(call_world)).content.decode()
+    assert ice_of(page) == []
+
+
+def test_turn_credentials_are_made_per_page_and_expire_with_the_slot(call_world,
+                                                                    settings) -> None:
+    import base64
+    import hashlib
+    import hmac
+
+    settings.CALL_STUN_URLS = ["stun:turn.example.org:3478"]
+    settings.CALL_TURN_URLS = ["turn:turn.example.org:3478?transport=udp"]
+    settings.CALL_TURN_SECRET = "s3cret"
+    page = client_for(call_world.world.caregiver).get(call_url(call_world)).content.decode()
+    stun, turn = ice_of(page)
+    assert stun == {"urls": ["stun:turn.example.org:3478"]}
+    ends = int(call_world.booking.session.ends_at.timestamp())
+    assert turn["username"] == f"{ends}:{call_world.world.caregiver.pk}"
+    expected = base64.b64encode(hmac.new(b"s3cret", turn["username"].encode(),
+                                         hashlib.sha1).digest()).decode()
+    assert turn["credential"] == expected
+    assert "s3cret" not in page
