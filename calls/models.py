@@ -66,8 +66,10 @@ class CallPresence(models.Model):
     """One person's time on a call: a row when they join, `left_at` when they leave."""
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="presences")
+    # Kept (as `name` and `role`) if the account is later deleted.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="call_presences"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+        related_name="call_presences",
     )
     role = models.CharField(_("role"), max_length=10, choices=CallRole.choices)
     # As the others on the call see them: a visitor's first name, a station's name, "staff".
