@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
@@ -49,3 +50,36 @@ def station_calls(*, station: Station, now: dt.datetime, hours: int = 24) -> Que
         .select_related("session__facility", "resident", "household")
         .order_by("session__starts_at", "id")
     )
+
+
+def calls_now(*, facility_id: int, now: dt.datetime) -> list[Booking]:
+    """A facility's confirmed video calls whose room is open now, each with `on_call` (who
+    is on it: name and role) and `ended_reason`, for its liaisons."""
+    bookings = list(
+        Booking.objects.filter(
+            session__facility_id=facility_id, session__kind=VisitKind.VIDEO,
+            session__status=SessionStatus.OPEN, status__in=CALLABLE_STATUSES,
+            # The room is open: it opens the setting's minutes before and closes at the end.
+            session__ends_at__gt=now,
+            session__starts_at__lte=now + dt.timedelta(
+                minutes=settings.CALL_OPENS_MINUTES_BEFORE),
+        )
+        .select_related("session__facility", "resident__unit", "household")
+        .order_by("session__starts_at", "id")
+    )
+    _attach_presence(bookings)
+    return bookings
+
+
+def _attach_presence(bookings: list[Booking]) -> None:
+    """One query for everyone on these calls, and one for how each ended."""
+    ids = [b.pk for b in bookings]
+    on_call: dict[int, list[CallPresence]] = {pk: [] for pk in ids}
+    for presence in CallPresence.objects.filter(call__booking_id__in=ids, left_at__isnull=True)\
+            .select_related("call").order_by("joined_at", "id"):
+        on_call[presence.call.booking_id].append(presence)
+    ended = dict(Call.objects.filter(booking_id__in=ids, ended_at__isnull=False)
+                 .values_list("booking_id", "end_reason"))
+    for booking in bookings:
+        booking.on_call = on_call[booking.pk]
+        booking.ended_reason = ended.get(booking.pk)

@@ -16,6 +16,7 @@ from calls.access import Seat, check_callable, seat_of, window_of
 from calls.ice import ice_servers
 from calls.models import CallRole
 from scheduler.errors import DomainError, NotPermitted
+from visits.access import facility_of_liaison
 
 # The call page alone may use the camera and microphone.
 CALL_PERMISSIONS = settings.PERMISSIONS_POLICY.replace("camera=()", "camera=(self)").replace(
@@ -108,6 +109,17 @@ def _end_refused(request: HttpRequest, booking_id: int, error: DomainError,
     response = render(request, "calls/call.html", context, status=400)
     response.permissions_policy = CALL_PERMISSIONS
     return response
+
+
+@login_required
+def calls_now_page(request: HttpRequest) -> HttpResponse:
+    """A liaison's calls under way at her facility: who is on each, and a way in."""
+    try:
+        facility = facility_of_liaison(request.user)
+    except DomainError as error:
+        return _error_page(request, error)
+    calls = selectors.calls_now(facility_id=facility.pk, now=timezone.now())
+    return render(request, "calls/now.html", {"facility": facility, "calls": calls})
 
 
 @login_required

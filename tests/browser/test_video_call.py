@@ -169,7 +169,12 @@ def test_caregiver_and_station_see_each_other_then_staff_monitor_and_end_the_cal
 
     monitor = phone(browser, site, "liaison")
     monitor.goto(f"{site.url}/roster/")
-    monitor.locator(f"#call-{booking}").click()
+    expect(monitor.locator(f"#call-{booking}")).to_be_visible()
+    monitor.locator("#calls-now").click()
+    card = monitor.locator(f"#now-{booking}")
+    expect(card).to_contain_text("On the call: Rosa (Family), Unit A video station (Station)")
+    shoot(monitor, "calls-now")
+    card.get_by_role("link", name="Watch or end the call").click()
     monitor.get_by_role("button", name="Join the call").click()
     assert wait_for_frames(monitor, "family") > 0
     assert wait_for_frames(monitor, "station") > 0

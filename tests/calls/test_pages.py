@@ -227,3 +227,72 @@ def test_turn_credentials_are_made_per_page_and_expire_with_the_slot(call_world,
                                          hashlib.sha1).digest()).decode()
     assert turn["credential"] == expected
     assert "s3cret" not in page
+
+
+# --- the liaison's calls under way ----------------------------------------------------------
+
+
+def put_on_call(booking, user, role: str, name: str, **extra) -> Call:
+    call = Call.objects.get_or_create(booking=booking, defaults={"started_at": STARTS})[0]
+    CallPresence.objects.create(call=call, user=user, role=role, name=name,
+                                peer=f"p{CallPresence.objects.count()}", joined_at=STARTS,
+                                **extra)
+    return call
+
+
+def queries_for(client: Client, url: str) -> tuple[int, str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(url).content.decode()
+    return len(captured), page
+
+
+def test_calls_now_shows_who_is_on_each_open_call(call_world) -> None:
+    world = call_world.world
+    put_on_call(call_world.booking, world.caregiver, "family", "Rosa")
+    put_on_call(call_world.booking, call_world.station, "station", "Kiosk A",
+                left_at=STARTS + dt.timedelta(minutes=1))
+    client = client_for(world.liaison)
+    one, page = queries_for(client, "/calls/now/")
+    assert "On the call: Rosa (Family)" in page and "Kiosk A" not in page
+    assert f'href="/calls/{call_world.booking.pk}/"' in page
+    # More calls cost no more queries.
+    for n in range(3):
+        household = f.make_household(f"family{n}")
+        resident = f.make_resident(world.facility, unit=world.unit_a, first_name=f"R{n}")
+        f.approve(household.visitors.all(), resident)
+        booking = f.make_booking(call_world.booking.session, resident, household,
+                                 status="confirmed")
+        put_on_call(booking, household.caregiver, "family", f"Adult{n}")
+    four, page = queries_for(client, "/calls/now/")
+    assert four == one and "Adult2 (Family)" in page
+
+
+def test_calls_now_leaves_out_closed_rooms_and_other_facilities(call_world,
+                                                                time_machine) -> None:
+    time_machine.move_to(STARTS - dt.timedelta(minutes=30), tick=False)
+    page = client_for(call_world.world.liaison).get("/calls/now/").content.decode()
+    assert "No video call is open right now." in page
+    time_machine.move_to(STARTS + dt.timedelta(minutes=5), tick=False)
+    other = client_for(call_world.world.other_liaison).get("/calls/now/").content.decode()
+    assert "Maria" not in other and "No video call is open right now." in other
+
+
+def test_calls_now_says_how_a_call_ended(call_world) -> None:
+    call = started(call_world)
+    Call.objects.filter(pk=call.pk).update(ended_at=STARTS, end_reason="Count")
+    page = client_for(call_world.world.liaison).get("/calls/now/").content.decode()
+    assert "Ended by staff: Count" in page
+
+
+@pytest.mark.parametrize("who", ["caregiver", "driver", "coordinator"])
+def test_calls_now_is_for_liaisons_only(call_world, who: str) -> None:
+    assert client_for(call_world.world.persona(who)).get("/calls/now/").status_code == 403
+    assert client_for(call_world.station).get("/calls/now/").status_code == 403
+
+
+def test_roster_of_today_links_to_the_calls_under_way(call_world) -> None:
+    page = client_for(call_world.world.liaison).get("/roster/").content.decode()
+    assert 'href="/calls/now/"' in page
