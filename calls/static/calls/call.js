@@ -67,6 +67,7 @@
     controls.hidden = false;
     say(m.peers.length ? T.connecting : T.waiting);
     tick();
+    clearInterval(state.timer);  // a reconnect must not start a second clock
     state.timer = setInterval(tick, 1000);
     m.peers.forEach(function (p) { note(p); connect(p.peer, true); });
   }
@@ -167,7 +168,12 @@
   }
 
   function refused(m) {
-    if (m.code === "replayed" || m.code === "no_such_peer" || m.code === "bad_message") return;
+    // Errors about one message leave the call on; the others come just before the server
+    // closes the socket (refused, ended, time over).
+    if (["replayed", "no_such_peer", "bad_message", "invalid", "not_staff"].indexOf(m.code) >= 0) {
+      console.warn("call:", m.message);
+      return;
+    }
     state.over = true;
     say(m.message);
   }
@@ -260,6 +266,9 @@
     }
     return out;
   };
+
+  /* Drop the socket as a network change would (support and tests): the page reconnects. */
+  window.callDrop = function () { if (state.ws) state.ws.close(); };
 
   if (root.dataset.opensIn) {  // opened early: come back to life when the room opens
     setTimeout(function () { location.reload(); }, (Number(root.dataset.opensIn) + 2) * 1000);
