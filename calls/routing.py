@@ -2,4 +2,4 @@ from django.urls import path
 
 from calls.consumers import CallConsumer
 
-websocket_urlpatterns = [path("ws/call/<int:booking_id>/", CallConsumer.as_asgi())]
+websocket_urlpatterns = [path("ws/call/<id:booking_id>/", CallConsumer.as_asgi())]

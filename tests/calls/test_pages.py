@@ -296,3 +296,16 @@ def test_calls_now_is_for_liaisons_only(call_world, who: str) -> None:
 def test_roster_of_today_links_to_the_calls_under_way(call_world) -> None:
     page = client_for(call_world.world.liaison).get("/roster/").content.decode()
     assert 'href="/calls/now/"' in page
+
+
+@pytest.mark.parametrize("path", ["/calls/99999999999999999999999/", "/calls/0/",
+                                  "/calls/99999999999999999999/end/"])
+def test_impossible_ids_are_not_found(call_world, path: str) -> None:
+    client = client_for(call_world.world.liaison)
+    response = client.post(path) if path.endswith("end/") else client.get(path)
+    assert response.status_code == 404
+
+
+def test_a_call_that_does_not_exist_is_not_found(call_world) -> None:
+    response = client_for(call_world.world.caregiver).get("/calls/987654/")
+    assert response.status_code == 404

@@ -360,3 +360,9 @@ def test_only_staff_can_end_a_call(call_world, who: str) -> None:
 
     run(scenario)
     assert Call.objects.get().ended_at is None
+
+
+def test_a_booking_that_does_not_exist_is_not_found(call_world) -> None:
+    error = asyncio.run(refused(call_world.world.caregiver, 987654))
+    assert error["code"] == "call_not_found"
+    assert nothing_written(987654)
