@@ -8,12 +8,15 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from calls.routing import websocket_urlpatterns as call_sockets  # noqa: E402
 from notifications.auth import LiveAuthStack  # noqa: E402
 from notifications.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(LiveAuthStack(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(
+            LiveAuthStack(URLRouter(websocket_urlpatterns + call_sockets))
+        ),
     }
 )

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "visits",
     "transport",
     "transport.fund",
+    "calls",
 ]
 
 MIDDLEWARE = [
@@ -187,6 +188,21 @@ LIVE_POLL_SECONDS = float(env_str("LIVE_POLL_SECONDS", "2"))
 # No transaction that writes events stays open longer than this: an event older than this
 # has committed or rolled back, and cursors stop listing the ids below it.
 LIVE_SETTLE_SECONDS = env_int("LIVE_SETTLE_SECONDS", 60)
+
+# Video calls (calls/): the room opens this many minutes before the session and closes at its
+# end. ICE servers for the browsers: none on one machine (they connect directly); in
+# production a STUN and a TURN server (coturn, see README), e.g.
+# CALL_STUN_URLS=stun:turn.example.org:3478 CALL_TURN_URLS=turn:turn.example.org:3478
+# with CALL_TURN_SECRET.
+CALL_OPENS_MINUTES_BEFORE = env_int("CALL_OPENS_MINUTES_BEFORE", 10)
+# The path of a video booking's call page when the facility names no outside video service.
+VIDEO_CALL_PATH = "/calls/{booking}/"
+
+
+CALL_STUN_URLS = env_list("CALL_STUN_URLS", [])
+CALL_TURN_URLS = env_list("CALL_TURN_URLS", [])
+# Shared with coturn (`static-auth-secret`): each call page gets credentials made from it.
+CALL_TURN_SECRET = env_str("CALL_TURN_SECRET")
 
 TASKS = {
     "default": {

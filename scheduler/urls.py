@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from calls.urls import urlpatterns as calls_pages
 from notifications import views as notification_views
 from notifications.urls import api_urlpatterns as notifications_api
 from notifications.urls import page_urlpatterns as notifications_pages
@@ -37,6 +38,7 @@ urlpatterns = [
     path("", include(visits_pages)),
     path("", include(transport_pages)),
     path("", include(notifications_pages)),
+    path("", include(calls_pages)),
 ]
 
 # Errors outside views (e.g. the session middleware cannot reach the database).

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from calls.selectors import station_of
 from transport.access import is_coordinator, is_driver
 from visits import views as visit_views
 from visits.access import is_caregiver, is_liaison
@@ -23,6 +24,8 @@ def home(request: HttpRequest) -> HttpResponse:
             return redirect("ride-board")
         if is_driver(user):
             return redirect("ride-driver")
+        if station_of(user) is not None:
+            return redirect("station")
     return visit_views.home(request)
 
 

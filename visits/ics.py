@@ -108,8 +108,11 @@ def _booking_summary(booking: Booking) -> str:
 
 
 def _join_link(booking: Booking) -> str:
-    """The room link while the booking holds a place; never for a dropped booking."""
-    return booking.join_url if booking.status in HOLDING_STATUSES else ""
+    """The room link while the booking holds a place; never for a dropped booking. Only an
+    outside service's full address: the service's own call page is a path, which a calendar
+    app cannot open (the family joins from My visits)."""
+    link = booking.join_url if booking.status in HOLDING_STATUSES else ""
+    return link if link.startswith(("https://", "http://")) else ""
 
 
 def _booking_description(booking: Booking, link: str) -> str:

@@ -389,9 +389,13 @@ class Booking(models.Model):
 
     @property
     def join_url(self) -> str:
-        template = self.session.facility.video_link_template
-        if self.session.kind != VisitKind.VIDEO or not template:
+        """An outside video service's room if the facility names one, else the service's own
+        call page (which checks who may join and when)."""
+        if self.session.kind != VisitKind.VIDEO:
             return ""
+        template = self.session.facility.video_link_template
+        if not template:
+            return settings.VIDEO_CALL_PATH.replace("{booking}", str(self.pk))
         return template.replace("{booking}", self.room_code)
 
 

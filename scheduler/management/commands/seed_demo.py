@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from calls.models import Station
 from transport.services import coordinator_ensure, driver_ensure
 from visits.info_models import FacilityInfo
 from visits.models import (
@@ -148,17 +149,22 @@ class Command(BaseCommand):
     def _facility(self, spec: dict[str, Any]) -> Facility:
         fields = {k: v for k, v in spec.items() if k not in {"name", "units"}}
         facility, _ = Facility.objects.get_or_create(name=spec["name"], defaults=fields)
-        if not facility.video_link_template:
-            facility.video_link_template = "https://video.example.org/room/{booking}"
-            facility.kiosk_instructions = "Use the kiosk at the front desk; bring photo ID."
-            facility.save()
-        for unit in spec["units"]:
-            HousingUnit.objects.get_or_create(facility=facility, name=unit)
+        # No outside video service: calls are held by the service itself (calls/), and each
+        # unit has a video station account (station-a for Unit A, station-c for Yard C).
+        for unit_name in spec["units"]:
+            unit, _ = HousingUnit.objects.get_or_create(facility=facility, name=unit_name)
+            self._station(facility, unit)
         for language, texts in FACILITY_INFO.items():
             FacilityInfo.objects.get_or_create(facility=facility, language=language,
                                                defaults=texts)
         self._rules(facility)
         return facility
+
+    def _station(self, facility: Facility, unit: HousingUnit) -> None:
+        username = f"station-{unit.name.split()[-1].lower()}"
+        user = self._user(username, unit.name, "station")
+        Station.objects.get_or_create(user=user, defaults={
+            "unit": unit, "name": f"{unit.name} video station"})
 
     def _rules(self, facility: Facility) -> None:
         today = timezone.now().date()
@@ -167,7 +173,8 @@ class Command(BaseCommand):
              "FREQ=WEEKLY;BYDAY=SA,SU;BYHOUR=9,13;BYMINUTE=0",
              120, 12, "Arrive 30 minutes early with photo ID. No bags in the visiting room."),
             ("Evening video calls", VisitKind.VIDEO, "FREQ=DAILY;BYHOUR=18,19;BYMINUTE=0",
-             30, 4, "You will get a link to join from your phone. Test your camera first."),
+             30, 4, "Join from My visits on your phone, up to 10 minutes early. "
+                    "Test your camera first."),
         ]
         for name, kind, rrule, minutes, capacity, how in rules:
             VisitingRule.objects.get_or_create(
@@ -288,6 +295,8 @@ class Command(BaseCommand):
         logins = [login(h.caregiver, "caregiver") | {"household_id": h.pk} for h in families]
         logins += [login(users[k], k.rstrip("2")) for k in
                    ("liaison", "liaison2", "coordinator", "driver", "admin")]
+        stations = Station.objects.select_related("user", "unit").order_by("user__username")
+        logins += [login(s.user, "station") | {"unit": s.unit.name} for s in stations]
         return {
             "url": "",  # set by handle() from --url
             "logins": logins,
