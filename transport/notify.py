@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone, translation
 from django.utils.formats import date_format, time_format
@@ -20,7 +21,7 @@ from django.utils.translation import gettext_noop
 
 from notifications.live import push_after_commit
 from notifications.preferences import preference_of
-from notifications.services import event_emit
+from notifications.services import Notice, event_emit, notices_emit
 from notifications.text import Text
 from transport.models import (
     REASON_TEXT,
@@ -176,21 +177,78 @@ def rides_off_with_booking(*, day: dt.date, requests: list[RideRequest],
 # --- coordinators -----------------------------------------------------------------------
 
 
-def plan_event(run: PlanRun, kind: str) -> None:
-    """Planning started / finished / failed, to every coordinator (their board refreshes)."""
-    params: dict[str, Any] = {"day": run.day.isoformat(), "legs": str(run.requests_count),
-                              "drivers": str(run.drivers_count),
-                              "planned": str(run.planned_count),
-                              "unserved": str(run.unserved_count)}
-    titles = {
-        "started": gettext_noop("Planning rides for %(day)s: %(legs)s legs, %(drivers)s drivers"),
-        "finished": gettext_noop("Rides for %(day)s planned: %(planned)s rides planned, "
-                                 "%(unserved)s legs not"),
-        "failed": gettext_noop("Planning rides for %(day)s failed"),
-    }
-    event_emit(type=f"transport.plan.{kind}", title=Text(titles[kind], params),
-               recipients=coordinators(),
-               data={"plan_run_id": run.pk, "day": run.day.isoformat(), "status": run.status})
+PLAN_TITLES = {
+    "started": gettext_noop("Planning rides for %(day)s: %(legs)s legs, %(drivers)s drivers"),
+    "finished": gettext_noop("Rides for %(day)s planned: %(planned)s rides planned, "
+                             "%(unserved)s legs not"),
+    "unserved": gettext_noop("Rides for %(day)s: %(count)s could not be planned"),
+    "failed": gettext_noop("Planning rides for %(day)s failed"),
+}
+# A message names at most this many rides; the board lists them all.
+UNSERVED_NAMED = 20
+
+
+def _plan_params(run: PlanRun) -> dict[str, str]:
+    return {"day": run.day.isoformat(), "legs": str(run.requests_count),
+            "drivers": str(run.drivers_count), "planned": str(run.planned_count),
+            "unserved": str(run.unserved_count)}
+
+
+def _plan_data(run: PlanRun) -> dict[str, Any]:
+    return {"plan_run_id": run.pk, "day": run.day.isoformat(), "status": run.status,
+            "facility_id": run.facility_id}
+
+
+def plan_progress(run: PlanRun, kind: str) -> None:
+    """Planning started, or finished with every ride planned: routine, so open boards refresh
+    live and nobody's inbox fills (re-plans are many; the one that matters must not drown)."""
+    title = Text(PLAN_TITLES[kind], _plan_params(run)).render()
+    push_after_commit(event_id=0, event_type=f"transport.plan.{kind}",
+                      data={**_plan_data(run), "title": title},
+                      user_ids=sorted(c.pk for c in coordinators()))
+
+
+def plan_failed(run: PlanRun) -> None:
+    """A run that failed needs a person: one urgent message to every coordinator."""
+    event_emit(type="transport.plan.failed", title=Text(PLAN_TITLES["failed"], _plan_params(run)),
+               body=run.error, recipients=coordinators(), urgent=True, data=_plan_data(run))
+
+
+def plan_unserved(run: PlanRun, requests: list[RideRequest]) -> None:
+    """One message per run that left rides out, naming each with its reason, to every
+    coordinator in her own language (the reasons are words, not codes)."""
+    readers = coordinators()
+    languages = {user.pk: _language(user) for user in readers}
+    params = {"day": run.day.isoformat(), "count": str(len(requests))}
+    data = {**_plan_data(run), "ride_request_ids": [r.pk for r in requests]}
+    notices = []
+    for user in readers:
+        with translation.override(languages[user.pk] or settings.LANGUAGE_CODE):
+            body = _unserved_body(requests)
+        notices.append(Notice(user_id=user.pk, type="transport.plan.unserved",
+                              title=Text(PLAN_TITLES["unserved"], params), body=body, data=data))
+    notices_emit(notices, languages=languages)
+    push_after_commit(event_id=0, event_type="transport.plan.finished",
+                      data={**_plan_data(run), "title": Text(PLAN_TITLES["finished"],
+                                                             _plan_params(run)).render()},
+                      user_ids=sorted(languages))
+
+
+def _unserved_body(requests: list[RideRequest]) -> str:
+    """A line per ride: whose, which visit, from where, and why (in the active language)."""
+    lines = []
+    for request in requests[:UNSERVED_NAMED]:
+        session = request.booking.session
+        lines.append(_("%(household)s, visit at %(time)s at %(facility)s, from %(place)s: "
+                       "%(reason)s") % {
+            "household": request.booking.household.name,
+            "time": say_time(session.starts_at, session.facility.tz),
+            "facility": session.facility.name, "place": request.pickup_label,
+            "reason": _(REASON_TEXT.get(request.unserved_reason, REASON_TEXT["no_room"]))})
+    if len(requests) > UNSERVED_NAMED:
+        lines.append(_("and %(count)d more on the board.")
+                     % {"count": len(requests) - UNSERVED_NAMED})
+    return "\n".join(lines)
 
 
 def board_changed(*, day: dt.date, what: str, ride_request_id: int | None = None) -> None:
@@ -199,6 +257,7 @@ def board_changed(*, day: dt.date, what: str, ride_request_id: int | None = None
         "ride.created": gettext_noop("A ride was asked for on %(day)s"),
         "ride.cancelled": gettext_noop("A ride on %(day)s was cancelled"),
         "ride.pinned": gettext_noop("A ride on %(day)s was pinned to a trip"),
+        "ride.pinned_driver": gettext_noop("A ride on %(day)s was pinned to a driver"),
     }
     event_emit(type=f"transport.{what}", title=Text(titles[what], {"day": day.isoformat()}),
                recipients=coordinators(),

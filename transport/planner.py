@@ -119,7 +119,8 @@ def read_scope(day: dt.date, facility_id: int | None) -> Scope:
 
 
 def _snapshot(requests: list[RideRequest], trips: list[Trip]) -> dict:
-    state = {("r", r.pk): (r.status, r.pinned_trip_id, r.updated_at) for r in requests}
+    state = {("r", r.pk): (r.status, r.pinned_trip_id, r.pinned_driver_id, r.updated_at)
+             for r in requests}
     state.update({("t", t.pk): (t.status, t.updated_at) for t in trips})
     return state
 
@@ -134,7 +135,6 @@ def _ride_input(request: RideRequest, scope: Scope) -> RideInput | None:
     session = request.booking.session
     facility = session.facility
     has_location = facility.latitude is not None and facility.longitude is not None
-    pinned = request.pinned_trip
     return RideInput(
         request_id=request.pk, legs=legs,
         home=Point(request.pickup_latitude, request.pickup_longitude),
@@ -143,8 +143,17 @@ def _ride_input(request: RideRequest, scope: Scope) -> RideInput | None:
         facility_label=facility.name, load=request.load,
         earliest_pickup=request.earliest_pickup,
         session_starts=session.starts_at, session_ends=session.ends_at,
-        pinned_driver_id=pinned.driver_id if pinned and pinned.day == scope.day else None,
+        pinned_driver_id=_pinned_driver(request, scope.day),
     )
+
+
+def _pinned_driver(request: RideRequest, day: dt.date) -> int | None:
+    """The driver a pin names: its trip's (kept by the plan), else the one pinned for the day
+    (who may have no trip yet: the solver puts the ride on her vehicle)."""
+    trip = request.pinned_trip
+    if trip is not None and trip.day == day:
+        return trip.driver_id
+    return request.pinned_driver_id
 
 
 def _day_bounds(scope: Scope) -> tuple[dt.datetime, dt.datetime]:
@@ -296,6 +305,7 @@ class PlanOutcome:
     unserved: int  # legs not planned
     trips: int
     seconds: float
+    unserved_ids: tuple[int, ...] = ()  # ride requests with a leg not planned
 
 
 def plan_day(*, day: dt.date, facility_id: int | None = None, run: PlanRun | None = None,
@@ -348,7 +358,8 @@ def write_plan(scope: Scope, result: PlanResult, *, drivers: int = 0,
         notify.drivers_of_changed_trips(scope.day, before, trips)
         notify.families_of_planned_rides(scope.requests)
     return PlanOutcome(legs=result.legs, drivers=drivers, planned=planned,
-                       unserved=len(result.unserved), trips=len(trips), seconds=result.seconds)
+                       unserved=len(result.unserved), trips=len(trips), seconds=result.seconds,
+                       unserved_ids=tuple(sorted({rid for rid, _leg in result.unserved})))
 
 
 def _replace_trips(scope: Scope, result: PlanResult, run: PlanRun | None) -> list[Trip]:

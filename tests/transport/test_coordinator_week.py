@@ -1,0 +1,205 @@
+"""A coordinator's week: retried asks make one ride, planning speaks only when a person is
+needed, and a pin to a driver holds across re-plans."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.utils import translation
+
+from notifications.models import Delivery, Event
+from notifications.preferences import preference_update
+from tests import factories as f
+from tests.transport.checker import check_day
+from tests.transport.conftest import Rides
+from tests.transport.test_api import assert_error, ride_payload, state
+from transport.models import (
+    DriverAvailability,
+    PlanRun,
+    PlanStatus,
+    RideRequest,
+    RideStatus,
+    Stop,
+    Trip,
+)
+from transport.planner import plan_day
+from transport.services import plan_run_execute, plan_runs_resume, ride_request_cancel
+
+pytestmark = pytest.mark.django_db
+
+
+# --- Idempotency-Key on ride requests ------------------------------------------------------
+
+
+def _ask(api: Any, user: Any, booking_id: int, key: str | None, **changes: Any) -> Any:
+    headers = {"HTTP_IDEMPOTENCY_KEY": key} if key is not None else {}
+    return api(user).post("/api/v1/rides/", ride_payload(booking_id, **changes), format="json",
+                          **headers)
+
+
+def test_a_retried_ride_request_with_the_same_key_makes_one_request(api, world, rides,
+                                                                   family_booking):
+    first = _ask(api, world.caregiver, family_booking.pk, "tap-7f3a")
+    assert first.status_code == 201, first.content
+    again = _ask(api, world.caregiver, family_booking.pk, "tap-7f3a")
+    assert again.status_code == 200, again.content
+    assert again.json()["id"] == first.json()["id"]
+    assert RideRequest.objects.filter(booking=family_booking).count() == 1
+    told = Delivery.objects.filter(user=world.coordinator, event__type="transport.ride.created")
+    assert told.count() == 1  # the retry told nobody anything new
+    # Without a key, a second ask still says the visit has its ride, naming it.
+    body = assert_error(_ask(api, world.caregiver, family_booking.pk, None), 409, "ride_exists")
+    assert body["ride_request_id"] == first.json()["id"]
+
+
+def test_a_key_used_for_another_visit_or_a_bad_key_is_refused(api, world, rides, family_booking):
+    _ask(api, world.caregiver, family_booking.pk, "tap-1")
+    other_session = f.make_session(world.rule, starts_at=rides.local(13) + dt.timedelta(days=1),
+                                   minutes=120, capacity=10)
+    second = f.make_booking(other_session, world.resident, world.household, world.family,
+                            status="confirmed")
+    before = state()
+    assert_error(_ask(api, world.caregiver, second.pk, "tap-1"), 409, "idempotency_key_reused")
+    for bad in ("", "   ", "k" * 81):
+        assert_error(_ask(api, world.caregiver, second.pk, bad), 400,
+                     fields=("Idempotency-Key",))
+    # Another household's key is its own: the same words do not return Rosa's ride.
+    assert_error(_ask(api, world.other_caregiver, family_booking.pk, "tap-1"), 404)
+    assert state() == before
+
+
+# --- one message per planning outcome that needs a person ----------------------------------
+
+
+def _plan_messages(user: Any) -> list[Delivery]:
+    return list(Delivery.objects.filter(user=user, event__type__startswith="transport.plan.")
+                .select_related("event").order_by("pk"))
+
+
+def test_a_day_with_an_unservable_ride_sends_exactly_one_coordinator_message_naming_it(
+        world, rides: Rides, family_booking):
+    van = rides.add_vehicle("Van", seats=6, child_seats=2)
+    rides.add_driver("joe", "Springfield", van)
+    rides.ride(family_booking, "Springfield", children=1, child_seats=1)
+    far = rides.ride(rides.add_family("Lou"), "Los Angeles")
+    run = PlanRun.objects.create(day=rides.day, requested_by=world.coordinator)
+
+    plan_run_execute(run_id=run.pk)
+
+    messages = _plan_messages(world.coordinator)
+    assert len(messages) == 1, [m.event.type for m in messages]
+    event = messages[0].event
+    assert event.type == "transport.plan.unserved" and not event.urgent
+    assert "1 could not be planned" in event.title
+    assert "Lou family" in event.body and "Los Angeles bus station" in event.body
+    assert "too far away" in event.body
+    assert "Lopez" not in event.body  # the planned ride is not news
+    assert event.data["ride_request_ids"] == [far.pk]
+    assert not _plan_messages(world.caregiver)  # families hear of their own ride only
+
+
+def test_the_message_reads_in_each_coordinators_language(world, rides: Rides, family_booking):
+    preference_update(user=world.coordinator, language="es")
+    van = rides.add_vehicle("Van", seats=6, child_seats=2)
+    rides.add_driver("joe", "Springfield", van)
+    rides.ride(rides.add_family("Lou"), "Los Angeles")
+    run = PlanRun.objects.create(day=rides.day, requested_by=world.coordinator)
+    plan_run_execute(run_id=run.pk)
+    (message,) = _plan_messages(world.coordinator)
+    with translation.override("es"):
+        reason = translation.gettext(
+            "The pickup point is too far away for the longest ride we allow.")
+    assert reason in message.event.body and "too far away" not in message.event.body
+
+
+def test_routine_planning_fills_no_inbox(world, rides: Rides, family_booking):
+    van = rides.add_vehicle("Van", seats=6, child_seats=2)
+    rides.add_driver("joe", "Springfield", van)
+    rides.ride(family_booking, "Springfield", children=1, child_seats=1)
+    for _ in range(3):
+        run = PlanRun.objects.create(day=rides.day, requested_by=world.coordinator)
+        plan_run_execute(run_id=run.pk)
+        assert PlanRun.objects.get(pk=run.pk).status == PlanStatus.DONE
+    assert _plan_messages(world.coordinator) == []
+
+
+def test_a_failed_run_sends_one_urgent_message(world, rides: Rides):
+    dead = PlanRun.objects.create(day=rides.day, status=PlanStatus.RUNNING, attempts=3,
+                                  lease_until=rides.local(0) - dt.timedelta(days=30))
+    plan_runs_resume()
+    assert PlanRun.objects.get(pk=dead.pk).status == PlanStatus.FAILED
+    (message,) = _plan_messages(world.coordinator)
+    assert message.event.type == "transport.plan.failed" and message.event.urgent
+    assert "please plan again" in message.event.body
+
+
+# --- pins to a driver ----------------------------------------------------------------------
+
+
+def test_a_pin_to_a_driver_with_no_trip_survives_a_re_plan(api, world, rides: Rides,
+                                                          family_booking):
+    van, car = rides.add_vehicle("Van", 6, 2), rides.add_vehicle("Wagon", 4, 1)
+    rides.add_driver("joe", "Springfield", van)  # next door to the family
+    ann = rides.add_driver("ann", "Champaign", car)  # across the county, no trip yet
+    lopez = rides.ride(family_booking, "Springfield", children=1, child_seats=1)
+    assert not Trip.objects.filter(driver=ann).exists()
+
+    response = api(world.coordinator).post(f"/api/v1/rides/{lopez.pk}/pin/",
+                                           {"driver_id": ann.pk}, format="json")
+    assert response.status_code == 200, response.content
+    for _ in range(2):  # planned, then planned again: the pin holds both times
+        plan_day(day=rides.day)
+        lopez.refresh_from_db()
+        assert lopez.status == RideStatus.PLANNED and lopez.pinned_driver_id == ann.pk
+        carriers = set(Stop.objects.filter(request=lopez).values_list("trip__driver", flat=True))
+        assert carriers == {ann.pk}
+        assert check_day(rides.day) == []
+    board = api(world.coordinator).get(f"/api/v1/rides/board/?date={rides.day}").json()
+    (row,) = [r for r in board["requests"] if r["id"] == lopez.pk]
+    assert row["pinned_driver_id"] == ann.pk
+
+
+def test_a_pin_to_a_trip_names_its_driver_and_unpinning_clears_both(api, world, two_trips):
+    client = api(world.coordinator)
+    ride = two_trips.request.pk
+    client.post(f"/api/v1/rides/{ride}/pin/", {"trip_id": two_trips.other_trip.pk},
+                format="json")
+    pinned = RideRequest.objects.get(pk=ride)
+    assert pinned.pinned_driver_id == two_trips.other_trip.driver_id
+    client.post(f"/api/v1/rides/{ride}/pin/", {"trip_id": None}, format="json")
+    pinned.refresh_from_db()
+    assert (pinned.pinned_trip_id, pinned.pinned_driver_id) == (None, None)
+    ride_request_cancel(actor=world.coordinator, request_id=ride)
+
+
+def test_driver_pin_errors(api, world, rides: Rides, two_trips):
+    ride = two_trips.request.pk
+    joe = two_trips.trip.driver
+    idle = rides.add_driver("ida", "Clinton", rides.add_vehicle("Mini", 3))
+    DriverAvailability.objects.filter(driver=idle).update(
+        starts_at=rides.local(8) + dt.timedelta(days=2), ends_at=rides.local(18)
+        + dt.timedelta(days=2))
+    before = state()
+    client = api(world.coordinator)
+    cases = [
+        (client, {"driver_id": "x"}, ride, 400, ("driver_id",)),
+        (client, {"driver_id": joe.pk, "trip_id": two_trips.trip.pk}, ride, 400,
+         ("driver_id",)),
+        (client, {"driver_id": 99999}, ride, 404, ()),
+        (client, {"driver_id": idle.pk}, ride, 409, ()),  # not free that day
+        (client, {"driver_id": joe.pk}, 99999, 404, ()),
+        (api(world.caregiver), {"driver_id": joe.pk}, ride, 403, ()),
+        (api(world.driver), {"driver_id": joe.pk}, ride, 403, ()),
+        (api(world.liaison), {"driver_id": joe.pk}, ride, 403, ()),
+        (api(world.other_liaison), {"driver_id": joe.pk}, ride, 403, ()),
+    ]
+    for who, payload, ride_id, status, fields in cases:
+        response = who.post(f"/api/v1/rides/{ride_id}/pin/", payload, format="json")
+        assert_error(response, status, fields=fields)
+    Trip.objects.filter(pk=two_trips.trip.pk).update(status="under_way")
+    assert_error(client.post(f"/api/v1/rides/{ride}/pin/", {"driver_id": joe.pk},
+                             format="json"), 409)
+    assert RideRequest.objects.get(pk=ride).pinned_driver_id is None
+    assert Event.objects.count() == before["events"]
