@@ -7,6 +7,7 @@ write their events in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from dataclasses import dataclass
 
@@ -37,10 +38,11 @@ from transport.models import (
     TripStatus,
     new_feed_token,
 )
-from transport.planner import plan_day, session_day
+from transport.planner import PlanStale, plan_day, session_day
 from visits.access import household_of
 from visits.models import Booking, BookingStatus, VisitKind
 
+logger = logging.getLogger(__name__)
 RIDE_BOOKING_STATUSES = (BookingStatus.REQUESTED, BookingStatus.CONFIRMED)
 
 
@@ -446,8 +448,16 @@ def plan_run_execute(*, run_id: int, time_limit: float | None = None) -> PlanRun
     try:
         outcome = plan_day(day=run.day, facility_id=run.facility_id, run=run,
                            time_limit=time_limit, on_solving=solving)
-    except Exception as exc:
-        _finish_run(run, status=PlanStatus.FAILED, error=str(exc)[:300], began=began)
+    except PlanStale:
+        _finish_run(run, status=PlanStatus.FAILED, began=began, error=_(
+            "The rides of this day kept changing while planning; please plan again."))
+        raise
+    except Exception:
+        # The details go to the log (with the traceback); a person gets words, never a
+        # database's error text.
+        logger.exception("planning run %s failed", run.pk)
+        _finish_run(run, status=PlanStatus.FAILED, began=began, error=_(
+            "Planning stopped on an unexpected error; please plan again."))
         raise
     run.planned_count, run.unserved_count = outcome.planned, outcome.unserved
     run.trips_count = outcome.trips

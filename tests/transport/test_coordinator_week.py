@@ -13,7 +13,7 @@ from notifications.models import Delivery, Event
 from notifications.preferences import preference_update
 from tests import factories as f
 from tests.transport.checker import check_day
-from tests.transport.conftest import Rides
+from tests.transport.conftest import DANVILLE, Rides
 from tests.transport.test_api import assert_error, ride_payload, state
 from transport.models import (
     DriverAvailability,
@@ -203,3 +203,51 @@ def test_driver_pin_errors(api, world, rides: Rides, two_trips):
                              format="json"), 409)
     assert RideRequest.objects.get(pk=ride).pinned_driver_id is None
     assert Event.objects.count() == before["events"]
+
+
+# --- several facilities, shared drivers ----------------------------------------------------
+
+
+def shared_driver_day(rides: Rides) -> tuple[Any, RideRequest, RideRequest, int]:
+    """Joe, from Champaign, is the only driver: a Danville family's 9:00 visit, then a
+    Lakeview family's 13:00 one, both from Champaign, one way each."""
+    van = rides.add_vehicle("Van", seats=6, child_seats=2)
+    joe = rides.add_driver("joe", "Champaign", van)
+    danville = rides.add_facility("Danville Correctional Center", DANVILLE, hour=9)
+    east = rides.ride(rides.add_family_at("Ines", danville), "Champaign", return_trip=False)
+    west = rides.ride(rides.add_family("Lou"), "Champaign", return_trip=False)
+    return joe, east, west, danville.facility_id
+
+
+def assert_both_on_one_trip(rides: Rides, joe: Any, *requests: RideRequest) -> None:
+    for request in requests:
+        request.refresh_from_db()
+        assert request.status == RideStatus.PLANNED, (request.pk, request.unserved_reason)
+    (trip,) = Trip.objects.filter(day=rides.day)
+    assert trip.driver == joe
+    facilities = {s.label for s in trip.stops.filter(kind="dropoff")}
+    assert facilities == {"Danville Correctional Center", rides.world.facility.name}
+    assert check_day(rides.day) == []
+
+
+def test_one_run_plans_every_facility_with_shared_drivers(world, rides: Rides):
+    joe, east, west, _danville = shared_driver_day(rides)
+    plan_day(day=rides.day)
+    assert_both_on_one_trip(rides, joe, east, west)
+
+
+def test_re_planning_one_facility_keeps_the_other_facilitys_rides_on_the_shared_driver(
+        world, rides: Rides):
+    joe, east, west, danville = shared_driver_day(rides)
+    plan_day(day=rides.day, facility_id=danville)
+    east.refresh_from_db()
+    assert east.status == RideStatus.PLANNED
+    west.refresh_from_db()
+    assert west.status == RideStatus.OPEN  # Lakeview's part is not this run's
+    told = sorted(Stop.objects.filter(request=east).values_list("kind", "planned_at"))
+    plan_day(day=rides.day, facility_id=world.facility.pk)  # Joe is shared, not taken
+    assert_both_on_one_trip(rides, joe, east, west)
+    # The Danville family keeps the pickup time it was told.
+    assert sorted(Stop.objects.filter(request=east).values_list("kind", "planned_at")) == told
+    plan_day(day=rides.day, facility_id=danville)  # and again: the rest stays
+    assert_both_on_one_trip(rides, joe, east, west)
