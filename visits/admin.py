@@ -46,11 +46,12 @@ class VisitingRuleAdmin(admin.ModelAdmin):
     list_filter = ["facility", "kind", "allocation_mode", "active"]
 
     def save_model(self, request, obj, form, change) -> None:
-        from visits.services import rounds_open_due, rule_sync_sessions
+        from visits.services import rounds_cancel_for_rule, rounds_open_due, rule_sync_sessions
 
         super().save_model(request, obj, form, change)
         rule_sync_sessions(rule=obj)
         rounds_open_due(rule_id=obj.pk)  # a rule switched to rounds gets its rounds now
+        rounds_cancel_for_rule(rule_id=obj.pk)  # ...and one back to first come loses them
 
 
 @admin.register(Closure)

@@ -35,6 +35,7 @@ from visits.services.rounds import (
     request_change,
     request_submit,
     request_withdraw,
+    rounds_cancel_for_rule,
     rounds_open_due,
 )
 from visits.services.sessions import rule_sync_sessions, sessions_fill_horizon
@@ -56,6 +57,7 @@ __all__ = [
     "calendar_token_revoke",
     "calendar_token_rotate",
     "closure_create",
+    "rounds_cancel_for_rule",
     "offer_accept",
     "offer_pass",
     "offers_expire",
