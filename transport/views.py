@@ -66,8 +66,11 @@ def board(request: HttpRequest) -> HttpResponse:
     day = _day(request) if chosen else selectors.next_busy_day(user=request.user)
     data = selectors.board_for_day(user=request.user, day=day, facility_id=facility_id)
     _mark_time_zones(data)
+    week = selectors.week_for(user=request.user, day=day, facility_id=facility_id)
     return render(request, "transport/board.html", {
-        "board": data, "day": day, "facility_id": facility_id,
+        "board": data, "day": day, "facility_id": facility_id, "week": week,
+        "prev_week": week[0].day - dt.timedelta(days=7),
+        "next_week": week[0].day + dt.timedelta(days=7),
         "prev_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
         "today": selectors.today_for(request.user), "trip_choices": _trip_choices(data),
         "live_after": live_start(request.user),

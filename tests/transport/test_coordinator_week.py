@@ -11,6 +11,7 @@ from django.utils import translation
 
 from notifications.models import Delivery, Event
 from notifications.preferences import preference_update
+from scheduler.errors import NotPermitted
 from tests import factories as f
 from tests.transport.checker import check_day
 from tests.transport.conftest import DANVILLE, Rides
@@ -251,3 +252,41 @@ def test_re_planning_one_facility_keeps_the_other_facilitys_rides_on_the_shared_
     assert sorted(Stop.objects.filter(request=east).values_list("kind", "planned_at")) == told
     plan_day(day=rides.day, facility_id=danville)  # and again: the rest stays
     assert_both_on_one_trip(rides, joe, east, west)
+
+
+# --- the week on the board -----------------------------------------------------------------
+
+
+def test_the_week_shows_each_days_state(world, rides: Rides, family_booking):
+    from django.test import Client
+
+    from transport.selectors import week_for
+
+    van = rides.add_vehicle("Van", seats=6, child_seats=2)
+    rides.add_driver("joe", "Springfield", van)
+    rides.ride(family_booking, "Springfield", children=1, child_seats=1)
+    rides.ride(rides.add_family("Lou"), "Los Angeles")  # too far: needs the coordinator
+    plan_day(day=rides.day)
+    next_day = f.make_session(world.rule, starts_at=rides.local(13) + dt.timedelta(days=1),
+                              minutes=120, capacity=10)
+    rides.ride(rides.add_family("Bo", session=next_day), "Clinton")  # asked, not planned yet
+
+    week = {d.day: d for d in week_for(user=world.coordinator, day=rides.day)}
+    assert len(week) == 7 and min(week).weekday() == 0  # Monday to Sunday
+    today = week[rides.day]
+    assert (today.state, today.asked, today.planned, today.unserved, today.trips) == (
+        "attention", 2, 1, 1, 1)
+    tomorrow = rides.day + dt.timedelta(days=1)
+    if tomorrow in week:  # the fixture's day may be a Sunday
+        assert (week[tomorrow].state, week[tomorrow].waiting) == ("to_plan", 1)
+    quiet = [d for d in week.values() if d.day not in (rides.day, tomorrow)]
+    assert all(d.state == "quiet" and d.asked == 0 for d in quiet)
+
+    page = Client()
+    page.force_login(world.coordinator)
+    html = page.get(f"/rides/board/?date={rides.day}").content.decode()
+    assert html.count('class="wday') == 7
+    assert f'id="day-{rides.day}"' in html and "1 not planned" in html
+    for persona in ("caregiver", "driver", "liaison", "other_liaison"):
+        with pytest.raises(NotPermitted):
+            week_for(user=world.persona(persona), day=rides.day)
