@@ -7,11 +7,12 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from scheduler.errors import NotFound
 from transport.access import check_coordinator, driver_of
+from transport.fund.models import Subsidy, SubsidyStatus
 from transport.models import (
     LIVE_RIDE_STATUSES,
     Driver,
@@ -71,6 +72,9 @@ def board_for_day(*, user: AbstractBaseUser, day: dt.date,
         ids = {r.pk for r in requests}
         trips = [t for t in trips if not t.stops.all() or any(
             s.request_id in ids for s in t.stops.all())]
+    # The travel fund's ride seats, so each ride shows what is paid for it (one query).
+    prefetch_related_objects(requests, Prefetch("subsidies", to_attr="seats", queryset=(
+        Subsidy.objects.filter(status=SubsidyStatus.GRANTED).select_related("fund"))))
     runs = PlanRun.objects.filter(day=day, facility_id=facility_id)
     return Board(
         day=day, facility=facility, requests=requests,

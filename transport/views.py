@@ -22,6 +22,7 @@ from scheduler.errors import DomainError, InvalidInput
 from scheduler.http import run_action, show_error
 from scheduler.inputs import parse_day, parse_id
 from transport import ics, selectors, services
+from transport.fund.donations import money_text
 from transport.models import DriverFeed, Leg, RideStatus, StopKind, StopStatus
 from transport.planner import session_day
 
@@ -66,6 +67,9 @@ def board(request: HttpRequest) -> HttpResponse:
     day = _day(request) if chosen else selectors.next_busy_day(user=request.user)
     data = selectors.board_for_day(user=request.user, day=day, facility_id=facility_id)
     _mark_time_zones(data)
+    for ride in data.requests:
+        for seat in ride.seats:
+            seat.amount_text = money_text(seat.amount_cents, seat.fund.currency)
     week = selectors.week_for(user=request.user, day=day, facility_id=facility_id)
     return render(request, "transport/board.html", {
         "board": data, "day": day, "facility_id": facility_id, "week": week,

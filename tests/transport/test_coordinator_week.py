@@ -290,3 +290,57 @@ def test_the_week_shows_each_days_state(world, rides: Rides, family_booking):
     for persona in ("caregiver", "driver", "liaison", "other_liaison"):
         with pytest.raises(NotPermitted):
             week_for(user=world.persona(persona), day=rides.day)
+
+
+# --- a ride seat paid by the travel fund ---------------------------------------------------
+
+
+def test_a_ride_seat_links_the_ride_and_trip_and_both_pages_show_each_other(api, world, rides,
+                                                                           two_trips):
+    from django.test import Client
+
+    from tests.fund.helpers import donate
+
+    donate(5000)
+    response = api(world.coordinator).post("/api/v1/fund/subsidies/", {
+        "booking": two_trips.request.booking_id, "kind": "ride_seat", "amount_cents": 1200,
+        "leg": "outbound"}, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["ride_request"] == two_trips.request.pk and body["leg"] == "outbound"
+    assert body["trips"] == [{"leg": "outbound", "trip_id": two_trips.trip.pk,
+                              "day": rides.day.isoformat()}]
+    page = Client()
+    page.force_login(world.coordinator)
+    report = page.get("/fund/subsidies/").content.decode()
+    assert f"#trip-{two_trips.trip.pk}" in report and "To the visit: Joe's trip" in report
+    board = page.get(f"/rides/board/?date={rides.day}").content.decode()
+    subsidy_id = body["id"]
+    assert f"/fund/subsidies/#subsidy-{subsidy_id}" in board
+    assert "The travel fund pays this ride's seat: 12.00 USD" in board
+
+
+def test_a_ride_seat_needs_a_planned_ride_of_that_visit(api, world, rides, two_trips):
+    from tests.fund.helpers import donate
+    from transport.fund.models import Subsidy
+
+    donate(5000)
+    client = api(world.coordinator)
+    no_ride = rides.add_family("Cy")
+    waiting = rides.ride(rides.add_family("Di"), "Clinton")
+    home_only = two_trips.request.booking_id  # Joe's trip carries the Lopez family there only
+    before = state()
+    cases = [
+        ({"booking": no_ride.pk}, 409, ()),
+        ({"booking": waiting.booking_id}, 409, ()),
+        ({"booking": home_only, "leg": "return"}, 409, ()),
+        ({"booking": home_only, "leg": "sideways"}, 400, ("leg",)),
+    ]
+    for payload, status, fields in cases:
+        response = client.post("/api/v1/fund/subsidies/", {
+            "kind": "ride_seat", "amount_cents": 1200, **payload}, format="json")
+        assert_error(response, status, fields=fields)
+    for persona in ("caregiver", "driver", "liaison", "other_liaison"):
+        assert_error(api(world.persona(persona)).post("/api/v1/fund/subsidies/", {
+            "booking": home_only, "kind": "ride_seat", "amount_cents": 1200}, format="json"), 403)
+    assert not Subsidy.objects.exists() and state() == before
