@@ -16,6 +16,7 @@ from transport.fund.models import Subsidy, SubsidyStatus
 from transport.models import (
     LIVE_RIDE_STATUSES,
     Driver,
+    DriverAvailability,
     PlanRun,
     RideRequest,
     RideStatus,
@@ -108,6 +109,16 @@ class DayState:
         if self.waiting:
             return "to_plan"
         return "planned" if self.asked else "quiet"
+
+
+def drivers_without_trip(day: dt.date) -> list[Driver]:
+    """Drivers free around `day` who have no trip on it yet: a ride can be pinned to them
+    (the pin itself checks her window in the facility's zone)."""
+    start = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) - dt.timedelta(hours=12)
+    free = DriverAvailability.objects.filter(starts_at__lt=start + dt.timedelta(hours=48),
+                                             ends_at__gt=start).values("driver_id")
+    return list(Driver.objects.filter(pk__in=free).exclude(trips__day=day)
+                .select_related("user").order_by("user__first_name", "pk"))
 
 
 def week_start(day: dt.date) -> dt.date:

@@ -344,3 +344,28 @@ def test_a_ride_seat_needs_a_planned_ride_of_that_visit(api, world, rides, two_t
         assert_error(api(world.persona(persona)).post("/api/v1/fund/subsidies/", {
             "booking": home_only, "kind": "ride_seat", "amount_cents": 1200}, format="json"), 403)
     assert not Subsidy.objects.exists() and state() == before
+
+
+def test_the_board_pins_a_ride_to_a_driver_without_a_trip(world, rides: Rides, family_booking):
+    from django.test import Client
+
+    van, car = rides.add_vehicle("Van", 6, 2), rides.add_vehicle("Wagon", 4, 1)
+    rides.add_driver("joe", "Springfield", van)
+    ann = rides.add_driver("ann", "Champaign", car)
+    lopez = rides.ride(family_booking, "Springfield", children=1, child_seats=1)
+    page = Client()
+    page.force_login(world.coordinator)
+    html = page.get(f"/rides/board/?date={rides.day}").content.decode()
+    assert f'value="driver-{ann.pk}"' in html and "Ann (no trip yet)" in html
+    response = page.post(f"/rides/requests/{lopez.pk}/pin/", {
+        "date": rides.day.isoformat(), "trip_id": f"driver-{ann.pk}"})
+    assert response.status_code == 302
+    lopez.refresh_from_db()
+    assert (lopez.pinned_driver_id, lopez.pinned_trip_id) == (ann.pk, None)
+    html = page.get(f"/rides/board/?date={rides.day}").content.decode()
+    assert f'<option value="driver-{ann.pk}" selected>' in html
+    for nonsense in ("driver-x", "driver-", "trip-3"):
+        page.post(f"/rides/requests/{lopez.pk}/pin/", {"date": rides.day.isoformat(),
+                                                       "trip_id": nonsense})
+        lopez.refresh_from_db()
+        assert lopez.pinned_driver_id == ann.pk  # refused with a message, nothing changed
