@@ -7,7 +7,10 @@ driver who set off) and writes everything in one transaction, or plans again.
 Scope: the day's live ride requests (optionally of one facility). Trips already under way
 are left alone with the legs they carry. Planned trips that carry only in-scope requests are
 replaced, except trips with a request pinned to them: those rows stay (with their driver and
-vehicle) and the solver must put the pinned requests on them.
+vehicle) and the solver must put the pinned requests on them. A one-facility run also takes
+in the other facilities' planned trips, their legs held on the same driver at the same times
+(drivers are shared; each has one trip a day, which may visit several prisons). Another run
+that wrote trips meanwhile (or the one-trip-per-driver constraint) means: read and plan again.
 """
 
 from __future__ import annotations
@@ -146,9 +149,9 @@ def _leg_times(trips: list[Trip], legs: dict[tuple[int, str], int],
 def _with_guests(day: dt.date, own: list[RideRequest],
                  trips: list[Trip]) -> tuple[list[RideRequest], dict[tuple[int, str], int]]:
     """A one-facility run may give its rides to drivers other facilities' rides already
-    have: their planned trips are planned again with those rides held on the same driver
-    (their times may move inside their windows), so the rest of the day stays as it was
-    and a shared driver still has one trip."""
+    have: their planned trips are planned again with those rides held on the same driver at
+    the times their families were told (`_leg_times`), so the rest of the day stays as it
+    was and a shared driver still has one trip."""
     ids = {r.pk for r in own}
     guests = {(s.request_id, s.leg): trip.driver_id for trip in trips
               if trip.status == TripStatus.PLANNED for s in trip.stops.all()
