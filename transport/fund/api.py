@@ -21,6 +21,7 @@ from transport.fund import selectors
 from transport.fund.donations import donation_start
 from transport.fund.models import DonationKind, SubsidyKind
 from transport.fund.subsidies import subsidy_grant
+from transport.models import Leg
 
 
 def body_of(request: Request, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
@@ -63,8 +64,7 @@ class SubsidyGrantSerializer(serializers.Serializer):
     ride_reference = serializers.CharField(max_length=80, required=False, allow_blank=True)
     note = serializers.CharField(max_length=300, required=False, allow_blank=True)
     # A ride seat: which leg of the visit's planned ride ("" or left out: both).
-    leg = serializers.ChoiceField(choices=["outbound", "return"], required=False,
-                                  allow_blank=True)
+    leg = serializers.ChoiceField(choices=Leg.choices, required=False, allow_blank=True)
 
 
 SUBSIDY = inline_serializer("Subsidy", {
