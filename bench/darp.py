@@ -9,6 +9,9 @@ coordinates. Prints per instance the cost, the gap to the best-known cost in bks
 feasible yes/no and the seconds; then the mean gap per set (a, b) and overall and the worst.
 
 Run: .venv/bin/python bench/darp.py [--time-limit 10] [--only a2-16,b2-16] [--seed 0] [--json]
+With `--week`, a coordinator's week of the family-visit shape instead (bench/darp_week.py):
+several prisons, shared drivers, 50-150 requests a day, served share and drive time of the
+full solver against its plain insertion start, each plan checked independently.
 Seconds are wall-clock and include starting Django (about a second); the machine is shared,
 so they and the gaps move with its load.
 """
@@ -27,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # `bench.darp_week` for --week
 DEFAULT_DIR = ROOT.parent / "shared" / "benchmarks" / "darp"
 TOL = 1e-5  # the command rounds times to 6 decimals
 
@@ -175,11 +180,31 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="instances and bks.csv")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--week", action="store_true",
+                   help="plan a week of the family-visit shape (bench/darp_week.py)")
+    p.add_argument("--days", type=int, default=7, help="with --week: days to plan (7)")
+    p.add_argument("--requests", default="50-150",
+                   help="with --week: ride requests a day, low-high (50-150)")
     return p.parse_args(argv)
+
+
+def main_week(args: argparse.Namespace) -> int:
+    from bench.darp_week import print_week, week
+
+    low, _, high = args.requests.partition("-")
+    result = week(days=args.days, low=int(low), high=int(high or low),
+                  time_limit=args.time_limit, seed=args.seed)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print_week(result)
+    return 0 if result["checker_days_ok"] == result["days"] else 1
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.week:
+        return main_week(args)
     with open(args.dir / "bks.csv", newline="") as fh:
         bks = {row["instance"]: float(row["bks"]) for row in csv.DictReader(fh)}
     names = [n for n in args.only.split(",") if n] or sorted(bks, key=_order)

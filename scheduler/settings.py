@@ -270,6 +270,7 @@ SPECTACULAR_SETTINGS = {
         "TripStatusEnum": "transport.models.TripStatus",
         "StopStatusEnum": "transport.models.StopStatus",
         "PlanStatusEnum": "transport.models.PlanStatus",
+        "LegEnum": "transport.models.Leg",
         "VisitKindEnum": "visits.models.VisitKind",
         "StopKindEnum": "transport.models.StopKind",
         "DonationKindEnum": "transport.fund.models.DonationKind",

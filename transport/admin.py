@@ -56,7 +56,7 @@ class RideRequestAdmin(admin.ModelAdmin):
     list_display = ["pk", "booking", "pickup_label", "adults", "children", "status",
                     "unserved_reason", "pinned_trip"]
     list_filter = ["status", "unserved_reason"]
-    raw_id_fields = ["booking", "pinned_trip", "created_by"]
+    raw_id_fields = ["booking", "pinned_trip", "pinned_driver", "created_by"]
 
 
 class StopInline(admin.TabularInline):

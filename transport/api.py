@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from scheduler.errors import NotFound
+from scheduler.errors import InvalidInput, NotFound
 from scheduler.http import valid
 from transport import selectors, services
 from transport.access import check_coordinator
@@ -35,6 +36,23 @@ def _ride_response(request_id: int, code: int = status.HTTP_200_OK) -> Response:
     return Response(RideRequestSerializer(ride).data, status=code)
 
 
+MAX_KEY_LENGTH = 80
+
+
+def idempotency_key(request: Request) -> str | None:
+    """The `Idempotency-Key` header, as on bookings: a phone sends it again on a retry."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise InvalidInput(
+            _("The Idempotency-Key header must be 1 to 80 characters."),
+            fields={"Idempotency-Key": [_("Use a fresh random value for each new ride request.")]},
+        )
+    return key
+
+
 class RideRequestListCreateApi(APIView):
     """A caregiver's own ride requests; ask for a ride for one of her bookings."""
 
@@ -43,13 +61,20 @@ class RideRequestListCreateApi(APIView):
         rides = selectors.rides_for_household(user=request.user)
         return Response(RideRequestSerializer(rides, many=True).data)
 
-    @extend_schema(request=RideRequestCreateSerializer, responses={201: RideRequestSerializer})
+    @extend_schema(
+        request=RideRequestCreateSerializer,
+        responses={201: RideRequestSerializer, 200: RideRequestSerializer},
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+    )
     def post(self, request: Request) -> Response:
+        key = idempotency_key(request)
         data = dict(valid(RideRequestCreateSerializer, request.data))
         booking_id = data.pop("booking_id")
-        ride = services.ride_request_create(
-            actor=request.user, booking_id=booking_id, ask=services.RideAsk(**data))
-        return _ride_response(ride.pk, status.HTTP_201_CREATED)
+        result = services.ride_request_ask(
+            actor=request.user, booking_id=booking_id, ask=services.RideAsk(**data),
+            idempotency_key=key)
+        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        return _ride_response(result.request.pk, code)
 
 
 class RideRequestCancelApi(APIView):
@@ -60,13 +85,15 @@ class RideRequestCancelApi(APIView):
 
 
 class RideRequestPinApi(APIView):
-    """Pin a request to a trip (`trip_id`), or unpin it (`null`); re-plan to apply."""
+    """Pin a request to a trip (`trip_id`) or a driver for its day (`driver_id`), or unpin it
+    (`null`); re-plan to apply."""
 
     @extend_schema(request=PinSerializer, responses=RideRequestSerializer)
     def post(self, request: Request, request_id: int) -> Response:
         data = valid(PinSerializer, request.data)
         ride = services.ride_request_pin(actor=request.user, request_id=request_id,
-                                         trip_id=data["trip_id"])
+                                         trip_id=data.get("trip_id"),
+                                         driver_id=data.get("driver_id"))
         return _ride_response(ride.pk)
 
 

@@ -204,6 +204,14 @@ class RideRequest(models.Model):
         "Trip", on_delete=models.SET_NULL, null=True, blank=True, related_name="pinned_requests",
         verbose_name=_("pinned to trip"),
     )
+    # A pin to a driver for the visit's day, before she has a trip (or whatever trip she gets):
+    # the planner puts the ride on her vehicle. A pin to a trip names its driver too.
+    pinned_driver = models.ForeignKey(
+        Driver, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="pinned_requests", verbose_name=_("pinned to driver"),
+    )
+    # The caregiver's Idempotency-Key: a retried ask answers with the first request.
+    idempotency_key = models.CharField(max_length=80, null=True, blank=True)  # noqa: DJ001
     # The pickup times the family was last told, so a re-plan tells them only of a change.
     told_outbound_at = models.DateTimeField(null=True, blank=True)
     told_return_at = models.DateTimeField(null=True, blank=True)
@@ -221,6 +229,11 @@ class RideRequest(models.Model):
                 fields=["booking"],
                 condition=Q(status__in=[s.value for s in LIVE_RIDE_STATUSES]),
                 name="one_live_ride_request_per_booking",
+            ),
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="ride_idempotency_key_once",
             ),
             models.CheckConstraint(condition=Q(adults__gte=1), name="ride_has_an_adult"),
             models.CheckConstraint(

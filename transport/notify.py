@@ -11,12 +11,16 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import time_format
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from notifications.live import push_after_commit
-from notifications.services import event_emit
+from notifications.preferences import preference_of
+from notifications.services import Notice, event_emit, notices_emit
 from notifications.text import Text, count, moment, ngettext_noop
 from notifications.text import day as on_day
 from transport.models import (
@@ -158,9 +162,22 @@ def rides_off_with_booking(*, day: dt.date, requests: list[RideRequest],
 # --- coordinators -----------------------------------------------------------------------
 
 
-def plan_event(run: PlanRun, kind: str) -> None:
-    """Planning started / finished / failed, to every coordinator (their board refreshes)."""
-    params: dict[str, Any] = {
+PLAN_TITLES = {
+    "started": gettext_noop("Planning rides for %(day)s: %(legs)s, %(drivers)s"),
+    "finished": gettext_noop("Rides for %(day)s planned: %(planned)s, %(unserved)s"),
+    "unserved": gettext_noop("Rides for %(day)s: %(count)s could not be planned"),
+    "failed": gettext_noop("Planning rides for %(day)s failed"),
+}
+# A message names at most this many rides; the board lists them all.
+UNSERVED_NAMED = 20
+
+
+def _language(user: AbstractBaseUser) -> str:
+    return preference_of(user).language
+
+
+def _plan_params(run: PlanRun) -> dict[str, Any]:
+    return {
         "day": on_day(run.day),
         "legs": count(ngettext_noop("%(n)d leg", "%(n)d legs"), run.requests_count),
         "drivers": count(ngettext_noop("%(n)d driver", "%(n)d drivers"), run.drivers_count),
@@ -168,14 +185,65 @@ def plan_event(run: PlanRun, kind: str) -> None:
                          run.planned_count),
         "unserved": count(ngettext_noop("%(n)d leg not", "%(n)d legs not"), run.unserved_count),
     }
-    titles = {
-        "started": gettext_noop("Planning rides for %(day)s: %(legs)s, %(drivers)s"),
-        "finished": gettext_noop("Rides for %(day)s planned: %(planned)s, %(unserved)s"),
-        "failed": gettext_noop("Planning rides for %(day)s failed"),
-    }
-    event_emit(type=f"transport.plan.{kind}", title=Text(titles[kind], params),
-               recipients=coordinators(),
-               data={"plan_run_id": run.pk, "day": run.day.isoformat(), "status": run.status})
+
+
+def _plan_data(run: PlanRun) -> dict[str, Any]:
+    return {"plan_run_id": run.pk, "day": run.day.isoformat(), "status": run.status,
+            "facility_id": run.facility_id}
+
+
+def plan_progress(run: PlanRun, kind: str) -> None:
+    """Planning started, or finished with every ride planned: routine, so open boards refresh
+    live and nobody's inbox fills (re-plans are many; the one that matters must not drown)."""
+    title = Text(PLAN_TITLES[kind], _plan_params(run)).render()
+    push_after_commit(event_id=0, event_type=f"transport.plan.{kind}",
+                      data={**_plan_data(run), "title": title},
+                      user_ids=sorted(c.pk for c in coordinators()))
+
+
+def plan_failed(run: PlanRun) -> None:
+    """A run that failed needs a person: one urgent message to every coordinator."""
+    event_emit(type="transport.plan.failed", title=Text(PLAN_TITLES["failed"], _plan_params(run)),
+               body=run.error, recipients=coordinators(), urgent=True, data=_plan_data(run))
+
+
+def plan_unserved(run: PlanRun, requests: list[RideRequest]) -> None:
+    """One message per run that left rides out, naming each with its reason, to every
+    coordinator in her own language (the reasons are words, not codes)."""
+    readers = coordinators()
+    languages = {user.pk: _language(user) for user in readers}
+    params = {"day": on_day(run.day),
+              "count": count(ngettext_noop("%(n)d ride", "%(n)d rides"), len(requests))}
+    data = {**_plan_data(run), "ride_request_ids": [r.pk for r in requests]}
+    notices = []
+    for user in readers:
+        with translation.override(languages[user.pk] or settings.LANGUAGE_CODE):
+            body = _unserved_body(requests)
+        notices.append(Notice(user_id=user.pk, type="transport.plan.unserved",
+                              title=Text(PLAN_TITLES["unserved"], params), body=body, data=data))
+    notices_emit(notices, languages=languages)
+    push_after_commit(event_id=0, event_type="transport.plan.finished",
+                      data={**_plan_data(run), "title": Text(PLAN_TITLES["finished"],
+                                                             _plan_params(run)).render()},
+                      user_ids=sorted(languages))
+
+
+def _unserved_body(requests: list[RideRequest]) -> str:
+    """A line per ride: whose, which visit, from where, and why (in the active language)."""
+    lines = []
+    for request in requests[:UNSERVED_NAMED]:
+        session = request.booking.session
+        lines.append(_("%(household)s, visit at %(time)s at %(facility)s, from %(place)s: "
+                       "%(reason)s") % {
+            "household": request.booking.household.name,
+            "time": time_format(session.starts_at.astimezone(session.facility.tz),
+                                "TIME_FORMAT"),
+            "facility": session.facility.name, "place": request.pickup_label,
+            "reason": _(REASON_TEXT.get(request.unserved_reason, REASON_TEXT["no_room"]))})
+    if len(requests) > UNSERVED_NAMED:
+        lines.append(_("and %(count)d more on the board.")
+                     % {"count": len(requests) - UNSERVED_NAMED})
+    return "\n".join(lines)
 
 
 def board_changed(*, day: dt.date, what: str, ride_request_id: int | None = None) -> None:
@@ -184,6 +252,7 @@ def board_changed(*, day: dt.date, what: str, ride_request_id: int | None = None
         "ride.created": gettext_noop("A ride was asked for on %(day)s"),
         "ride.cancelled": gettext_noop("A ride on %(day)s was cancelled"),
         "ride.pinned": gettext_noop("A ride on %(day)s was pinned to a trip"),
+        "ride.pinned_driver": gettext_noop("A ride on %(day)s was pinned to a driver"),
     }
     event_emit(type=f"transport.{what}", title=Text(titles[what], {"day": on_day(day)}),
                recipients=coordinators(),

@@ -7,7 +7,10 @@ driver who set off) and writes everything in one transaction, or plans again.
 Scope: the day's live ride requests (optionally of one facility). Trips already under way
 are left alone with the legs they carry. Planned trips that carry only in-scope requests are
 replaced, except trips with a request pinned to them: those rows stay (with their driver and
-vehicle) and the solver must put the pinned requests on them.
+vehicle) and the solver must put the pinned requests on them. A one-facility run also takes
+in the other facilities' planned trips, their legs held on the same driver at the same times
+(drivers are shared; each has one trip a day, which may visit several prisons). Another run
+that wrote trips meanwhile (or the one-trip-per-driver constraint) means: read and plan again.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -92,6 +95,13 @@ class Scope:
     busy_drivers: set[int]
     busy_vehicles: set[int]
     snapshot: dict[int, tuple] = field(default_factory=dict)
+    # Another facility's legs on a shared driver's planned trip: (request, leg) -> driver,
+    # and their planned (pickup, drop-off) times, which this run keeps.
+    guests: dict[tuple[int, str], int] = field(default_factory=dict)
+    guest_times: dict[tuple[int, str], tuple[dt.datetime, dt.datetime]] = field(
+        default_factory=dict)
+    own_ids: frozenset[int] = frozenset()  # the requests this run was asked to plan
+    day_trips: frozenset[int] = frozenset()  # every trip of the day when read
 
 
 def _trips_of_day(day: dt.date) -> list[Trip]:
@@ -99,10 +109,12 @@ def _trips_of_day(day: dt.date) -> list[Trip]:
 
 
 def read_scope(day: dt.date, facility_id: int | None) -> Scope:
-    requests = requests_of_day(day, facility_id)
+    own = requests_of_day(day, facility_id)
+    trips = _trips_of_day(day)
+    requests, guests = _with_guests(day, own, trips) if facility_id is not None else (own, {})
     ids = {r.pk for r in requests}
     replaceable, frozen, busy_drivers, busy_vehicles = [], set(), set(), set()
-    for trip in _trips_of_day(day):
+    for trip in trips:
         carried = {s.request_id for s in trip.stops.all()}
         if trip.status == TripStatus.PLANNED and carried <= ids:
             replaceable.append(trip)
@@ -111,15 +123,47 @@ def read_scope(day: dt.date, facility_id: int | None) -> Scope:
         busy_vehicles.add(trip.vehicle_id)
         frozen |= {(s.request_id, s.leg) for s in trip.stops.all()}
     pinned_trip_ids = {r.pinned_trip_id for r in requests if r.pinned_trip_id}
-    kept = {t.driver_id: t for t in replaceable if t.pk in pinned_trip_ids}
+    guest_drivers = set(guests.values())
+    # A pinned trip keeps its row, and so does a shared driver's: her trip stays her trip.
+    kept = {t.driver_id: t for t in replaceable
+            if t.pk in pinned_trip_ids or t.driver_id in guest_drivers}
     scope = Scope(day, facility_id, requests, replaceable, kept, frozen, busy_drivers,
-                  busy_vehicles)
+                  busy_vehicles, guests=guests, guest_times=_leg_times(trips, guests),
+                  own_ids=frozenset(r.pk for r in own), day_trips=frozenset(t.pk for t in trips))
     scope.snapshot = _snapshot(requests, replaceable)
     return scope
 
 
+def _leg_times(trips: list[Trip], legs: dict[tuple[int, str], int],
+               ) -> dict[tuple[int, str], tuple[dt.datetime, dt.datetime]]:
+    """(request, leg) -> (pickup, drop-off) as planned, for the given legs."""
+    times: dict[tuple[int, str], dict[str, dt.datetime]] = defaultdict(dict)
+    for trip in trips:
+        for stop in trip.stops.all():
+            if (stop.request_id, stop.leg) in legs:
+                times[(stop.request_id, stop.leg)][stop.kind] = stop.planned_at
+    return {key: (kinds[StopKind.PICKUP], kinds[StopKind.DROPOFF]) for key, kinds in times.items()
+            if StopKind.PICKUP in kinds and StopKind.DROPOFF in kinds}
+
+
+def _with_guests(day: dt.date, own: list[RideRequest],
+                 trips: list[Trip]) -> tuple[list[RideRequest], dict[tuple[int, str], int]]:
+    """A one-facility run may give its rides to drivers other facilities' rides already
+    have: their planned trips are planned again with those rides held on the same driver at
+    the times their families were told (`_leg_times`), so the rest of the day stays as it
+    was and a shared driver still has one trip."""
+    ids = {r.pk for r in own}
+    guests = {(s.request_id, s.leg): trip.driver_id for trip in trips
+              if trip.status == TripStatus.PLANNED for s in trip.stops.all()
+              if s.request_id not in ids}
+    wanted = {request_id for request_id, _leg in guests}
+    others = [r for r in requests_of_day(day) if r.pk in wanted] if wanted else []
+    return own + others, guests
+
+
 def _snapshot(requests: list[RideRequest], trips: list[Trip]) -> dict:
-    state = {("r", r.pk): (r.status, r.pinned_trip_id, r.updated_at) for r in requests}
+    state = {("r", r.pk): (r.status, r.pinned_trip_id, r.pinned_driver_id, r.updated_at)
+             for r in requests}
     state.update({("t", t.pk): (t.status, t.updated_at) for t in trips})
     return state
 
@@ -134,7 +178,6 @@ def _ride_input(request: RideRequest, scope: Scope) -> RideInput | None:
     session = request.booking.session
     facility = session.facility
     has_location = facility.latitude is not None and facility.longitude is not None
-    pinned = request.pinned_trip
     return RideInput(
         request_id=request.pk, legs=legs,
         home=Point(request.pickup_latitude, request.pickup_longitude),
@@ -143,8 +186,21 @@ def _ride_input(request: RideRequest, scope: Scope) -> RideInput | None:
         facility_label=facility.name, load=request.load,
         earliest_pickup=request.earliest_pickup,
         session_starts=session.starts_at, session_ends=session.ends_at,
-        pinned_driver_id=pinned.driver_id if pinned and pinned.day == scope.day else None,
+        pinned_driver_id=_pinned_driver(request, scope.day),
+        leg_drivers=tuple((leg, driver) for (rid, leg), driver in sorted(scope.guests.items())
+                          if rid == request.pk and leg in legs),
+        held_times=tuple((leg, *times) for (rid, leg), times in sorted(scope.guest_times.items())
+                         if rid == request.pk and leg in legs),
     )
+
+
+def _pinned_driver(request: RideRequest, day: dt.date) -> int | None:
+    """The driver a pin names: its trip's (kept by the plan), else the one pinned for the day
+    (who may have no trip yet: the solver puts the ride on her vehicle)."""
+    trip = request.pinned_trip
+    if trip is not None and trip.day == day:
+        return trip.driver_id
+    return request.pinned_driver_id
 
 
 def _day_bounds(scope: Scope) -> tuple[dt.datetime, dt.datetime]:
@@ -296,6 +352,7 @@ class PlanOutcome:
     unserved: int  # legs not planned
     trips: int
     seconds: float
+    unserved_ids: tuple[int, ...] = ()  # ride requests with a leg not planned
 
 
 def plan_day(*, day: dt.date, facility_id: int | None = None, run: PlanRun | None = None,
@@ -320,6 +377,10 @@ def plan_day(*, day: dt.date, facility_id: int | None = None, run: PlanRun | Non
             return write_plan(scope, result, drivers=len(drivers), run=run)
         except PlanStale:
             logger.info("day %s changed while planning; planning again", day)
+        except IntegrityError:
+            # Another run committed a trip for one of our drivers between our check and our
+            # write (one trip per driver a day): its plan is the day's now; plan around it.
+            logger.info("day %s: another run took a driver meanwhile; planning again", day)
     raise PlanStale()
 
 
@@ -333,7 +394,10 @@ def _lock_and_check(scope: Scope) -> None:
     if len(trips) != len(scope.replaceable):
         raise PlanStale()
     fresh = {r.pk for r in requests_of_day(scope.day, scope.facility_id)}
-    if fresh != {r.pk for r in scope.requests}:  # a ride was asked for meanwhile
+    if fresh != scope.own_ids:  # a ride was asked for meanwhile
+        raise PlanStale()
+    # Another run (another facility's) wrote a trip since we read: its driver may be ours.
+    if set(Trip.objects.filter(day=scope.day).values_list("pk", flat=True)) != scope.day_trips:
         raise PlanStale()
 
 
@@ -348,7 +412,8 @@ def write_plan(scope: Scope, result: PlanResult, *, drivers: int = 0,
         notify.drivers_of_changed_trips(scope.day, before, trips)
         notify.families_of_planned_rides(scope.requests)
     return PlanOutcome(legs=result.legs, drivers=drivers, planned=planned,
-                       unserved=len(result.unserved), trips=len(trips), seconds=result.seconds)
+                       unserved=len(result.unserved), trips=len(trips), seconds=result.seconds,
+                       unserved_ids=tuple(sorted({rid for rid, _leg in result.unserved})))
 
 
 def _replace_trips(scope: Scope, result: PlanResult, run: PlanRun | None) -> list[Trip]:

@@ -49,6 +49,16 @@ class RideInput:
     session_starts: dt.datetime
     session_ends: dt.datetime
     pinned_driver_id: int | None = None
+    # Legs held on a driver without a coordinator's pin: another facility's rides on a shared
+    # driver's trip, which a one-facility re-plan keeps with her. (leg, driver id) pairs.
+    leg_drivers: tuple[tuple[str, int], ...] = ()
+    # ...and the times they were planned at, (leg, pickup, drop-off): those families and
+    # that driver were told them, and another facility's re-plan is no reason to move them.
+    held_times: tuple[tuple[str, dt.datetime, dt.datetime], ...] = ()
+
+    def driver_for(self, leg: str) -> int | None:
+        """The driver this leg must ride with, if any."""
+        return dict(self.leg_drivers).get(leg, self.pinned_driver_id)
 
 
 @dataclass(frozen=True)
@@ -98,12 +108,12 @@ def _fits(load: tuple[int, ...], capacity: tuple[int, ...]) -> bool:
     return all(need <= room for need, room in zip(load, capacity, strict=True))
 
 
-def _pre_check(ride: RideInput, drivers: list[DriverInput]) -> str:
-    """A reason this ride cannot be planned whatever the others do, or ""."""
+def _pre_check(ride: RideInput, leg: str, drivers: list[DriverInput]) -> str:
+    """A reason this leg cannot be planned whatever the others do, or ""."""
     if ride.facility is None:
         return UnservedReason.FACILITY_UNMAPPED
-    if ride.pinned_driver_id is not None:
-        pinned = [d for d in drivers if d.driver_id == ride.pinned_driver_id]
+    if (pin := ride.driver_for(leg)) is not None:
+        pinned = [d for d in drivers if d.driver_id == pin]
         if not pinned:
             return UnservedReason.PIN_UNAVAILABLE
         drivers = pinned
@@ -139,7 +149,7 @@ class _Builder:
         return len(self.infos) - 1
 
     def add_leg(self, ride: RideInput, leg: str) -> None:
-        reason = _pre_check(ride, self.drivers)
+        reason = _pre_check(ride, leg, self.drivers)
         if reason:
             self.unserved[(ride.request_id, leg)] = reason
             return
@@ -152,7 +162,19 @@ class _Builder:
         if windows is None:
             self.unserved[(ride.request_id, leg)] = UnservedReason.TOO_LATE
             return
-        self._add_pair(ride, leg, windows, max_ride)
+        self._add_pair(ride, leg, self._held(ride, leg, windows), max_ride)
+
+    def _held(self, ride: RideInput, leg: str, windows: tuple[float, ...]) -> tuple[float, ...]:
+        """A held leg's windows shrink to its planned times, if they still fit its windows."""
+        for held_leg, pickup_at, dropoff_at in ride.held_times:
+            if held_leg != leg:
+                continue
+            pickup, dropoff = self.minutes(pickup_at), self.minutes(dropoff_at)
+            p_early, p_late, d_early, d_late = windows
+            if p_early - EPSILON <= pickup <= p_late + EPSILON and (
+                    d_early - EPSILON <= dropoff <= d_late + EPSILON):
+                return (pickup, pickup, dropoff, dropoff)
+        return windows
 
     def _outbound(self, ride: RideInput, direct: float) -> tuple[float, ...] | None:
         """(pickup earliest, pickup latest, arrive earliest, arrive latest), or None."""
@@ -190,8 +212,8 @@ class _Builder:
         self.requests.append(Request(pickup=pickup, delivery=dropoff, max_ride=max_ride,
                                      key=f"{ride.request_id}:{leg}"))
         self.legs.append((ride.request_id, leg))
-        if ride.pinned_driver_id is not None:
-            self.pinned_driver[len(self.requests) - 1] = ride.pinned_driver_id
+        if (pin := ride.driver_for(leg)) is not None:
+            self.pinned_driver[len(self.requests) - 1] = pin
 
     def vehicles(self) -> list[Vehicle]:
         out = []

@@ -7,14 +7,16 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from scheduler.errors import NotFound
 from transport.access import check_coordinator, driver_of
+from transport.fund.models import Subsidy, SubsidyStatus
 from transport.models import (
     LIVE_RIDE_STATUSES,
     Driver,
+    DriverAvailability,
     PlanRun,
     RideRequest,
     RideStatus,
@@ -71,12 +73,100 @@ def board_for_day(*, user: AbstractBaseUser, day: dt.date,
         ids = {r.pk for r in requests}
         trips = [t for t in trips if not t.stops.all() or any(
             s.request_id in ids for s in t.stops.all())]
+    # The travel fund's ride seats, so each ride shows what is paid for it (one query).
+    prefetch_related_objects(requests, Prefetch("subsidies", to_attr="seats", queryset=(
+        Subsidy.objects.filter(status=SubsidyStatus.GRANTED).select_related("fund"))))
     runs = PlanRun.objects.filter(day=day, facility_id=facility_id)
     return Board(
         day=day, facility=facility, requests=requests,
         unassigned=[r for r in requests if r.status != RideStatus.PLANNED],
         trips=trips, last_run=runs.first(), facilities=list(Facility.objects.all()),
     )
+
+
+@dataclass
+class DayState:
+    """One day of the coordinator's week: what was asked, what is planned, what needs her."""
+
+    day: dt.date
+    asked: int = 0
+    planned: int = 0
+    unserved: int = 0
+    waiting: int = 0  # asked since the last plan
+    trips: int = 0
+    run_status: str = ""
+
+    @property
+    def state(self) -> str:
+        """The one word the week shows (most urgent first): planning, failed, attention,
+        to_plan, planned, quiet."""
+        if self.run_status in ("queued", "running"):
+            return "planning"
+        if self.run_status == "failed" and self.asked:
+            return "failed"
+        if self.unserved:
+            return "attention"
+        if self.waiting:
+            return "to_plan"
+        return "planned" if self.asked else "quiet"
+
+
+def drivers_without_trip(day: dt.date) -> list[Driver]:
+    """Drivers free around `day` who have no trip on it yet: a ride can be pinned to them
+    (the pin itself checks her window in the facility's zone)."""
+    start = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) - dt.timedelta(hours=12)
+    free = DriverAvailability.objects.filter(starts_at__lt=start + dt.timedelta(hours=48),
+                                             ends_at__gt=start).values("driver_id")
+    return list(Driver.objects.filter(pk__in=free).exclude(trips__day=day)
+                .select_related("user").order_by("user__first_name", "pk"))
+
+
+def week_start(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def week_for(*, user: AbstractBaseUser, day: dt.date,
+             facility_id: int | None = None) -> list[DayState]:
+    """The seven days (Monday first) of `day`'s week, each with its rides' state, in three
+    queries whatever the number of rides (a week has hundreds)."""
+    check_coordinator(user)
+    monday = week_start(day)
+    days = {monday + dt.timedelta(days=i): DayState(monday + dt.timedelta(days=i))
+            for i in range(7)}
+    _count_rides(days, monday, facility_id)
+    for trip_day in Trip.objects.filter(day__in=list(days)).values_list("day", flat=True):
+        days[trip_day].trips += 1
+    runs = PlanRun.objects.filter(day__in=list(days), facility_id=facility_id).order_by(
+        "day", "-created_at", "-id").values_list("day", "status", "started_at", "created_at")
+    for run_day, status, started, created in runs:
+        if days[run_day].run_status:
+            continue  # the day's latest run decides
+        waited = timezone.now() - (started or created)
+        stuck = status in ("queued", "running") and waited >= RUN_STALE
+        days[run_day].run_status = "stalled" if stuck else status
+    return list(days.values())
+
+
+def _count_rides(days: dict[dt.date, DayState], monday: dt.date,
+                 facility_id: int | None) -> None:
+    """Each live ride on its visit's local day (a facility's zone decides the day)."""
+    start = dt.datetime.combine(monday, dt.time(), tzinfo=dt.UTC) - dt.timedelta(hours=14)
+    rows = RideRequest.objects.filter(
+        status__in=LIVE_RIDE_STATUSES, booking__session__starts_at__gte=start,
+        booking__session__starts_at__lt=start + dt.timedelta(days=7, hours=28))
+    if facility_id is not None:
+        rows = rows.filter(booking__session__facility_id=facility_id)
+    zones: dict[str, zoneinfo.ZoneInfo] = {}
+    for status, starts_at, zone in rows.values_list(
+            "status", "booking__session__starts_at", "booking__session__facility__time_zone"):
+        tz = zones.setdefault(zone, zoneinfo.ZoneInfo(zone))
+        state = days.get(starts_at.astimezone(tz).date())
+        if state is None:
+            continue
+        state.asked += 1
+        state.planned += status == RideStatus.PLANNED
+        state.unserved += status == RideStatus.UNSERVED
+        state.waiting += status == RideStatus.OPEN
 
 
 def trips_for_driver(*, user: AbstractBaseUser, day: dt.date | None = None) -> list[Trip]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from scheduler.api_inputs import (
@@ -36,7 +37,19 @@ class RideRequestCreateSerializer(serializers.Serializer):
 
 
 class PinSerializer(serializers.Serializer):
-    trip_id = IdField(allow_null=True)
+    """`{"trip_id": id}` or `{"driver_id": id}` pins; `{"trip_id": null}` unpins."""
+
+    trip_id = IdField(allow_null=True, required=False)
+    driver_id = IdField(allow_null=True, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "trip_id" not in attrs and "driver_id" not in attrs:
+            raise serializers.ValidationError(
+                {"trip_id": [_("Give a trip_id or a driver_id (null unpins).")]})
+        if attrs.get("trip_id") is not None and attrs.get("driver_id") is not None:
+            raise serializers.ValidationError(
+                {"driver_id": [_("Pin to a trip or to a driver, not both.")]})
+        return attrs
 
 
 class StopStatusSerializer(serializers.Serializer):
@@ -146,10 +159,11 @@ class BoardRequestSerializer(RideRequestSerializer):
     session_starts_at = serializers.DateTimeField(source="booking.session.starts_at",
                                                   read_only=True)
     pinned_trip_id = serializers.IntegerField(read_only=True)
+    pinned_driver_id = serializers.IntegerField(read_only=True)
 
     class Meta(RideRequestSerializer.Meta):
         fields = [*RideRequestSerializer.Meta.fields, "household", "facility",
-                  "session_starts_at", "pinned_trip_id", "unserved_detail"]
+                  "session_starts_at", "pinned_trip_id", "pinned_driver_id", "unserved_detail"]
 
 
 class PlanRunSerializer(serializers.ModelSerializer):

@@ -7,6 +7,7 @@ write their events in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ from transport.models import (
     LIVE_RIDE_STATUSES,
     Coordinator,
     Driver,
+    DriverAvailability,
     DriverFeed,
     PlanRun,
     PlanStatus,
@@ -36,10 +38,11 @@ from transport.models import (
     TripStatus,
     new_feed_token,
 )
-from transport.planner import plan_day, session_day
+from transport.planner import PlanStale, plan_day, session_day
 from visits.access import household_of
 from visits.models import Booking, BookingStatus, VisitKind
 
+logger = logging.getLogger(__name__)
 RIDE_BOOKING_STATUSES = (BookingStatus.REQUESTED, BookingStatus.CONFIRMED)
 
 
@@ -124,36 +127,74 @@ def _default_earliest(booking: Booking) -> dt.datetime:
     return booking.session.starts_at - dt.timedelta(hours=6)
 
 
-def ride_request_create(*, actor: AbstractBaseUser, booking_id: int, ask: RideAsk) -> RideRequest:
+@dataclass(frozen=True)
+class RideAskResult:
+    request: RideRequest
+    created: bool  # False when an Idempotency-Key retry answered with the first request
+
+
+def _earlier_ride(actor: AbstractBaseUser, key: str | None, booking: Booking) -> RideRequest | None:
+    """The request an earlier ask with this Idempotency-Key made, if any.
+
+    Read after the booking's lock: the same tap sent twice waits there, and this statement,
+    begun after the first one committed, sees its row (READ COMMITTED)."""
+    if not key:
+        return None
+    earlier = RideRequest.objects.filter(created_by=actor, idempotency_key=key).first()
+    if earlier is not None and earlier.booking_id != booking.pk:
+        raise Conflict(_("This Idempotency-Key was already used for another ride request; "
+                         "use a new key."), code="idempotency_key_reused")
+    return earlier
+
+
+def ride_request_ask(*, actor: AbstractBaseUser, booking_id: int, ask: RideAsk,
+                     idempotency_key: str | None = None) -> RideAskResult:
     """A caregiver asks for a ride for one of her household's bookings.
 
+    A retry with the same `idempotency_key` answers with the request the first ask made.
     Raises NotPermitted (not a caregiver), NotFound (not her booking), Conflict (not an
-    in-person visit, already started, or the booking already has a live ride request, whose
-    id is in `ride_request_id`), InvalidInput (details that do not fit). Locks the booking.
+    in-person visit, already started, the booking already has a live ride request, whose
+    id is in `ride_request_id`, or the key was used for another booking), InvalidInput
+    (details that do not fit). Locks the booking.
     """
     with transaction.atomic():
         booking = _booking_for_ride(actor, booking_id)
+        if (earlier := _earlier_ride(actor, idempotency_key, booking)) is not None:
+            return RideAskResult(earlier, created=False)
         check_ride_ask(ask, booking)
         existing = RideRequest.objects.filter(booking=booking, status__in=LIVE_RIDE_STATUSES)
         if (first := existing.first()) is not None:
             raise Conflict(_("This visit already has a ride request."),
                            code="ride_exists", extra={"ride_request_id": first.pk})
-        try:
-            with transaction.atomic():
-                request = RideRequest.objects.create(
-                    booking=booking, created_by=actor,
-                    pickup_label=ask.pickup_label.strip()[:200],
-                    pickup_latitude=ask.pickup_latitude, pickup_longitude=ask.pickup_longitude,
-                    adults=ask.adults, children=ask.children, child_seats=ask.child_seats,
-                    wheelchair_places=ask.wheelchair_places, outbound=ask.outbound,
-                    return_trip=ask.return_trip,
-                    earliest_pickup=ask.earliest_pickup or _default_earliest(booking),
-                )
-        except IntegrityError:  # the constraint caught a race the lock should have stopped
-            raise Conflict(_("This visit already has a ride request.")) from None
+        request = _insert_ride(actor, booking, ask, idempotency_key)
         notify.board_changed(day=session_day(request), what="ride.created",
                              ride_request_id=request.pk)
-    return request
+    return RideAskResult(request, created=True)
+
+
+def _insert_ride(actor: AbstractBaseUser, booking: Booking, ask: RideAsk,
+                 key: str | None) -> RideRequest:
+    try:
+        with transaction.atomic():
+            return RideRequest.objects.create(
+                booking=booking, created_by=actor, idempotency_key=key,
+                pickup_label=ask.pickup_label.strip()[:200],
+                pickup_latitude=ask.pickup_latitude, pickup_longitude=ask.pickup_longitude,
+                adults=ask.adults, children=ask.children, child_seats=ask.child_seats,
+                wheelchair_places=ask.wheelchair_places, outbound=ask.outbound,
+                return_trip=ask.return_trip,
+                earliest_pickup=ask.earliest_pickup or _default_earliest(booking),
+            )
+    except IntegrityError:
+        # The constraints caught a race the booking's lock cannot stop: the same key sent
+        # for two bookings at once (or a second live request, which the lock should stop).
+        raise Conflict(_("This visit already has a ride request, or this Idempotency-Key "
+                         "was already used; use a new key.")) from None
+
+
+def ride_request_create(*, actor: AbstractBaseUser, booking_id: int, ask: RideAsk) -> RideRequest:
+    """`ride_request_ask` without a key, for the page and the demo: the new request."""
+    return ride_request_ask(actor=actor, booking_id=booking_id, ask=ask).request
 
 
 def _ride_for(actor: AbstractBaseUser, request_id: int, *, lock: bool = False) -> RideRequest:
@@ -184,7 +225,8 @@ def ride_request_cancel(*, actor: AbstractBaseUser, request_id: int) -> RideRequ
             raise Conflict(_("The driver has already picked this family up."))
         request.stops.all().delete()
         changed = RideRequest.objects.filter(pk=request.pk, status__in=LIVE_RIDE_STATUSES).update(
-            status=RideStatus.CANCELLED, pinned_trip=None, updated_at=timezone.now())
+            status=RideStatus.CANCELLED, pinned_trip=None, pinned_driver=None,
+            updated_at=timezone.now())
         if not changed:
             raise Conflict(_("This ride request is already cancelled."))
         notify.board_changed(day=session_day(request), what="ride.cancelled",
@@ -193,33 +235,57 @@ def ride_request_cancel(*, actor: AbstractBaseUser, request_id: int) -> RideRequ
     return request
 
 
-def ride_request_pin(*, actor: AbstractBaseUser, request_id: int,
-                     trip_id: int | None) -> RideRequest:
-    """Pin a ride request to a trip of its day (None unpins); the next plan keeps it there.
+def ride_request_pin(*, actor: AbstractBaseUser, request_id: int, trip_id: int | None = None,
+                     driver_id: int | None = None) -> RideRequest:
+    """Pin a ride request to a trip of its day, or to a driver for its day (she may have no
+    trip yet); neither unpins. The next plan keeps it there.
 
     Raises NotPermitted (not a coordinator), NotFound, Conflict (request not live, trip of
-    another day or under way). Locks the request.
+    another day or under way, driver not available that day or already under way).
+    Locks the request.
     """
     check_coordinator(actor)
     with transaction.atomic():
         request = _ride_for(actor, request_id, lock=True)
         if request.status not in LIVE_RIDE_STATUSES:
             raise Conflict(_("This ride request is cancelled."))
-        trip = None
-        if trip_id is not None:
-            trip = Trip.objects.filter(pk=trip_id).first()
-            if trip is None:
-                raise NotFound(_("We could not find that trip."))
-            if trip.day != session_day(request):
-                raise Conflict(_("That trip is on another day than this visit."))
-            if trip.status != TripStatus.PLANNED:
-                raise Conflict(_("That trip is already under way."))
-        RideRequest.objects.filter(pk=request.pk).update(pinned_trip=trip,
-                                                         updated_at=timezone.now())
-        notify.board_changed(day=session_day(request), what="ride.pinned",
+        trip = _pin_trip(request, trip_id) if trip_id is not None else None
+        driver = trip.driver if trip else (
+            _pin_driver(request, driver_id) if driver_id is not None else None)
+        RideRequest.objects.filter(pk=request.pk).update(
+            pinned_trip=trip, pinned_driver=driver, updated_at=timezone.now())
+        notify.board_changed(day=session_day(request),
+                             what="ride.pinned" if trip or not driver else "ride.pinned_driver",
                              ride_request_id=request.pk)
     request.refresh_from_db()
     return request
+
+
+def _pin_trip(request: RideRequest, trip_id: int) -> Trip:
+    trip = Trip.objects.select_related("driver").filter(pk=trip_id).first()
+    if trip is None:
+        raise NotFound(_("We could not find that trip."))
+    if trip.day != session_day(request):
+        raise Conflict(_("That trip is on another day than this visit."))
+    if trip.status != TripStatus.PLANNED:
+        raise Conflict(_("That trip is already under way."))
+    return trip
+
+
+def _pin_driver(request: RideRequest, driver_id: int) -> Driver:
+    """A driver who can take the ride: free that day in the facility's zone, not yet out."""
+    driver = Driver.objects.filter(pk=driver_id).first()
+    if driver is None:
+        raise NotFound(_("We could not find that driver."))
+    day = session_day(request)
+    start = dt.datetime.combine(day, dt.time(), tzinfo=request.booking.session.facility.tz)
+    free = DriverAvailability.objects.filter(
+        driver=driver, starts_at__lt=start + dt.timedelta(days=1), ends_at__gt=start)
+    if not free.exists():
+        raise Conflict(_("That driver is not available on the day of this visit."))
+    if Trip.objects.filter(driver=driver, day=day).exclude(status=TripStatus.PLANNED).exists():
+        raise Conflict(_("That driver's trip on this day is already under way."))
+    return driver
 
 
 NEXT_STATUS = {StopKind.PICKUP: StopStatus.PICKED_UP, StopKind.DROPOFF: StopStatus.DROPPED_OFF}
@@ -376,29 +442,50 @@ def plan_run_execute(*, run_id: int, time_limit: float | None = None) -> PlanRun
                 requests_count=legs, drivers_count=drivers,
                 lease_until=timezone.now() + _plan_lease())
             run.requests_count, run.drivers_count = legs, drivers
-            notify.plan_event(run, "started")
+            notify.plan_progress(run, "started")
 
     began = time.monotonic()
     try:
         outcome = plan_day(day=run.day, facility_id=run.facility_id, run=run,
                            time_limit=time_limit, on_solving=solving)
-    except Exception as exc:
-        _finish_run(run, status=PlanStatus.FAILED, error=str(exc)[:300], began=began)
+    except PlanStale:
+        _finish_run(run, status=PlanStatus.FAILED, began=began, error=_(
+            "The rides of this day kept changing while planning; please plan again."))
+        raise
+    except Exception:
+        # The details go to the log (with the traceback); a person gets words, never a
+        # database's error text.
+        logger.exception("planning run %s failed", run.pk)
+        _finish_run(run, status=PlanStatus.FAILED, began=began, error=_(
+            "Planning stopped on an unexpected error; please plan again."))
         raise
     run.planned_count, run.unserved_count = outcome.planned, outcome.unserved
     run.trips_count = outcome.trips
-    _finish_run(run, status=PlanStatus.DONE, error="", began=began)
+    _finish_run(run, status=PlanStatus.DONE, error="", began=began,
+                unserved_ids=outcome.unserved_ids)
     return run
 
 
-def _finish_run(run: PlanRun, *, status: str, error: str, began: float | None) -> None:
+def _finish_run(run: PlanRun, *, status: str, error: str, began: float | None,
+                unserved_ids: tuple[int, ...] = ()) -> None:
+    """Record the end and say it: a failure or rides left out in one message each, routine
+    success only to the open boards."""
     with transaction.atomic():
         run.refresh_from_db(fields=["attempts"])
         run.status, run.error, run.lease_until = status, error, None
         run.seconds = time.monotonic() - began if began is not None else run.seconds
         run.finished_at = timezone.now()
         run.save()
-        notify.plan_event(run, "finished" if status == PlanStatus.DONE else "failed")
+        if status != PlanStatus.DONE:
+            notify.plan_failed(run)
+            return
+        unserved = list(RideRequest.objects.filter(
+            pk__in=unserved_ids, status=RideStatus.UNSERVED).select_related(
+            "booking__session__facility", "booking__household").order_by("pk"))
+        if unserved:
+            notify.plan_unserved(run, unserved)
+        else:
+            notify.plan_progress(run, "finished")
 
 
 # --- a driver's calendar feed -----------------------------------------------------------

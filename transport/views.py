@@ -24,8 +24,9 @@ from scheduler.errors import DomainError, InvalidInput
 from scheduler.http import run_action, show_error
 from scheduler.inputs import parse_day, parse_id
 from transport import exports, ics, selectors, services
+from transport.fund.donations import money_text
 from transport.geocoding import geocoder
-from transport.models import DriverFeed, Leg, RideStatus, StopKind, StopStatus
+from transport.models import Driver, DriverFeed, Leg, RideStatus, StopKind, StopStatus
 from transport.planner import session_day
 
 
@@ -55,9 +56,16 @@ def _mark_time_zones(board: selectors.Board) -> None:
                         else settings.TIME_ZONE)
 
 
-def _trip_choices(board: selectors.Board) -> list[tuple[int, str]]:
-    return [(t.pk, f"{t.driver.user.get_full_name() or t.driver.user.username} · {t.vehicle}")
-            for t in board.trips]
+def _trip_choices(board: selectors.Board) -> list[tuple[str, str]]:
+    """Where a ride can be pinned: a trip of the day, or a driver who has none yet."""
+    trips = [(str(t.pk), f"{_name(t.driver)} · {t.vehicle}") for t in board.trips]
+    drivers = [(f"driver-{d.pk}", _("%(name)s (no trip yet)") % {"name": _name(d)})
+               for d in selectors.drivers_without_trip(board.day)]
+    return trips + drivers
+
+
+def _name(driver: Driver) -> str:
+    return driver.user.get_full_name() or driver.user.username
 
 
 @require_safe
@@ -69,8 +77,17 @@ def board(request: HttpRequest) -> HttpResponse:
     day = _day(request) if chosen else selectors.next_busy_day(user=request.user)
     data = selectors.board_for_day(user=request.user, day=day, facility_id=facility_id)
     _mark_time_zones(data)
+    for ride in data.requests:
+        # The pin as the form's value: its trip, else the driver it names for the day.
+        ride.pin_choice = (str(ride.pinned_trip_id) if ride.pinned_trip_id else
+                           f"driver-{ride.pinned_driver_id}" if ride.pinned_driver_id else "")
+        for seat in ride.seats:
+            seat.amount_text = money_text(seat.amount_cents, seat.fund.currency)
+    week = selectors.week_for(user=request.user, day=day, facility_id=facility_id)
     return render(request, "transport/board.html", {
-        "board": data, "day": day, "facility_id": facility_id,
+        "board": data, "day": day, "facility_id": facility_id, "week": week,
+        "prev_week": week[0].day - dt.timedelta(days=7),
+        "next_week": week[0].day + dt.timedelta(days=7),
         "prev_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
         "today": selectors.today_for(request.user), "trip_choices": _trip_choices(data),
         "live_after": live_start(request.user),
@@ -87,14 +104,17 @@ def plan_start(request: HttpRequest) -> HttpResponse:
         _board_url(day, facility_id))
 
 
-def _trip_id(request: HttpRequest) -> int | None:
+def _pin_target(request: HttpRequest) -> dict[str, int | None]:
+    """The form's choice: a trip id, `driver-<id>`, or empty (unpin)."""
     raw = request.POST.get("trip_id", "")
     if raw == "":
-        return None
+        return {"trip_id": None}
+    if raw.startswith("driver-") and (driver_id := parse_id(raw.removeprefix("driver-"))):
+        return {"driver_id": driver_id}
     trip_id = parse_id(raw)
     if trip_id is None:
         raise InvalidInput(_("Choose a trip."), fields={"trip_id": [_("Choose a trip.")]})
-    return trip_id
+    return {"trip_id": trip_id}
 
 
 @require_POST
@@ -105,7 +125,7 @@ def ride_pin(request: HttpRequest, request_id: int) -> HttpResponse:
 
     def pin() -> None:
         ride = services.ride_request_pin(actor=request.user, request_id=request_id,
-                                         trip_id=_trip_id(request))
+                                         **_pin_target(request))
         if request.POST.get("replan"):
             services.plan_run_start(actor=request.user, day=session_day(ride),
                                     facility_id=facility_id)

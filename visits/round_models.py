@@ -49,6 +49,8 @@ class PriorityWeights(models.Model):
 class RoundStatus(models.TextChoices):
     OPEN = "open", _("Taking requests")
     ALLOCATED = "allocated", _("Places given out")
+    # The rule went back to first come before the draw: nothing is drawn, places are booked.
+    CANCELLED = "cancelled", _("Cancelled: places are first come")
 
 
 class RequestRound(models.Model):
@@ -84,7 +86,8 @@ class RequestRound(models.Model):
                 condition=Q(deadline__gt=models.F("opens_at")), name="round_closes_after_opening"
             ),
             models.CheckConstraint(
-                condition=Q(status="open") | Q(seed__isnull=False, allocated_at__isnull=False),
+                condition=Q(status__in=["open", "cancelled"])
+                | Q(seed__isnull=False, allocated_at__isnull=False),
                 name="allocated_round_has_seed",
             ),
         ]
@@ -108,6 +111,7 @@ class RequestStatus(models.TextChoices):
     WAITLISTED = "waitlisted", _("On the waiting list")
     NOT_GRANTED = "not_granted", _("No place")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    CANCELLED = "cancelled", _("Round cancelled")
 
 
 # A request that still counts: it can be changed before the draw and is drawn at it.

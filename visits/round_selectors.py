@@ -133,8 +133,10 @@ def rounds_for_facility(*, user: AbstractBaseUser) -> QuerySet[RequestRound]:
     )
 
 
-def round_for_liaison(*, user: AbstractBaseUser, round_id: int) -> RequestRound:
-    """One round of the liaison's facility with its requests (in draw order once drawn).
+def round_for_liaison(*, user: AbstractBaseUser, round_id: int,
+                      with_requests: bool = True) -> RequestRound:
+    """One round of the liaison's facility with its requests (in draw order once drawn;
+    `with_requests=False` leaves them to `round_requests`, for a page of them).
     NotPermitted for a non-liaison, NotFound for another facility's round."""
     if not is_liaison(user):
         raise NotPermitted(_("Only facility staff can do this."))
@@ -145,11 +147,15 @@ def round_for_liaison(*, user: AbstractBaseUser, round_id: int) -> RequestRound:
     )
     if rnd is None:
         raise NotFound(_("We could not find that request round."))
-    rnd.all_requests = list(
-        _with_details(VisitRequest.objects.filter(round=rnd))
-        .order_by(F("position").asc(nulls_last=True), "id")
-    )
+    if with_requests:
+        rnd.all_requests = list(round_requests(rnd))
     return rnd
+
+
+def round_requests(rnd: RequestRound) -> QuerySet[VisitRequest]:
+    """A round's requests (the caller checked the reader may see it), in draw order."""
+    return (_with_details(VisitRequest.objects.filter(round=rnd))
+            .order_by(F("position").asc(nulls_last=True), "id"))
 
 
 def round_session_ids(rounds: list[RequestRound]) -> set[int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,7 +25,8 @@ from visits.round_text import outcome_lines, priorities_text, rank_text
 from visits.selectors import residents_for_household
 
 # Most requests a liaison's round page lists (the API has them all).
-ROUND_PAGE_LIMIT = 1000
+# Requests per page of a round (a busy round has thousands; each page stays light on a phone).
+ROUND_PAGE_SIZE = 200
 
 
 def _resident_or_404(request: HttpRequest, resident_id: int) -> Resident:
@@ -185,10 +187,13 @@ def _request_counts(rounds: list[RequestRound]) -> dict[int, int]:
 @login_required
 def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
     """The round's requests, result, seed, and why each household got what it got."""
-    rnd = selectors.round_for_liaison(user=request.user, round_id=round_id)
+    rnd = selectors.round_for_liaison(user=request.user, round_id=round_id, with_requests=False)
     odds = selectors.chances(rnd)
     sessions: dict[int, Session] = {pk: c.session for pk, c in odds.items()}
-    shown = rnd.all_requests[:ROUND_PAGE_LIMIT]
+    # get_page: a page past the end or not a number shows the nearest page, never an error.
+    page = Paginator(selectors.round_requests(rnd), ROUND_PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    shown = list(page.object_list)
     for item in shown:
         item.ranked = [{"rank": rank_text(rank), "session": sessions.get(pk),
                         "granted": pk == item.granted_session_id}
@@ -196,7 +201,7 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
         item.why = outcome_lines(item)
         item.tilts = priorities_text(item.explanation or {})
     return render(request, "visits/round_detail.html", {
-        "round": rnd, "requests": shown, "total": len(rnd.all_requests),
+        "round": rnd, "requests": shown, "total": page.paginator.count, "page": page,
         "chances": list(odds.values()),
     })
 

@@ -90,7 +90,7 @@ def give_and_grant() -> None:
         donate(40_00)
         refund(gift, 20_00)
         for household, kind, cents in zip(Household.objects.order_by("id")[:3],
-                                          ("bus_fare", "fuel_card", "ride_seat"),
+                                          ("bus_fare", "fuel_card", "bus_fare"),
                                           (18_50, 40_00, 12_00), strict=True):
             subsidy_grant(actor=coordinator, booking_id=a_visit_of(household).pk, kind=kind,
                           amount_cents=cents)

@@ -240,3 +240,35 @@ def test_the_board_shows_the_plan_without_reloading(browser, live_site: LiveSite
         shot(page, "board-live")
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_coordinators_week_board(browser, rides_demo: Demo, width: int) -> None:
+    """The week above the day: seven days, each with its state; a list on a phone, one row
+    of seven on a desk; tapping a day opens that day's board."""
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="en-US")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        day = ride_day()
+        rides_demo.login(page, "coordinator")
+        page.goto(f"{rides_demo.url}/rides/board/?date={day}")
+        days = page.locator("ol.week a.wday")
+        expect(days).to_have_count(7)
+        current = page.locator('ol.week a[aria-current="date"]')
+        expect(current).to_have_attribute("id", f"day-{day}")
+        # Carmen's ride to California could not be planned: the day says so.
+        expect(current).to_contain_text("1 not planned")
+        expect(current).to_have_class(re.compile(r"state-attention"))
+        rows = {round(days.nth(i).bounding_box()["y"]) for i in range(7)}
+        assert len(rows) == (1 if width >= 760 else 7)
+        page.screenshot(path=str(SHOTS / f"rides-week-{width}.png"), full_page=width < 760)
+        assert page.evaluate("document.querySelector('main').scrollWidth") <= width
+
+        other = page.locator(f'ol.week a.wday:not([id="day-{day}"])').first
+        other_id = other.get_attribute("id")
+        other.click()
+        expect(page.locator('ol.week a[aria-current="date"]')).to_have_attribute("id", other_id)
+        assert f"date={other_id.removeprefix('day-')}" in page.url
+    finally:
+        context.close()

@@ -31,6 +31,7 @@ TOWNS = {
     "Clinton": (40.15, -88.96),
     "Los Angeles": (34.05, -118.24),
 }
+DANVILLE = (40.12, -87.63)  # a second prison, east of Champaign
 
 
 
@@ -72,6 +73,22 @@ class Rides:
         f.approve(household.visitors.all(), resident)
         return f.make_booking(session or self.session, resident, household,
                               list(household.visitors.all()), status=BookingStatus.CONFIRMED)
+
+    def add_facility(self, name: str, point: tuple[float, float], *, hour: int) -> Session:
+        """Another prison in the same zone, with a two-hour session at `hour` that day."""
+        facility = f.make_facility(name, time_zone=self.world.facility.time_zone)
+        facility.latitude, facility.longitude = point
+        facility.save()
+        rule = f.make_rule(facility)
+        return f.make_session(rule, starts_at=self.local(hour), minutes=120, capacity=40)
+
+    def add_family_at(self, name: str, session: Session) -> Booking:
+        """A family visiting someone at `session`'s facility (one adult)."""
+        household = f.make_household(name=f"{name} family", adult_first_name=name)
+        resident = f.make_resident(session.facility)
+        f.approve(household.visitors.all(), resident)
+        return f.make_booking(session, resident, household, list(household.visitors.all()),
+                              status=BookingStatus.CONFIRMED)
 
     def ride(self, booking: Booking, town: str, *, adults: int = 1, children: int = 0,
              child_seats: int = 0, wheelchair_places: int = 0, earliest: dt.datetime | None = None,

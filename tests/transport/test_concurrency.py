@@ -84,3 +84,16 @@ def test_a_pickup_marked_while_planning_keeps_its_trip(world, rides: Rides, fami
     assert Stop.objects.get(pk=first.pk).status == "picked_up"
     assert Stop.objects.get(pk=first.pk).trip_id == trip.pk
     assert Trip.objects.get(pk=trip.pk).status == "under_way"
+
+
+def test_two_facilities_share_a_driver_on_one_day_and_both_are_planned(world, rides: Rides):
+    """Two coordinators plan their own prison at once; Joe drives for both. The run that
+    writes second sees Joe's trip (or the constraint does) and plans around it: both
+    facilities' rides are planned, on one trip, and nobody sees a constraint error."""
+    from tests.transport.test_coordinator_week import assert_both_on_one_trip, shared_driver_day
+
+    joe, east, west, danville = shared_driver_day(rides)
+    facilities = [danville, world.facility.pk]
+    results = race(2, lambda i: plan_day(day=rides.day, facility_id=facilities[i]))
+    assert [kind for kind, _ in results] == ["ok", "ok"], results
+    assert_both_on_one_trip(rides, joe, east, west)

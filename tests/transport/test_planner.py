@@ -253,13 +253,15 @@ def test_planning_one_facility_leaves_the_other_facilitys_trips_alone(rides):
     at_dwight = rides.ride(booking, "Bloomington")
     rides.ride(rides.add_family("Ana"), "Springfield")
     plan_day(day=rides.day)
-    dwight_stops = list(Stop.objects.filter(request=at_dwight).values_list(
-        "pk", "trip_id", "planned_at"))
+    dwight_stops = list(Stop.objects.filter(request=at_dwight).order_by("leg", "kind")
+                        .values_list("trip_id", "leg", "kind", "planned_at"))
     assert len(dwight_stops) == 4
 
     rides.ride(rides.add_family("Cy"), "Taylorville")
     plan_day(day=rides.day, facility_id=rides.world.facility.pk)
-    assert list(Stop.objects.filter(request=at_dwight).values_list(
-        "pk", "trip_id", "planned_at")) == dwight_stops
+    # Dwight's family keeps its driver's trip and the times it was told (the stop rows
+    # are written again when Lakeview's rides join a shared driver's trip).
+    assert list(Stop.objects.filter(request=at_dwight).order_by("leg", "kind").values_list(
+        "trip_id", "leg", "kind", "planned_at")) == dwight_stops
     assert RideRequest.objects.filter(status=RideStatus.PLANNED).count() == 3
     assert check_day(rides.day) == []

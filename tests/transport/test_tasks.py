@@ -51,7 +51,8 @@ def test_the_board_button_plans_the_day_in_the_background(world, rides: Rides, f
 
     told = list(Delivery.objects.filter(user=world.coordinator).values_list(
         "event__type", flat=True).order_by("event_id"))
-    assert told[-2:] == ["transport.plan.started", "transport.plan.finished"]
+    # Lou's ride is too far: one message says so; the routine start and finish fill no inbox.
+    assert [t for t in told if t.startswith("transport.plan.")] == ["transport.plan.unserved"]
     family = Delivery.objects.get(user=world.caregiver, event__type="transport.ride.planned")
     pickup = Stop.objects.get(request=lopez, leg="outbound", kind="pickup")
     local = pickup.planned_at.astimezone(rides.tz)

@@ -21,6 +21,7 @@ from transport.fund import selectors
 from transport.fund.donations import donation_start
 from transport.fund.models import DonationKind, SubsidyKind
 from transport.fund.subsidies import subsidy_grant
+from transport.models import Leg
 
 
 def body_of(request: Request, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
@@ -62,6 +63,8 @@ class SubsidyGrantSerializer(serializers.Serializer):
     miles = serializers.JSONField(required=False, allow_null=True)
     ride_reference = serializers.CharField(max_length=80, required=False, allow_blank=True)
     note = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    # A ride seat: which leg of the visit's planned ride ("" or left out: both).
+    leg = serializers.ChoiceField(choices=Leg.choices, required=False, allow_blank=True)
 
 
 SUBSIDY = inline_serializer("Subsidy", {
@@ -71,6 +74,10 @@ SUBSIDY = inline_serializer("Subsidy", {
     "amount_cents": serializers.IntegerField(),
     "miles": serializers.IntegerField(allow_null=True), "status": serializers.CharField(),
     "granted_at": serializers.DateTimeField(),
+    "ride_request": serializers.IntegerField(allow_null=True), "leg": serializers.CharField(),
+    "trips": inline_serializer("SubsidyTrip", {
+        "leg": serializers.CharField(), "trip_id": serializers.IntegerField(),
+        "day": serializers.DateField()}, many=True),
 })
 BALANCE = inline_serializer("FundBalance", {
     "currency": serializers.CharField(), "balance_cents": serializers.IntegerField(),
@@ -118,6 +125,7 @@ class SubsidyGrantView(APIView):
             actor=request.user, booking_id=data.get("booking"), kind=data.get("kind"),
             amount_cents=data.get("amount_cents"), miles=data.get("miles"),
             ride_reference=data.get("ride_reference", ""), note=data.get("note", ""),
+            leg=data.get("leg", ""),
         )
         return Response(selectors.subsidy_payload(subsidy), status=status.HTTP_201_CREATED)
 

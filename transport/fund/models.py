@@ -163,6 +163,14 @@ class Subsidy(models.Model):
     miles = models.PositiveIntegerField(_("miles"), null=True, blank=True)
     rate_cents_per_mile = models.PositiveIntegerField(null=True, blank=True)
     ride_reference = models.CharField(_("ride"), max_length=80, blank=True)
+    # A ride seat is paid for a planned ride: the ride request, and which leg ("" is both).
+    # Its trip is read from the leg's stops, since a re-plan may move the leg to another trip.
+    ride_request = models.ForeignKey(
+        "transport.RideRequest", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="subsidies", verbose_name=_("ride"),
+    )
+    leg = models.CharField(_("leg"), max_length=10, blank=True,
+                           choices=[("outbound", _("To the visit")), ("return", _("Home"))])
     note = models.CharField(_("note"), max_length=300, blank=True)
     # The month of the visit (first day), for the per-household monthly cap.
     visit_month = models.DateField()

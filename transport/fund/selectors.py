@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from transport.access import check_coordinator
 from transport.fund.ledger import balances_by_earmark, fund_balance, fund_default
 from transport.fund.models import EntryKind, LedgerEntry, Subsidy, SubsidyStatus
+from transport.models import Stop, StopKind
 from visits.models import Facility
 
 MONEY_IN = (EntryKind.DONATION, EntryKind.DISPUTE_WON)
@@ -91,8 +92,19 @@ def subsidy_report(*, user: AbstractBaseUser | None) -> QuerySet[Subsidy]:
     return (
         Subsidy.objects.select_related(
             "booking__session__facility", "household", "granted_by"
-        ).order_by("-granted_at", "-id")
+        ).prefetch_related(Prefetch("ride_request__stops", queryset=Stop.objects.filter(
+            kind=StopKind.PICKUP).select_related("trip__driver__user").order_by("leg")))
+        .order_by("-granted_at", "-id")
     )
+
+
+def seat_trips(subsidy: Subsidy) -> list[Stop]:
+    """The pickups of the paid legs, each with its trip as planned now (a re-plan may have
+    moved a leg to another trip): what the report links to."""
+    if subsidy.ride_request_id is None:
+        return []
+    return [stop for stop in subsidy.ride_request.stops.all()
+            if stop.kind == StopKind.PICKUP and subsidy.leg in ("", stop.leg)]
 
 
 def subsidy_payload(subsidy: Subsidy) -> dict[str, Any]:
@@ -108,6 +120,10 @@ def subsidy_payload(subsidy: Subsidy) -> dict[str, Any]:
         "miles": subsidy.miles,
         "status": subsidy.status,
         "granted_at": subsidy.granted_at.isoformat(),
+        "ride_request": subsidy.ride_request_id,
+        "leg": subsidy.leg,
+        "trips": [{"leg": stop.leg, "trip_id": stop.trip_id, "day": stop.trip.day.isoformat()}
+                  for stop in seat_trips(subsidy)],
     }
 
 

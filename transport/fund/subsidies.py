@@ -8,6 +8,7 @@ ledger entries and the event that tells the family, all or nothing.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +26,7 @@ from transport.fund.donations import money_text
 from transport.fund.errors import InsufficientFunds, MonthlyCapReached
 from transport.fund.ledger import bucket_balance, entry_append, fund_default, fund_lock
 from transport.fund.models import EntryKind, Fund, Subsidy, SubsidyKind, SubsidyStatus
+from transport.models import LIVE_RIDE_STATUSES, Leg, RideRequest, Stop
 from visits.models import HOLDING_STATUSES, Booking, BookingStatus
 
 MAX_MILES = 2000
@@ -77,6 +79,30 @@ def _booking_for_subsidy(booking_id: Any) -> Booking:
     return booking
 
 
+@dataclass(frozen=True)
+class RideSeat:
+    request: RideRequest
+    leg: str  # "" for both legs
+
+
+def _seat_for(booking: Booking, leg: Any) -> RideSeat:
+    """The visit's ride whose seat is paid: it must be asked for and on a trip (that leg)."""
+    leg = str(leg or "")
+    if leg not in ("", *Leg.values):
+        raise InvalidInput(fields={"leg": [_("Choose the ride to the visit or the ride home.")]})
+    ride = RideRequest.objects.filter(booking=booking, status__in=LIVE_RIDE_STATUSES).first()
+    if ride is None:
+        raise Conflict(_("This visit has no ride to pay a seat on. A ride seat is for a "
+                         "family riding with a volunteer driver."), code="no_ride")
+    if leg and leg not in ride.legs:
+        raise InvalidInput(fields={"leg": [_("This family did not ask for that ride.")]})
+    planned = set(Stop.objects.filter(request=ride).values_list("leg", flat=True))
+    if not planned or (leg and leg not in planned):
+        raise Conflict(_("This ride is not on a trip yet: plan the day first, then pay the "
+                         "seat."), code="ride_not_planned")
+    return RideSeat(ride, leg)
+
+
 def visit_month(booking: Booking) -> dt.date:
     """First day of the visit's month, in the facility's time zone."""
     local = booking.session.starts_at.astimezone(booking.session.facility.tz)
@@ -99,11 +125,14 @@ def subsidy_grant(
     miles: Any = None,
     ride_reference: Any = "",
     note: Any = "",
+    leg: Any = "",
 ) -> Subsidy:
-    """Pay for one family's trip to one visit.
+    """Pay for one family's trip to one visit. A ride seat is linked to the visit's planned
+    ride (one leg, or both when `leg` is empty).
 
     Locks the fund row. Raises NotPermitted (not a coordinator), InvalidInput, NotFound,
-    Conflict (visit off, same help already granted), InsufficientFunds, MonthlyCapReached.
+    Conflict (visit off, same help already granted, no planned ride for a ride seat),
+    InsufficientFunds, MonthlyCapReached.
     """
     check_coordinator(actor)
     cents, mile_count = subsidy_amount(kind=kind, amount=amount_cents, miles=miles)
@@ -111,11 +140,12 @@ def subsidy_grant(
     if len(note_text) > 300 or len(ride_text) > 80:
         raise InvalidInput(fields={"note": [_("The note is too long (300 characters at most).")]})
     booking = _booking_for_subsidy(booking_id)
+    seat = _seat_for(booking, leg) if kind == SubsidyKind.RIDE_SEAT else None
     try:
         with transaction.atomic():
             fund = fund_lock(fund_default().pk)
             subsidy = _grant_locked(fund, booking, actor, kind, cents, mile_count,
-                                    ride_text, note_text)
+                                    ride_text, note_text, seat)
     except IntegrityError:
         raise Conflict(_("This help was already granted for this visit.")) from None
     return subsidy
@@ -123,7 +153,7 @@ def subsidy_grant(
 
 def _grant_locked(
     fund: Fund, booking: Booking, actor: AbstractBaseUser, kind: str, cents: int,
-    miles: int | None, ride_reference: str, note: str,
+    miles: int | None, ride_reference: str, note: str, seat: RideSeat | None = None,
 ) -> Subsidy:
     facility_id = booking.session.facility_id
     kept_for_facility = max(bucket_balance(fund, facility_id), 0)
@@ -140,6 +170,7 @@ def _grant_locked(
         amount_cents=cents, miles=miles,
         rate_cents_per_mile=settings.FUND_MILEAGE_RATE_CENTS if miles else None,
         ride_reference=ride_reference, note=note, visit_month=month, granted_by=actor,
+        ride_request=seat.request if seat else None, leg=seat.leg if seat else "",
     )
     # Money kept for this facility's families is spent first, then the general pot.
     from_facility = min(cents, kept_for_facility)

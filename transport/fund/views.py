@@ -179,6 +179,7 @@ def subsidy_report_page(request: HttpRequest) -> HttpResponse:
     total = sum(s.amount_cents for s in subsidies if s.status == "granted")
     for subsidy in subsidies:
         subsidy.amount_text = money_text(subsidy.amount_cents, summary["currency"])
+        subsidy.seat_trips = selectors.seat_trips(subsidy)
     return render(request, "fund/report.html", {
         "subsidies": subsidies, "bookings": _bookings_to_help(),
         "kinds": SubsidyKind.choices, "currency": summary["currency"],

@@ -40,6 +40,7 @@ from visits.services.rounds import (
     request_change,
     request_submit,
     request_withdraw,
+    rounds_cancel_for_rule,
     rounds_open_due,
 )
 from visits.services.rules import (
@@ -76,6 +77,7 @@ __all__ = [
     "closure_create",
     "facility_info_save",
     "facility_message_send",
+    "rounds_cancel_for_rule",
     "offer_accept",
     "offer_pass",
     "offers_expire",

@@ -14,7 +14,11 @@ from collections import defaultdict
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from notifications.models import Preference
+from notifications.services import Notice, notices_emit
+from notifications.text import Text
 from scheduler.errors import Conflict, InvalidInput, NotFound
 from visits.access import household_of
 from visits.calendar import local_date, local_midnight_utc, week_bounds
@@ -345,3 +349,59 @@ def request_withdraw(*, actor: AbstractBaseUser, request_id: int) -> VisitReques
         if not changed:
             _check_pending(request)
     return request
+
+
+# --- a rule back to first come ------------------------------------------------------------
+
+
+ROUND_CANCELLED_TITLE = gettext_noop("No draw for these visits: places are first come")
+ROUND_CANCELLED_BODY = gettext_noop(
+    "The facility now gives out places for %(rule)s in the week of %(week)s first come, "
+    "first served, so your request will not be drawn. Book a time on the visits page.")
+
+
+def rounds_cancel_for_rule(*, rule_id: int) -> int:
+    """A rule switched back to first come: each of its rounds still taking requests (or
+    waiting for its draw) is cancelled, its requests with it, and every household that asked
+    is told. Returns the rounds cancelled.
+
+    Each round is its own transaction under the round's row lock, the lock the draw and
+    every request take: a round is either drawn or cancelled, never both.
+    """
+    rule = VisitingRule.objects.filter(pk=rule_id).first()
+    if rule is None or rule.allocation_mode != AllocationMode.FIRST_COME:
+        return 0
+    round_ids = list(RequestRound.objects.filter(rule=rule, status=RoundStatus.OPEN)
+                     .values_list("pk", flat=True))
+    return sum(_cancel_round(round_id, rule) for round_id in round_ids)
+
+
+def _cancel_round(round_id: int, rule: VisitingRule) -> int:
+    with transaction.atomic():
+        rnd = (RequestRound.objects.select_for_update(of=("self",))
+               .filter(pk=round_id, status=RoundStatus.OPEN).first())
+        if rnd is None:
+            return 0  # drawn (or cancelled) meanwhile
+        RequestRound.objects.filter(pk=rnd.pk).update(status=RoundStatus.CANCELLED)
+        asked = list(VisitRequest.objects.filter(round_id=round_id, status=RequestStatus.PENDING)
+                     .select_related("household"))
+        VisitRequest.objects.filter(pk__in=[r.pk for r in asked]).update(
+            status=RequestStatus.CANCELLED, updated_at=now())
+        _tell_households(rnd, rule, asked)
+    return 1
+
+
+def _tell_households(rnd: RequestRound, rule: VisitingRule, asked: list[VisitRequest]) -> None:
+    """One notice per household that asked (a household asking for two people hears once)."""
+    caregivers = sorted({r.household.caregiver_id for r in asked})
+    if not caregivers:
+        return
+    languages = dict(Preference.objects.filter(user_id__in=caregivers)
+                     .values_list("user_id", "language"))
+    params = {"rule": rule.name, "week": rnd.week_start.isoformat()}
+    notices_emit([
+        Notice(user_id=pk, type="visits.round.cancelled", title=Text(ROUND_CANCELLED_TITLE),
+               body=Text(ROUND_CANCELLED_BODY, params),
+               data={"round_id": rnd.pk, "facility_id": rnd.facility_id})
+        for pk in caregivers
+    ], languages={pk: languages.get(pk) for pk in caregivers})

@@ -20,7 +20,7 @@ from visits.access import facility_of_liaison
 from visits.calendar import local_date
 from visits.models import VisitingRule
 from visits.services.common import now
-from visits.services.rounds import rounds_open_due
+from visits.services.rounds import rounds_cancel_for_rule, rounds_open_due
 from visits.services.sessions import rule_sync_sessions
 
 # What a liaison may set on a rule from the page; the facility always comes from her account.
@@ -58,6 +58,9 @@ def rule_save(*, rule: VisitingRule) -> RuleSaved:
         rule.save()
         counts = rule_sync_sessions(rule=rule)
         rounds_open_due(rule_id=rule.pk)  # a rule switched to rounds gets its rounds now
+    # ...and one switched back to first come loses its open rounds (each round in its own
+    # transaction, under the lock the draw takes), every family that asked told.
+    rounds_cancel_for_rule(rule_id=rule.pk)
     return RuleSaved(rule=rule, counts=counts)
 
 
