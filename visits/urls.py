@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from visits import api, api_rounds, ics_views, views, views_rounds
+from visits import api, api_rounds, ics_views, views, views_household, views_rounds
 
 # ASCII digits that fit a row id (`\d` also takes other scripts' digits, unbounded).
 BOOKING_ID = r"(?P<booking_id>[0-9]{1,18})"
@@ -45,6 +45,9 @@ page_urlpatterns = [
     path("visit/<id:resident_id>/", views.visit_sessions, name="visit-sessions"),
     path("visit/<id:resident_id>/<id:session_id>/", views.visit_confirm, name="visit-confirm"),
     path("bookings/", views.my_bookings, name="my-bookings"),
+    path("family/", views_household.household, name="household"),
+    path("family/<id:visitor_id>/", views_household.person_edit, name="person-edit"),
+    path("family/<id:visitor_id>/remove/", views_household.person_remove, name="person-remove"),
     re_path(rf"^bookings/{BOOKING_ID}/(?P<action>cancel|accept-offer|pass-offer)/$",
             views.booking_action, name="booking-action"),
     path("roster/", views.roster, name="roster"),

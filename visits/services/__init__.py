@@ -14,6 +14,12 @@ from visits.services.calendar_tokens import (
     calendar_token_revoke,
     calendar_token_rotate,
 )
+from visits.services.household import (
+    household_open,
+    visitor_add,
+    visitor_remove,
+    visitor_update,
+)
 from visits.services.liaison import (
     approval_decide,
     booking_check_in,
@@ -56,6 +62,10 @@ __all__ = [
     "calendar_token_revoke",
     "calendar_token_rotate",
     "closure_create",
+    "household_open",
+    "visitor_add",
+    "visitor_remove",
+    "visitor_update",
     "offer_accept",
     "offer_pass",
     "offers_expire",
