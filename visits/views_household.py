@@ -98,11 +98,9 @@ def person_edit(request: HttpRequest, visitor_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def person_remove(request: HttpRequest, visitor_id: int) -> HttpResponse:
+    visitor = _own_visitor(request, visitor_id)  # someone else's: 403 / 404, not a message
     try:
-        visitor = _own_visitor(request, visitor_id)
         services.visitor_remove(actor=request.user, visitor_id=visitor.pk)
-    except NotFound:
-        raise
     except DomainError as error:
         show_error(request, error)
         return redirect("person-edit", visitor_id=visitor_id)
