@@ -11,10 +11,13 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from allauth.account.stages import EmailVerificationStage
 from django import forms
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from notifications.preferences import preference_update
 from scheduler.errors import DomainError
 from visits.services import household_open
 
@@ -58,6 +61,10 @@ class SignupForm(forms.Form):
         user.save(update_fields=["first_name", "last_name"])
         household_open(user=user, first_name=user.first_name, last_name=user.last_name,
                        date_of_birth=self.cleaned_data["date_of_birth"])
+        # She is told every decision later in the language she signed up in.
+        language = (get_language() or settings.LANGUAGE_CODE)[:2]
+        if language in dict(settings.LANGUAGES):
+            preference_update(user=user, language=language)
 
 
 class StaffMadeAccountStage(EmailVerificationStage):

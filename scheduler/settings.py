@@ -146,7 +146,15 @@ WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Guardians' consent forms: outside every served folder (no URL); a view that checks
+    # who asks streams them (visits.views_applications.document).
+    "private": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": env_str("PRIVATE_MEDIA_ROOT",
+                                                str(BASE_DIR / "private")),
+                            "base_url": "/no-public-url/"}},
 }
+# A consent form: a phone photo or a scanned PDF, at most this many bytes.
+APPLICATION_DOCUMENT_MAX_BYTES = env_int("APPLICATION_DOCUMENT_MAX_BYTES", 5 * 1024 * 1024)
 
 REDIS_URL = env_str("REDIS_URL", "")
 # The cache holds throttle counters: shared through Redis when there are several processes.

@@ -1,5 +1,5 @@
-from django.contrib import admin
 from allauth.account import views as account_views
+from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 

@@ -521,6 +521,13 @@ class Reminder(models.Model):
 
 
 # Request rounds live in their own module; importing them here registers them with the app.
+from visits.application_models import (  # noqa: E402, F401
+    ApplicationAudit,
+    ApplicationStatus,
+    ApplicationVisitor,
+    AuditAction,
+    VisitApplication,
+)
 from visits.round_models import (  # noqa: E402, F401
     PriorityWeights,
     RequestRound,

@@ -1,6 +1,14 @@
 from django.urls import path, re_path
 
-from visits import api, api_rounds, ics_views, views, views_household, views_rounds
+from visits import (
+    api,
+    api_rounds,
+    ics_views,
+    views,
+    views_applications,
+    views_household,
+    views_rounds,
+)
 
 # ASCII digits that fit a row id (`\d` also takes other scripts' digits, unbounded).
 BOOKING_ID = r"(?P<booking_id>[0-9]{1,18})"
@@ -48,6 +56,17 @@ page_urlpatterns = [
     path("family/", views_household.household, name="household"),
     path("family/<id:visitor_id>/", views_household.person_edit, name="person-edit"),
     path("family/<id:visitor_id>/remove/", views_household.person_remove, name="person-remove"),
+    path("applications/", views_applications.applications, name="applications"),
+    path("applications/new/", views_applications.application_new, name="application-new"),
+    path("applications/<id:application_id>/answer/", views_applications.application_answer,
+         name="application-answer"),
+    path("applications/documents/<id:person_id>/", views_applications.document,
+         name="application-document"),
+    path("roster/applications/", views_applications.queue, name="approvals-queue"),
+    path("roster/applications/<id:application_id>/", views_applications.review,
+         name="approval-review"),
+    path("roster/applications/<id:application_id>/decide/", views_applications.decide,
+         name="approval-decide"),
     re_path(rf"^bookings/{BOOKING_ID}/(?P<action>cancel|accept-offer|pass-offer)/$",
             views.booking_action, name="booking-action"),
     path("roster/", views.roster, name="roster"),

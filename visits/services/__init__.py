@@ -1,5 +1,11 @@
 """Write services of visits. Each public function is one transaction."""
 
+from visits.services.applications import (
+    Consent,
+    application_answer,
+    application_decide,
+    application_submit,
+)
 from visits.services.booking import (
     BookingResult,
     SessionFull,
@@ -62,6 +68,10 @@ __all__ = [
     "calendar_token_revoke",
     "calendar_token_rotate",
     "closure_create",
+    "Consent",
+    "application_answer",
+    "application_decide",
+    "application_submit",
     "household_open",
     "visitor_add",
     "visitor_remove",
