@@ -106,8 +106,10 @@ def test_an_address_already_in_use_makes_no_second_account(
 def test_the_sign_up_page_speaks_spanish(client: Client) -> None:
     page = client.get(reverse("account_signup"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Su fecha de nacimiento" in page
-    bad = client.post(reverse("account_signup"), {"email": "x@example.org",
-                      "date_of_birth": "2031-01-01"}, HTTP_ACCEPT_LANGUAGE="es")
+    bad = client.post(reverse("account_signup"), {
+        "email": "x@example.org", "password1": "grandkids-2026!", "password2": "grandkids-2026!",
+        "first_name": "Carmen", "last_name": "Ruiz", "date_of_birth": "2031-01-01"},
+        HTTP_ACCEPT_LANGUAGE="es")
     assert "no puede ser en el futuro" in bad.content.decode()
 
 
