@@ -175,7 +175,7 @@ def _add_person(application: VisitApplication, visitor: Visitor, consent: Consen
 
 def _audit(application: VisitApplication, actor: AbstractBaseUser | None, action: str,
            detail: str = "") -> None:
-    name = actor.get_username() if actor is not None else ""
+    name = (actor.get_full_name() or actor.get_username()) if actor is not None else ""
     ApplicationAudit.objects.create(application=application, actor=actor, actor_name=name,
                                     action=action, detail=detail[:500])
 
