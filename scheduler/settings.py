@@ -153,6 +153,9 @@ STORAGES = {
                                                 str(BASE_DIR / "private")),
                             "base_url": "/no-public-url/"}},
 }
+# Retention: a household switched off, or with no sign-in, visit or application for this
+# many months, is erased by `run_periodic` as if she had deleted her account (0: never).
+HOUSEHOLD_RETENTION_MONTHS = env_int("HOUSEHOLD_RETENTION_MONTHS", 24)
 # A consent form: a phone photo or a scanned PDF, at most this many bytes.
 APPLICATION_DOCUMENT_MAX_BYTES = env_int("APPLICATION_DOCUMENT_MAX_BYTES", 5 * 1024 * 1024)
 

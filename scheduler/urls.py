@@ -1,10 +1,11 @@
-from allauth.account import views as account_views
+from allauth.account import views as allauth_views
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from notifications.urls import api_urlpatterns as notifications_api
 from notifications.urls import page_urlpatterns as notifications_pages
+from scheduler import account_views
 from scheduler.views import home
 from transport.fund.urls import api_urlpatterns as fund_api
 from transport.fund.urls import page_urlpatterns as fund_pages
@@ -20,9 +21,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     # The addresses the rest of the app (and people's bookmarks) know, served by allauth.
-    path("login/", account_views.LoginView.as_view(), name="login"),
-    path("logout/", account_views.LogoutView.as_view(), name="logout"),
+    path("login/", allauth_views.LoginView.as_view(), name="login"),
+    path("logout/", allauth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("allauth.urls")),
+    path("my-data/", account_views.my_data, name="my-data"),
+    path("my-data/download/", account_views.my_data_download, name="my-data-download"),
+    path("my-data/delete/", account_views.my_account_delete, name="my-account-delete"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
          name="api-docs"),

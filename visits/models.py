@@ -261,6 +261,9 @@ class Household(models.Model):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     # One way, home to the facility; a priority in request rounds (a long trip weighs more).
     distance_km = models.PositiveIntegerField(_("distance to the facility (km)"), default=0)
+    # Set when the account was deleted (or purged for lack of use): what is left has no name
+    # and stays only for the facility's counts and the travel fund's ledger.
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
