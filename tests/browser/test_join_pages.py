@@ -1,17 +1,29 @@
 """Issue 13, "done when": a new caregiver joins on her own from a 360 px phone, in English and
 in Spanish: signs up, types the code from her email, adds two children, applies to visit with
-each child's consent, the liaison approves on her page, and she books her first visit."""
+each child's consent, the liaison approves on her page, and she books her first visit; then
+downloads her data and deletes her account, and nothing of hers remains but nameless rows."""
 
 from __future__ import annotations
 
+import json
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import CHROMIUM_ARGS, Demo  # noqa: F401  (same browser setup)
-from visits.models import ApplicationStatus, Booking, Resident, VisitApplication
+from visits.models import (
+    ApplicationStatus,
+    Booking,
+    BookingStatus,
+    Household,
+    Resident,
+    VisitApplication,
+    Visitor,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,11 +35,13 @@ WORDS = {
     "en": {"signup": "Sign Up", "confirm": "Confirm", "add": "Add to my family",
            "apply": "Apply to visit someone", "send": "Send my application",
            "approve": "Approve", "book": "Book this visit", "who": "Who would you like to visit?",
-           "sent": "Your application is sent"},
+           "sent": "Your application is sent", "download": "Download my data",
+           "delete": "Delete my account for good"},
     "es": {"signup": "Registrarse", "confirm": "Confirmar", "add": "Agregar a mi familia",
            "apply": "Solicitar visitar a alguien", "send": "Enviar mi solicitud",
            "approve": "Aprobar", "book": "Reservar esta visita",
-           "who": "¿A quién desea visitar?", "sent": "Su solicitud está enviada"},
+           "who": "¿A quién desea visitar?", "sent": "Su solicitud está enviada",
+           "download": "Descargar mis datos", "delete": "Borrar mi cuenta para siempre"},
 }
 
 
@@ -146,4 +160,26 @@ def test_a_new_caregiver_joins_and_books_her_first_visit(
     books_first_visit(page, demo, lang)
     booking = Booking.objects.get(household__caregiver__email=email)
     assert booking.visitors.count() == 3
+    downloads_and_deletes(page, demo, lang)
+    household = Household.objects.get(pk=booking.household_id)
+    assert household.closed_at is not None
+    assert not Visitor.objects.filter(household=household).exclude(first_name="—").exists()
+    assert not VisitApplication.objects.filter(household=household).exists()
+    assert Booking.objects.get(pk=booking.pk).status == BookingStatus.CANCELLED
+    assert not get_user_model().objects.filter(email=email).exists()
     page.context.close()
+
+
+def downloads_and_deletes(page: Page, demo: Demo, lang: str) -> None:
+    page.goto(demo.url + "/my-data/")
+    shot(page, f"{lang}-09-my-data")
+    with page.expect_download() as download:
+        page.get_by_role("link", name=WORDS[lang]["download"]).click()
+    archive = zipfile.ZipFile(download.value.path())
+    data = json.loads(archive.read("data.json"))
+    assert {p["first_name"] for p in data["people"]} == {"Carmen", "Lucia", "Mateo"}
+    assert any(name.startswith("documents/") for name in archive.namelist())
+    page.fill("#id_password", "grandkids-2026!")
+    page.get_by_role("button", name=WORDS[lang]["delete"]).click()
+    expect(page.locator("#id_login")).to_be_visible()
+    shot(page, f"{lang}-10-deleted")
