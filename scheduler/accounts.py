@@ -8,6 +8,7 @@ household itself is written by the visits service, as every other write.
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.models import EmailAddress
 from allauth.account.stages import EmailVerificationStage
 from django import forms
@@ -65,6 +66,17 @@ class SignupForm(forms.Form):
         language = (get_language() or settings.LANGUAGE_CODE)[:2]
         if language in dict(settings.LANGUAGES):
             preference_update(user=user, language=language)
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's sign-in form, with a label that says what to type (its own reads "Login",
+    which in Spanish is the same words as the page's title)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = _("User name or email address")
+        self.fields["login"].widget.attrs.update(
+            {"autocapitalize": "none", "autocorrect": "off", "spellcheck": "false"})
 
 
 class StaffMadeAccountStage(EmailVerificationStage):

@@ -374,6 +374,7 @@ ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "scheduler.accounts.SignupForm"
 ACCOUNT_ADAPTER = "scheduler.accounts.AccountAdapter"
+ACCOUNT_FORMS = {"login": "scheduler.accounts.LoginForm"}
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
