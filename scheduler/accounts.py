@@ -7,10 +7,6 @@ household itself is written by the visits service, as every other write.
 
 from __future__ import annotations
 
-from allauth.account.adapter import DefaultAccountAdapter
-from allauth.account.forms import LoginForm as AllauthLoginForm
-from allauth.account.models import EmailAddress
-from allauth.account.stages import EmailVerificationStage
 from django import forms
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -66,36 +62,3 @@ class SignupForm(forms.Form):
         language = (get_language() or settings.LANGUAGE_CODE)[:2]
         if language in dict(settings.LANGUAGES):
             preference_update(user=user, language=language)
-
-
-class LoginForm(AllauthLoginForm):
-    """allauth's sign-in form, with a label that says what to type (its own reads "Login",
-    which in Spanish is the same words as the page's title)."""
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["login"].label = _("User name or email address")
-        self.fields["login"].widget.attrs.update(
-            {"autocapitalize": "none", "autocorrect": "off", "spellcheck": "false"})
-
-
-class StaffMadeAccountStage(EmailVerificationStage):
-    """Email verification, except for accounts staff made without any address (the demo's,
-    liaisons and drivers set up in the admin): there is nothing to verify, and asking would
-    lock them out. Every account made by sign-up has an address and must prove it."""
-
-    def handle(self):  # type: ignore[no-untyped-def]
-        user = self.login.user
-        if (not self.login.signup and user is not None and not user.email
-                and not EmailAddress.objects.filter(user_id=user.pk).exists()):
-            return None, True
-        return super().handle()
-
-
-class AccountAdapter(DefaultAccountAdapter):
-    def get_login_stages(self) -> list[str]:
-        return [
-            "scheduler.accounts.StaffMadeAccountStage"
-            if path == "allauth.account.stages.EmailVerificationStage" else path
-            for path in super().get_login_stages()
-        ]
