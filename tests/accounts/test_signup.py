@@ -150,3 +150,19 @@ def test_password_reset_mails_a_link_that_sets_a_new_password(
     response = client.post("/login/", {"login": "abuela@example.org",
                                        "password": "new-one-2026!"})
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("name", ["account_login", "account_signup", "account_reset_password",
+                                  "account_email", "account_change_password", "my-data"])
+def test_account_pages_open_in_the_projects_look(client: Client, lang: str, name: str) -> None:
+    household = f.make_household("rosa")
+    household.caregiver.set_password("visit-demo-2026")
+    household.caregiver.save()
+    if name in {"account_email", "account_change_password", "my-data"}:
+        client.force_login(household.caregiver)
+    response = client.get(reverse(name), HTTP_ACCEPT_LANGUAGE=lang)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<link rel="stylesheet" href="/static/app.css">' in page
+    assert f'<html lang="{lang}">' in page
