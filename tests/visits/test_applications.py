@@ -249,3 +249,19 @@ def test_a_photo_is_accepted_as_a_consent_form(world: World, family: dict) -> No
             world, family, **{f"consent_doc_{lucia.pk}": SimpleUploadedFile("a.jpg", JPEG)}))
     assert response.status_code == 302
     assert ApplicationVisitor.objects.get(visitor=lucia).document_type == "image/jpeg"
+
+
+def test_a_withdrawn_approval_flags_her_coming_visit_on_the_roster(world: World) -> None:
+    booking = f.make_booking(world.session, world.resident, world.household,
+                             visitors=world.family)
+    client = signed_in(world.liaison)
+    day = world.session.starts_at.astimezone(world.facility.tz).date().isoformat()
+    flag = "Approval withdrawn or expired"
+    assert flag not in client.get(reverse("roster"), {"date": day}).content.decode()
+    ApprovedVisitor.objects.filter(visitor=world.sofia).update(status=ApprovalStatus.REVOKED)
+    page = client.get(reverse("roster"), {"date": day}).content.decode()
+    assert flag in page and f'id="booking-{booking.pk}"' in page
+    ApprovedVisitor.objects.filter(visitor=world.sofia).update(
+        status=ApprovalStatus.APPROVED, expires_on=world.session.starts_at.date()
+        - dt.timedelta(days=1))
+    assert flag in client.get(reverse("roster"), {"date": day}).content.decode()
