@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "allauth",
+    "allauth.account",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -65,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "scheduler.middleware.DomainErrorPageMiddleware",
     "scheduler.unavailable.DatabaseUnavailableMiddleware",
+    # django-allauth: lets its views hand a half-finished sign-up (a code to enter) on.
+    "allauth.account.middleware.AccountMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into our 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -122,6 +126,8 @@ AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out sign-in before the password is checked.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Sign-in by email address as well as by user name (django-allauth).
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -150,7 +156,18 @@ WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Guardians' consent forms: outside every served folder (no URL); a view that checks
+    # who asks streams them (visits.views_applications.document).
+    "private": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": env_str("PRIVATE_MEDIA_ROOT",
+                                                str(BASE_DIR / "private")),
+                            "base_url": "/no-public-url/"}},
 }
+# Retention: a household switched off, or with no sign-in, visit or application for this
+# many months, is erased by `run_periodic` as if she had deleted her account (0: never).
+HOUSEHOLD_RETENTION_MONTHS = env_int("HOUSEHOLD_RETENTION_MONTHS", 24)
+# A consent form: a phone photo or a scanned PDF, at most this many bytes.
+APPLICATION_DOCUMENT_MAX_BYTES = env_int("APPLICATION_DOCUMENT_MAX_BYTES", 5 * 1024 * 1024)
 
 REDIS_URL = env_str("REDIS_URL", "")
 # The cache holds throttle counters: shared through Redis when there are several processes.
@@ -376,3 +393,26 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "scheduler.signin.locked_out"
 AXES_VERBOSE = False
+# allauth's sign-in form names its field "login" (a user name or an email address).
+AXES_USERNAME_CALLABLE = "scheduler.signin.username_tried"
+
+# Accounts (django-allauth): a caregiver signs up on her own with an email address, proves
+# it with a six-character code typed from the email (easier on a phone than a link that
+# opens another browser), and signs in with that address or a user name (the demo's).
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_SIGNUP_FORM_CLASS = "scheduler.accounts.SignupForm"
+ACCOUNT_ADAPTER = "scheduler.account_adapter.AccountAdapter"
+ACCOUNT_FORMS = {"login": "scheduler.login_form.LoginForm"}
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_TIMEOUT = env_int("ACCOUNT_CODE_TIMEOUT_SECONDS", 15 * 60)
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_MAX_ATTEMPTS = 3
+ACCOUNT_LOGOUT_REDIRECT_URL = "login"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_PRESERVE_USERNAME_CASING = False
+# Wrong passwords are counted by django-axes (above, one rule for every sign-in form);
+# allauth's own count would answer first with a different message, so it is off.
+ACCOUNT_RATE_LIMITS = {"login_failed": None}

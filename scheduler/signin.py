@@ -27,3 +27,15 @@ def locked_out(request: HttpRequest, credentials: Any = None, *args: Any,
     response = render(request, "error.html", {"error": error}, status=429)
     response["Retry-After"] = str(minutes * 60)
     return response
+
+
+def username_tried(request: HttpRequest, credentials: Any = None) -> str | None:
+    """What django-axes counts wrong passwords against: the user name or email address typed
+    into allauth's "login" field (or the API's and admin's "username"), lower-cased, so
+    "Rosa" and "rosa" share one count."""
+    typed = None
+    if credentials:
+        typed = credentials.get("username") or credentials.get("email")
+    if not typed and request is not None:
+        typed = request.POST.get("login") or request.POST.get("username")
+    return typed.strip().lower() if typed else None

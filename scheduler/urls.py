@@ -1,5 +1,5 @@
+from allauth.account import views as allauth_views
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -7,6 +7,7 @@ from calls.urls import urlpatterns as calls_pages
 from notifications import views as notification_views
 from notifications.urls import api_urlpatterns as notifications_api
 from notifications.urls import page_urlpatterns as notifications_pages
+from scheduler import account_views
 from scheduler.views import accessibility, contact, home, privacy
 from transport.fund.urls import api_urlpatterns as fund_api
 from transport.fund.urls import page_urlpatterns as fund_pages
@@ -25,8 +26,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # The menu's language choice, also saved for a signed-in person (notifications).
     path("i18n/setlang/", notification_views.language_set, name="set_language"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The addresses the rest of the app (and people's bookmarks) know, served by allauth.
+    path("login/", allauth_views.LoginView.as_view(), name="login"),
+    path("logout/", allauth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("allauth.urls")),
+    path("my-data/", account_views.my_data, name="my-data"),
+    path("my-data/download/", account_views.my_data_download, name="my-data-download"),
+    path("my-data/delete/", account_views.my_account_delete, name="my-account-delete"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
          name="api-docs"),

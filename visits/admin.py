@@ -1,6 +1,8 @@
 from django.contrib import admin
 
 from visits.models import (
+    ApplicationAudit,
+    ApplicationVisitor,
     ApprovedVisitor,
     Booking,
     BookingStatusChange,
@@ -15,6 +17,7 @@ from visits.models import (
     RequestRound,
     Resident,
     Session,
+    VisitApplication,
     VisitingRule,
     Visitor,
     VisitRequest,
@@ -193,4 +196,43 @@ class VisitRequestAdmin(admin.ModelAdmin):
                        "granted_rank", "booking", "position", "weight", "explanation"]
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False
+
+
+class ApplicationPersonInline(_ReadOnlyInline):
+    model = ApplicationVisitor
+    fields = ["visitor", "consent_given_by", "consent_given_on", "document_type"]
+    readonly_fields = fields
+
+
+class ApplicationAuditInline(_ReadOnlyInline):
+    model = ApplicationAudit
+    fields = ["at", "action", "actor_name", "detail"]
+    readonly_fields = fields
+
+
+@admin.register(VisitApplication)
+class VisitApplicationAdmin(admin.ModelAdmin):
+    """Read-only: families apply and liaisons decide on their pages (the services write the
+    audit trail and tell the family); the admin only looks."""
+
+    list_display = ["pk", "household", "facility", "resident_name", "status", "created_at"]
+    list_filter = ["status", "facility"]
+    inlines = [ApplicationPersonInline, ApplicationAuditInline]
+
+    def has_add_permission(self, request) -> bool:  # noqa: ANN001
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
         return False

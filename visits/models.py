@@ -254,6 +254,9 @@ class Household(models.Model):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     # One way, home to the facility; a priority in request rounds (a long trip weighs more).
     distance_km = models.PositiveIntegerField(_("distance to the facility (km)"), default=0)
+    # Set when the account was deleted (or purged for lack of use): what is left has no name
+    # and stays only for the facility's counts and the travel fund's ledger.
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -522,8 +525,15 @@ class Reminder(models.Model):
         return f"{self.kind} reminder for booking #{self.booking_id}"
 
 
-# Request rounds and facility information live in their own modules; importing them here
-# registers them with the app.
+# Request rounds, facility information and visitor applications live in their own modules;
+# importing them here registers them with the app.
+from visits.application_models import (  # noqa: E402, F401
+    ApplicationAudit,
+    ApplicationStatus,
+    ApplicationVisitor,
+    AuditAction,
+    VisitApplication,
+)
 from visits.info_models import FacilityInfo  # noqa: E402, F401
 from visits.round_models import (  # noqa: E402, F401
     PriorityWeights,

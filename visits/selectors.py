@@ -18,6 +18,7 @@ from visits.models import (
     ApprovedVisitor,
     Booking,
     BookingStatus,
+    BookingVisitor,
     CalendarToken,
     CalendarTokenKind,
     Facility,
@@ -108,6 +109,18 @@ def booking_live_for(*, user: AbstractBaseUser, session_id: int,
     ).first()
 
 
+def _approval_lapsed() -> Exists:
+    """True for a booking with someone whose approval for this resident was withdrawn or
+    runs out before the visit: the roster flags it for the liaison (in the same query)."""
+    still_approved = ApprovedVisitor.objects.filter(
+        visitor=OuterRef("visitor"), resident=OuterRef("booking__resident"),
+        status=ApprovalStatus.APPROVED,
+    ).filter(Q(expires_on__isnull=True)
+             | Q(expires_on__gte=OuterRef("booking__session__starts_at__date")))
+    return Exists(BookingVisitor.objects.filter(booking=OuterRef("pk"))
+                  .exclude(Exists(still_approved)))
+
+
 def roster_for_day(*, user: AbstractBaseUser, day: dt.date) -> list[Session]:
     """The liaison's facility's sessions on a local day, each with its live bookings."""
     facility = facility_of_liaison(user)
@@ -115,7 +128,8 @@ def roster_for_day(*, user: AbstractBaseUser, day: dt.date) -> list[Session]:
     end = local_midnight_utc(day + dt.timedelta(days=1), facility.time_zone)
     live = Booking.objects.exclude(
         status__in=[BookingStatus.CANCELLED, BookingStatus.DECLINED]
-    ).select_related("resident", "household").prefetch_related("visitors").order_by("id")
+    ).annotate(approval_lapsed=_approval_lapsed()).select_related(
+        "resident", "household").prefetch_related("visitors").order_by("id")
     return list(
         Session.objects.filter(facility=facility, starts_at__gte=start, starts_at__lt=end)
         .select_related("facility", "rule", "unit")

@@ -108,7 +108,7 @@ class Demo:
 
     def login(self, page: Page, username: str) -> None:
         page.goto(self.url + "/login/")
-        page.get_by_label("User name").fill(username)
+        page.fill("#id_login", username)  # allauth: a user name or an email address
         page.get_by_label("Password").fill(DEMO_PASSWORD)
         page.get_by_role("button", name="Sign in").click()
 

@@ -32,7 +32,7 @@ KNOWN_ENGLISH = [
 
 def sign_in(page: Page, demo: Demo, username: str) -> None:
     page.goto(demo.url + "/login/")
-    page.locator("#id_username").fill(username)
+    page.locator("#id_login").fill(username)
     page.locator("#id_password").fill(DEMO_PASSWORD)
     page.locator("form button[type=submit]").last.click()
     page.wait_for_load_state()

@@ -117,7 +117,7 @@ def phone(browser: Browser) -> Iterator[Page]:
 def sign_in(page: Page, site: Site, username: str, language: str = "en") -> None:
     page.context.add_cookies([{"name": "django_language", "value": language, "url": site.url}])
     page.goto(site.url + "/login/")
-    page.fill("#id_username", username)
+    page.fill("#id_login", username)
     page.fill("#id_password", DEMO_PASSWORD)
     page.click("button[type=submit].primary")
     page.wait_for_load_state()

@@ -73,7 +73,7 @@ def driver_phone(browser, live_site: LiveSite) -> Iterator[callable]:  # noqa: F
         contexts.append(context)
         page = context.new_page()
         page.goto(live_site.url + "/login/")
-        page.fill("#id_username", username)
+        page.fill("#id_login", username)
         page.fill("#id_password", DEMO_PASSWORD)
         page.click("button[type=submit]")
         page.goto(f"{live_site.url}/rides/driver/?date={live_site.day}")

@@ -53,7 +53,7 @@ def seed_bookings() -> dict[str, int]:
 
 def sign_in(page: Page, demo: Demo, username: str) -> None:
     page.goto(demo.url + "/login/")
-    page.fill("#id_username", username)
+    page.fill("#id_login", username)
     page.fill("#id_password", DEMO_PASSWORD)
     page.click("button[type=submit].primary")
     page.wait_for_load_state()
@@ -86,7 +86,7 @@ def test_every_page_fits_a_small_phone(browser: Browser, demo: Demo, lang: str) 
     try:
         page.goto(demo.url + "/login/")
         look(page, f"{lang}-01-login", problems)
-        page.fill("#id_username", "rosa")
+        page.fill("#id_login", "rosa")
         page.fill("#id_password", "wrong password")
         page.click("button[type=submit].primary")
         look(page, f"{lang}-02-login-error", problems)

@@ -220,7 +220,7 @@ def test_the_board_shows_the_plan_without_reloading(browser, live_site: LiveSite
     page = context.new_page()
     try:
         page.goto(live_site.url + "/login/")
-        page.fill("#id_username", "coordinator")
+        page.fill("#id_login", "coordinator")
         page.fill("#id_password", DEMO_PASSWORD)
         page.click("button[type=submit]")
         page.goto(f"{live_site.url}/rides/board/?date={live_site.day}")

@@ -100,7 +100,7 @@ def phone(browser: Browser, site: Site, username: str, language: str = "en") -> 
     page = context.new_page()
     page.context.add_cookies([{"name": "django_language", "value": language, "url": site.url}])
     page.goto(site.url + "/login/")
-    page.fill("#id_username", username)
+    page.fill("#id_login", username)
     page.fill("#id_password", DEMO_PASSWORD)
     page.click("button[type=submit].primary")
     page.wait_for_load_state()

@@ -95,7 +95,7 @@ def test_her_saved_spanish_is_applied_when_she_signs_in_on_another_phone(world) 
     preference_update(user=world.caregiver, language="es")
     phone = Client()  # a new device: no language cookie, an English browser
 
-    signed_in = phone.post("/login/", {"username": world.caregiver.username,
+    signed_in = phone.post("/login/", {"login": world.caregiver.username,
                                        "password": "a-long-password-1"}, follow=True,
                            HTTP_ACCEPT_LANGUAGE="en-US")
 

@@ -92,7 +92,7 @@ def test_a_refused_csrf_check_from_elsewhere_is_a_403_page_not_a_redirect(world)
 def test_signing_in_from_a_second_tab_lands_signed_in_not_forbidden(world) -> None:
     client = strict_client(world.caregiver)  # signed in from the other tab meanwhile
 
-    response = client.post("/login/", {"username": "rosa", "password": "x"}, follow=True,
+    response = client.post("/login/", {"login": "rosa", "password": "x"}, follow=True,
                            HTTP_REFERER=f"{PAGE}/login/?next=/")
 
     assert response.status_code == 200
@@ -110,7 +110,7 @@ def test_a_button_pressed_after_signing_out_asks_to_sign_in_then_returns_to_the_
     response = client.post(f"/bookings/{booking.pk}/cancel/", HTTP_REFERER=f"{PAGE}/bookings/")
 
     assert response["Location"] == "/login/?next=/bookings/"
-    signed_in = client.post(response["Location"], {"username": "rosa",
+    signed_in = client.post(response["Location"], {"login": "rosa",
                                                    "password": "a-long-password-1"})
     assert signed_in["Location"] == "/bookings/"
     booking.refresh_from_db()

@@ -19,13 +19,13 @@ pytestmark = pytest.mark.django_db
 
 def test_twenty_wrong_passwords_in_a_row_are_throttled_and_say_so(client: Client) -> None:
     get_user_model().objects.create_user(username="rosa", password="the-right-one-2026")
-    codes = [client.post("/login/", {"username": "rosa", "password": f"wrong-{n}"}).status_code
+    codes = [client.post("/login/", {"login": "rosa", "password": f"wrong-{n}"}).status_code
              for n in range(20)]
     assert codes[0] == 200  # the form again, with its error
     assert codes[-1] == 429
     assert codes.index(429) <= 10
     # Even the right password waits now: that is what stops guessing.
-    locked = client.post("/login/", {"username": "rosa", "password": "the-right-one-2026"})
+    locked = client.post("/login/", {"login": "rosa", "password": "the-right-one-2026"})
     assert locked.status_code == 429
     assert int(locked["Retry-After"]) > 0
     assert "Too many wrong passwords" in locked.content.decode()
@@ -35,7 +35,7 @@ def test_twenty_wrong_passwords_in_a_row_are_throttled_and_say_so(client: Client
 def test_the_sign_in_lock_speaks_spanish(client: Client) -> None:
     get_user_model().objects.create_user(username="rosa", password="the-right-one-2026")
     for n in range(12):
-        response = client.post("/login/", {"username": "rosa", "password": f"wrong-{n}"},
+        response = client.post("/login/", {"login": "rosa", "password": f"wrong-{n}"},
                                HTTP_ACCEPT_LANGUAGE="es")
     assert response.status_code == 429
     assert "Demasiadas contraseñas incorrectas" in response.content.decode()
@@ -45,8 +45,8 @@ def test_another_person_on_the_same_network_can_still_sign_in(client: Client) ->
     get_user_model().objects.create_user(username="rosa", password="the-right-one-2026")
     get_user_model().objects.create_user(username="linda", password="lindas-own-2026")
     for n in range(12):
-        client.post("/login/", {"username": "rosa", "password": f"wrong-{n}"})
-    response = Client().post("/login/", {"username": "linda", "password": "lindas-own-2026"})
+        client.post("/login/", {"login": "rosa", "password": f"wrong-{n}"})
+    response = Client().post("/login/", {"login": "linda", "password": "lindas-own-2026"})
     assert response.status_code == 302
 
 

@@ -1,5 +1,11 @@
 """Write services of visits. Each public function is one transaction."""
 
+from visits.services.applications import (
+    Consent,
+    application_answer,
+    application_decide,
+    application_submit,
+)
 from visits.services.booking import (
     BookingResult,
     SessionFull,
@@ -16,6 +22,12 @@ from visits.services.calendar_tokens import (
     calendar_token_rotate,
 )
 from visits.services.facility_info import facility_info_save
+from visits.services.household import (
+    household_open,
+    visitor_add,
+    visitor_remove,
+    visitor_update,
+)
 from visits.services.liaison import (
     approval_decide,
     booking_check_in,
@@ -78,6 +90,14 @@ __all__ = [
     "facility_info_save",
     "facility_message_send",
     "rounds_cancel_for_rule",
+    "Consent",
+    "application_answer",
+    "application_decide",
+    "application_submit",
+    "household_open",
+    "visitor_add",
+    "visitor_remove",
+    "visitor_update",
     "offer_accept",
     "offer_pass",
     "offers_expire",

@@ -15,6 +15,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from notifications.tasks import send_due_deliveries
+from scheduler.tasks import purge_unused_households
 from transport.fund.tasks import apply_pending_stripe_events, send_due_receipts
 from transport.tasks import resume_plan_runs
 from visits.tasks import (
@@ -42,6 +43,8 @@ SCHEDULE = (  # task, every N seconds
     (resume_plan_runs, 60),
     # Receipts never confirmed sent (the task was lost or its worker died mid-send).
     (send_due_receipts, 120),
+    # Retention: households unused for HOUSEHOLD_RETENTION_MONTHS lose their personal data.
+    (purge_unused_households, 86400),
 )
 
 

@@ -1,0 +1,31 @@
+"""What notifications holds about one person: her messages and preferences; and erasing it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from notifications.models import Delivery, Preference
+
+
+def messages_export(user: AbstractBaseUser) -> dict[str, Any]:
+    deliveries = Delivery.objects.filter(user_id=user.pk).select_related("event").order_by("pk")
+    preference = Preference.objects.filter(user_id=user.pk).first()
+    return {
+        "messages": [{"title": d.event.title, "body": d.event.body,
+                      "sent_at": d.event.created_at.isoformat(),
+                      "read": d.read_at is not None} for d in deliveries],
+        "preferences": None if preference is None else {
+            "email": preference.email_enabled, "text_messages": preference.sms_enabled,
+            "mobile": preference.phone, "language": preference.language,
+            "time_zone": preference.time_zone},
+    }
+
+
+def messages_erase(*, user: AbstractBaseUser) -> None:
+    """Her inbox and preferences go (events other people also got stay in theirs)."""
+    with transaction.atomic():
+        Delivery.objects.filter(user_id=user.pk).delete()
+        Preference.objects.filter(user_id=user.pk).delete()
