@@ -98,12 +98,13 @@ def phone(browser: Browser, site: Site, username: str, language: str = "en") -> 
     context = browser.new_context(viewport=PHONE, locale="en-US")
     context.set_default_timeout(15_000)
     page = context.new_page()
-    page.context.add_cookies([{"name": "django_language", "value": language, "url": site.url}])
     page.goto(site.url + "/login/")
     page.fill("#id_login", username)
     page.fill("#id_password", DEMO_PASSWORD)
     page.click("button[type=submit].primary")
     page.wait_for_load_state()
+    # The language chosen on this phone after signing in (signing in applies the saved one).
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": site.url}])
     return page
 
 
@@ -245,6 +246,7 @@ def test_the_call_and_station_pages_in_spanish_fit_a_small_phone(
     expect(family.locator("[data-call-status]")).to_contain_text("Pulse Unirse")
     shoot(family, "family-es")
     station = phone(browser, site, "station-a", language="es")
+    station.reload()  # in the language now chosen on this tablet
     expect(station.locator("#open-current")).to_have_text("Abrir la llamada para Maria")
     expect(station.locator(f"#call-{site.bookings['later']}")).to_contain_text("Se abre a las")
     shoot(station, "station-es")

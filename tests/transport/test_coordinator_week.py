@@ -93,7 +93,7 @@ def test_a_day_with_an_unservable_ride_sends_exactly_one_coordinator_message_nam
     assert len(messages) == 1, [m.event.type for m in messages]
     event = messages[0].event
     assert event.type == "transport.plan.unserved" and not event.urgent
-    assert "1 could not be planned" in event.title
+    assert "1 ride could not be planned" in event.title
     assert "Lou family" in event.body and "Los Angeles bus station" in event.body
     assert "too far away" in event.body
     assert "Lopez" not in event.body  # the planned ride is not news
