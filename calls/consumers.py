@@ -61,6 +61,10 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
         peers = await database_sync_to_async(selectors.peers_on_call)(
             booking_id=self.booking_id, but=self.peer)
         left = max(int((self.ends_at - timezone.now()).total_seconds()), 0)
+        # Each socket hears of each peer once: those already here come in `peers`, and a
+        # "joined" for one of them (a Redis publish that landed after this socket joined the
+        # group) is dropped in call_joined.
+        self.known_peers = {p["peer"] for p in peers}
         await self.send_json({"type": "welcome", "peer": self.peer, "role": joined.seat.role,
                               "ends_at": self.ends_at.isoformat(), "seconds_left": left,
                               "peers": peers})
@@ -137,7 +141,9 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
     # Messages from the group (any process).
 
     async def call_joined(self, event: dict[str, Any]) -> None:
-        if event["peer"] != self.peer:
+        known = getattr(self, "known_peers", set())
+        if event["peer"] != self.peer and event["peer"] not in known:
+            known.add(event["peer"])
             await self.send_json({"type": "joined", "peer": event["peer"],
                                   "role": event["role"], "name": event["name"]})
 
