@@ -212,12 +212,13 @@ def _already_booked(
 
 
 def _approvals(requests: list[VisitRequest]) -> dict[tuple[int, int], ApprovedVisitor]:
-    """Every approval the round's requests rely on, in one query: (visitor, resident)."""
+    """Every approval the round's requests rely on, in one query: (visitor, resident).
+    Only the fields the rules read: a big round has tens of thousands."""
+    residents = {r.resident_id for r in requests}
     rows = ApprovedVisitor.objects.filter(
-        resident_id__in={r.resident_id for r in requests},
         visitor_id__in={v.pk for r in requests for v in r.visitors.all()},
-    )
-    return {(a.visitor_id, a.resident_id): a for a in rows}
+    ).only("visitor_id", "resident_id", "status", "expires_on", "guardian_consent_on_file")
+    return {(a.visitor_id, a.resident_id): a for a in rows if a.resident_id in residents}
 
 
 def _visitor_facts(
@@ -255,8 +256,12 @@ def _round_request(
     )
 
 
-def build_inputs(rnd: RequestRound, requests: list[VisitRequest], moment: dt.datetime) -> dict:
-    """Keyword arguments for `allocate` (all but the seed), from rows."""
+def build_inputs(
+    rnd: RequestRound, requests: list[VisitRequest], moment: dt.datetime,
+    approvals: dict[tuple[int, int], ApprovedVisitor],
+) -> dict:
+    """Keyword arguments for `allocate` (all but the seed), from rows; `approvals` are
+    `_approvals(requests)`, read once for the inputs and the writer's checks."""
     sessions = {
         s.pk: s for s in rnd.sessions.select_related("facility", "rule").order_by("starts_at", "id")
     }
@@ -264,7 +269,7 @@ def build_inputs(rnd: RequestRound, requests: list[VisitRequest], moment: dt.dat
     priors = {
         "lost": rounds_lost_in_row(sorted({r.household_id for r in requests}), rnd.facility_id),
         "waited": days_since_last_visit(sorted({r.resident_id for r in requests}), moment),
-        "approvals": _approvals(requests),
+        "approvals": approvals,
     }
     quota_used, busy = _already_booked(rnd, requests, slots)
     return {
@@ -311,10 +316,11 @@ def round_allocate(*, round_id: int, seed: int | None = None) -> DrawSummary | N
         )
         locked = _lock_rows(rnd, requests)
         moment = now()
-        inputs = build_inputs(rnd, requests, moment)
+        approvals = _approvals(requests)
+        inputs = build_inputs(rnd, requests, moment, approvals)
         seed = secrets.randbits(62) if seed is None else seed
         outcomes = allocate(seed=seed, **inputs)
-        summary = _write(rnd, requests, outcomes, locked, inputs, moment)
+        summary = _write(rnd, requests, outcomes, locked, inputs, moment, approvals)
         _mark_allocated(rnd, seed, moment, inputs)
     return DrawSummary(round_id=rnd.pk, seed=seed, requests=len(requests), **summary)
 
@@ -464,10 +470,11 @@ def _overlaps(spans: list[tuple[dt.datetime, dt.datetime]],
 def _write(
     rnd: RequestRound, requests: list[VisitRequest], outcomes: list[Outcome],
     sessions: dict[int, Session], inputs: dict, moment: dt.datetime,
+    approvals: dict[tuple[int, int], ApprovedVisitor],
 ) -> dict[str, int]:
     by_id = {r.pk: r for r in requests}
     pure = {r.id: r for r in inputs["requests"]}
-    writer = _Writer(sessions, moment, inputs, _approvals(requests))
+    writer = _Writer(sessions, moment, inputs, approvals)
     counts = {"granted": 0, "waitlisted": 0, "not_granted": 0}
     for outcome in outcomes:
         request = by_id[outcome.request_id]
