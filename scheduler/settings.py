@@ -94,6 +94,12 @@ TEMPLATES = [
 ]
 
 
+# A write that waits longer than this for a row lock (a booking in a rush) gets "busy, try
+# again" instead of hanging. On PostgreSQL it is set once per connection (`options`), not
+# per transaction: a SET in every booking was one more round trip for each family.
+BOOKING_LOCK_TIMEOUT_MS = env_int("BOOKING_LOCK_TIMEOUT_MS", 5000)
+
+
 def _database_from_env() -> dict:
     url = env_str("DATABASE_URL", "")
     if not url:
@@ -116,6 +122,7 @@ def _database_from_env() -> dict:
         }
         # PostgreSQL down or unreachable: give up on a connection attempt after this long.
         config["OPTIONS"].setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 2))
+        config["OPTIONS"]["options"] = f"-c lock_timeout={BOOKING_LOCK_TIMEOUT_MS}"
     return config
 
 
@@ -299,8 +306,6 @@ SPECTACULAR_SETTINGS = {
 SESSION_HORIZON_DAYS = env_int("SESSION_HORIZON_DAYS", 42)
 # How long a waiting family has to accept a freed place.
 WAITLIST_OFFER_HOURS = env_int("WAITLIST_OFFER_HOURS", 12)
-# A booking that waits longer than this for a lock gets "busy, try again" instead of hanging.
-BOOKING_LOCK_TIMEOUT_MS = env_int("BOOKING_LOCK_TIMEOUT_MS", 5000)
 
 # Ride planning (transport.planner). Families arrive between ARRIVAL_WINDOW and CHECK_IN
 # minutes before their session; a ride lasts at most min(FACTOR x direct time, MAX minutes).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -299,5 +300,56 @@ def test_a_session_closed_meanwhile_is_refused_as_closed(
 
     assert [v["code"] for v in refused.value.extra["violations"]] == ["session_closed"]
     assert not Booking.objects.filter(resident=family[1]).exists()
+    session.refresh_from_db()
+    assert session.held == 0
+
+
+def test_a_family_held_up_by_a_lock_hears_busy_within_the_timeout_and_nothing_is_written(
+    pool_for_threads: None
+) -> None:
+    """Another transaction holds the household's row (the same family booking on another
+    phone, stuck): the booking gives up after the connection's lock timeout with "busy,
+    try again" (503) instead of hanging, and writes nothing."""
+    from django.conf import settings
+    from django.db import transaction
+
+    from scheduler.errors import Busy
+    from visits.models import Household
+
+    facility = f.make_facility()
+    session = f.make_session(f.make_rule(facility, capacity=10))
+    household = f.make_household("stuck", children=[("Sofia", 9)])
+    resident = f.make_resident(facility)
+    f.approve(household.visitors.all(), resident)
+    holding_lock, release = threading.Event(), threading.Event()
+
+    def hold_the_household() -> None:
+        try:
+            with transaction.atomic():
+                Household.objects.select_for_update().get(pk=household.pk)
+                holding_lock.set()
+                release.wait(timeout=60)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_household)
+    holder.start()
+    try:
+        assert holding_lock.wait(timeout=30)
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW lock_timeout")
+            assert cursor.fetchone()[0] in {f"{settings.BOOKING_LOCK_TIMEOUT_MS}ms",
+                                            f"{settings.BOOKING_LOCK_TIMEOUT_MS // 1000}s"}
+        began = time.monotonic()
+        with pytest.raises(Busy):
+            services.booking_create(
+                actor=household.caregiver, session_id=session.pk, resident_id=resident.pk,
+                visitor_ids=list(household.visitors.values_list("pk", flat=True)))
+        waited = time.monotonic() - began
+    finally:
+        release.set()
+        holder.join(timeout=30)
+    assert settings.BOOKING_LOCK_TIMEOUT_MS / 1000 - 0.5 < waited < 30
+    assert not Booking.objects.exists()
     session.refresh_from_db()
     assert session.held == 0

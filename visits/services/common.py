@@ -6,10 +6,9 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,16 +33,6 @@ from visits.rules import Violation
 from visits.signals import booking_released
 
 
-def set_lock_timeout() -> None:
-    """Make a long wait for a row lock fail fast (as Busy) instead of piling up requests.
-
-    The one statement Django has no API for; it names no table or column."""
-    if connection.vendor != "postgresql":
-        return  # SQLite waits for its file lock by the connection's own timeout
-    with connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL lock_timeout = {int(settings.BOOKING_LOCK_TIMEOUT_MS)}")
-
-
 def is_lock_timeout(exc: OperationalError) -> bool:
     text = str(exc).lower()
     return "lock timeout" in text or "database is locked" in text or "lock_timeout" in text
@@ -51,10 +40,11 @@ def is_lock_timeout(exc: OperationalError) -> bool:
 
 @contextmanager
 def locked_transaction() -> Iterator[None]:
-    """`transaction.atomic()` with a lock timeout; a timed-out wait becomes Busy (503)."""
+    """`transaction.atomic()` where a timed-out lock wait becomes Busy (503). The timeout
+    is the connection's (settings.BOOKING_LOCK_TIMEOUT_MS); SQLite waits for its file lock
+    by the connection's own timeout."""
     try:
         with transaction.atomic():
-            set_lock_timeout()
             yield
     except OperationalError as exc:
         if is_lock_timeout(exc):
