@@ -33,7 +33,7 @@ def in_visit_days(rows: QuerySet, path: str, first: dt.date, last: dt.date) -> Q
     return rows.filter(**{f"{path}__gte": start, f"{path}__lt": end})
 
 
-def visit_day(session) -> dt.date:  # noqa: ANN001
+def visit_day(session) -> dt.date:
     return local_date(session.starts_at, session.facility.time_zone)
 
 

@@ -25,7 +25,7 @@ def server(tmp_path: Path) -> Iterator[str]:
         daphne.stop()
 
 
-def timed(call) -> tuple[httpx.Response, float]:  # noqa: ANN001
+def timed(call) -> tuple[httpx.Response, float]:
     began = time.monotonic()
     response = call()
     return response, time.monotonic() - began

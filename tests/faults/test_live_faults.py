@@ -70,7 +70,7 @@ class Phone:
             await self.ws.close()
 
 
-async def until(condition, what: str, timeout: float = WAIT_SECONDS) -> None:  # noqa: ANN001
+async def until(condition, what: str, timeout: float = WAIT_SECONDS) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not condition():
@@ -117,7 +117,7 @@ def rig_factory(tmp_path: Path) -> Iterator:
         rig.stop()
 
 
-async def with_phones(rig: Rig, scenario) -> list[Phone]:  # noqa: ANN001
+async def with_phones(rig: Rig, scenario) -> list[Phone]:
     ports = [s.port for s in rig.servers]
     phones = [Phone(u["token"], ports) for u in rig.users]
     tasks = [asyncio.create_task(p.run()) for p in phones]
@@ -147,7 +147,7 @@ def assert_exactly_once(phone: Phone, expected: list[int]) -> None:
 @needs_redis
 @pytest.mark.parametrize("layer", ["pubsub", "core"])
 def test_redis_stopped_and_started_with_phones_connected_loses_and_repeats_nothing(
-        rig_factory, layer: str) -> None:  # noqa: ANN001
+        rig_factory, layer: str) -> None:
     rig = rig_factory(layer)
 
     async def scenario(phones: list[Phone]) -> list[int]:
@@ -168,7 +168,7 @@ def test_redis_stopped_and_started_with_phones_connected_loses_and_repeats_nothi
 
 
 @needs_redis
-def test_a_server_process_killed_under_load_loses_nothing(rig_factory) -> None:  # noqa: ANN001
+def test_a_server_process_killed_under_load_loses_nothing(rig_factory) -> None:
     rig = rig_factory("pubsub", servers=2)
     killed = rig.servers[0]
 
@@ -185,7 +185,7 @@ def test_a_server_process_killed_under_load_loses_nothing(rig_factory) -> None: 
 
 
 @needs_redis
-def test_an_event_committed_after_a_newer_one_reaches_every_phone(rig_factory) -> None:  # noqa: ANN001
+def test_an_event_committed_after_a_newer_one_reaches_every_phone(rig_factory) -> None:
     rig = rig_factory("pubsub")
 
     async def scenario(phones: list[Phone]) -> list[int]:

@@ -18,18 +18,18 @@ from visits.services import booking_cancel, session_close
 pytestmark = pytest.mark.django_db
 
 
-def told(user, event_type: str) -> bool:  # noqa: ANN001
+def told(user, event_type: str) -> bool:
     return Delivery.objects.filter(user=user, event__type=event_type).exists()
 
 
-def feed_of(driver_user) -> str:  # noqa: ANN001
+def feed_of(driver_user) -> str:
     client_for(driver_user).get("/rides/driver/")
     token = DriverFeed.objects.get(driver__user=driver_user).token
     return Client().get(f"/rides/calendar/{token}.ics").content.decode()
 
 
 def test_a_cancelled_visit_takes_its_ride_and_stops_and_tells_everyone(
-        world, two_trips: TripSetup) -> None:  # noqa: ANN001
+        world, two_trips: TripSetup) -> None:
     assert "Springfield bus station" in feed_of(two_trips.driver_user)
     booking_cancel(actor=world.caregiver, booking_id=two_trips.request.booking_id,
                    reason="Sick")
@@ -47,7 +47,7 @@ def test_a_cancelled_visit_takes_its_ride_and_stops_and_tells_everyone(
     assert not told(two_trips.other_driver_user, "transport.trip.changed")
 
 
-def test_a_closed_session_takes_every_ride_of_it(world, two_trips: TripSetup) -> None:  # noqa: ANN001
+def test_a_closed_session_takes_every_ride_of_it(world, two_trips: TripSetup) -> None:
     session_id = two_trips.request.booking.session_id
     session_close(actor=world.liaison, session_id=session_id, reason="Lockdown")
     assert not RideRequest.objects.exclude(status=RideStatus.CANCELLED).exists()
@@ -56,7 +56,7 @@ def test_a_closed_session_takes_every_ride_of_it(world, two_trips: TripSetup) ->
     assert told(two_trips.other_driver_user, "transport.trip.changed")
 
 
-def test_a_rolled_back_cancellation_keeps_the_ride(world, two_trips: TripSetup) -> None:  # noqa: ANN001
+def test_a_rolled_back_cancellation_keeps_the_ride(world, two_trips: TripSetup) -> None:
     with pytest.raises(RuntimeError), transaction.atomic():
         booking_cancel(actor=world.caregiver, booking_id=two_trips.request.booking_id,
                        reason="Sick")

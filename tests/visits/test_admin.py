@@ -26,7 +26,7 @@ def test_closures_cannot_be_added_in_the_admin(admin_client_: Client) -> None:
     assert not Closure.objects.exists()
 
 
-def test_a_sessions_status_and_capacity_are_read_only(admin_client_: Client, world) -> None:  # noqa: ANN001
+def test_a_sessions_status_and_capacity_are_read_only(admin_client_: Client, world) -> None:
     session = world.session
     page = admin_client_.get(f"/admin/visits/session/{session.pk}/change/").content.decode()
     assert 'name="status"' not in page and 'name="capacity"' not in page
@@ -36,7 +36,7 @@ def test_a_sessions_status_and_capacity_are_read_only(admin_client_: Client, wor
     assert session.status == SessionStatus.OPEN and session.capacity > 0
 
 
-def test_an_approvals_status_is_read_only(admin_client_: Client, world) -> None:  # noqa: ANN001
+def test_an_approvals_status_is_read_only(admin_client_: Client, world) -> None:
     approval = ApprovedVisitor.objects.first()
     page = admin_client_.get(f"/admin/visits/approvedvisitor/{approval.pk}/change/")
     assert page.status_code == 200

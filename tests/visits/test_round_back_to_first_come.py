@@ -66,7 +66,7 @@ def test_a_rule_back_to_first_come_cancels_its_round_and_tells_every_family(
 def test_saving_the_rule_as_first_come_in_the_admin_cancels_the_round(
         rw: RoundWorld, django_user_model) -> None:
     asked = _ask(rw, family_for(rw.world.resident), rw.world.resident)
-    admin = django_user_model.objects.create_superuser("boss", password="x")  # noqa: S106
+    admin = django_user_model.objects.create_superuser("boss", password="x")
     _switch_back_in_admin(rw.rule, admin)
     assert RequestRound.objects.get(pk=rw.round.pk).status == RoundStatus.CANCELLED
     assert VisitRequest.objects.get(pk=asked.pk).status == RequestStatus.CANCELLED
