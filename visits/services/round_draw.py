@@ -13,11 +13,12 @@ import datetime as dt
 import logging
 import secrets
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -81,6 +82,31 @@ class DrawSummary:
     not_granted: int
 
 
+# --- who a draw is about --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """The round's pending requests' households, residents and visitors, as subqueries.
+
+    A round of 10,000 requests would otherwise put tens of thousands of ids in each IN
+    list: a parameter apiece that Django builds and psycopg quotes, and a long statement
+    for PostgreSQL to parse. The round's row is locked, so the set cannot change."""
+
+    households: QuerySet
+    residents: QuerySet
+    visitors: QuerySet
+
+
+def _scope(rnd: RequestRound) -> _Scope:
+    pending = VisitRequest.objects.filter(round=rnd, status=RequestStatus.PENDING)
+    chosen = VisitRequest.visitors.through.objects.filter(
+        visitrequest__round=rnd, visitrequest__status=RequestStatus.PENDING)
+    return _Scope(households=pending.values("household_id"),
+                  residents=pending.values("resident_id"),
+                  visitors=chosen.values("visitor_id"))
+
+
 # --- the pure inputs, from rows -----------------------------------------------------------
 
 
@@ -111,7 +137,9 @@ def weights_for(facility_id: int) -> Weights:
                    per_round_lost=row.per_round_lost)
 
 
-def rounds_lost_in_row(household_ids: list[int], facility_id: int) -> dict[int, int]:
+def rounds_lost_in_row(
+    household_ids: Iterable[int] | QuerySet, facility_id: int
+) -> dict[int, int]:
     """Per household, how many of its latest drawn rounds at this facility it lost in a row
     (a round counts as won if any of its requests in it got a place)."""
     history = (
@@ -138,10 +166,14 @@ def rounds_lost_in_row(household_ids: list[int], facility_id: int) -> dict[int, 
     return streaks
 
 
-def days_since_last_visit(resident_ids: list[int], moment: dt.datetime) -> dict[int, int]:
+def days_since_last_visit(
+    resident_ids: list[int], moment: dt.datetime, among: QuerySet | None = None
+) -> dict[int, int]:
+    """Days since each resident's last visit; `among`: the same residents as a subquery."""
     visited = (
         Booking.objects.filter(
-            resident_id__in=resident_ids, session__starts_at__lt=moment,
+            resident_id__in=resident_ids if among is None else among,
+            session__starts_at__lt=moment,
             status__in=[BookingStatus.CHECKED_IN, BookingStatus.CONFIRMED],
         )
         .values("resident_id").annotate(last=Max("session__starts_at"))
@@ -153,12 +185,11 @@ def days_since_last_visit(resident_ids: list[int], moment: dt.datetime) -> dict[
 
 
 def _existing_bookings(
-    rnd: RequestRound, resident_ids: list[int], visitor_ids: list[int], household_ids: list[int],
-    slots: list[SessionSlot],
+    rnd: RequestRound, scope: _Scope, slots: list[SessionSlot],
 ) -> list[Booking]:
     """Live bookings outside this round that count against quotas or could overlap: the
     residents', households' and visitors' bookings in the months the round's sessions fall in."""
-    if not slots or not resident_ids:
+    if not slots:
         return []
     tz = rnd.facility.time_zone
     first = month_bounds(local_date(min(s.starts_at for s in slots), tz))[0]
@@ -170,30 +201,29 @@ def _existing_bookings(
         status__in=ACTIVE_STATUSES, session__starts_at__gte=span[0],
         session__starts_at__lt=span[1],
     ).select_related("session__facility")
-    found = {b.pk: b for b in live.filter(resident_id__in=resident_ids)}
-    for booking in live.filter(household_id__in=household_ids):
+    found = {b.pk: b for b in live.filter(resident_id__in=scope.residents)}
+    for booking in live.filter(household_id__in=scope.households):
         found.setdefault(booking.pk, booking)
-    for booking in live.filter(booking_visitors__visitor_id__in=visitor_ids).distinct():
+    for booking in live.filter(booking_visitors__visitor_id__in=scope.visitors).distinct():
         found.setdefault(booking.pk, booking)
     return list(found.values())
 
 
 def _already_booked(
-    rnd: RequestRound, requests: list[VisitRequest], slots: list[SessionSlot]
+    rnd: RequestRound, requests: list[VisitRequest], slots: list[SessionSlot], scope: _Scope,
 ) -> tuple[dict, dict]:
     """What residents and visitors already hold: quota used per (resident, key), and the
     time spans each person is busy."""
-    resident_ids = sorted({r.resident_id for r in requests})
-    visitor_ids = sorted({v.pk for r in requests for v in r.visitors.all()})
-    bookings = _existing_bookings(
-        rnd, resident_ids, visitor_ids, sorted({r.household_id for r in requests}), slots)
+    resident_ids = {r.resident_id for r in requests}
+    visitor_ids = {v.pk for r in requests for v in r.visitors.all()}
+    bookings = _existing_bookings(rnd, scope, slots)
     people: dict[int, list[int]] = defaultdict(list)
     rows = BookingVisitor.objects.filter(booking_id__in=[b.pk for b in bookings])
     for booking_id, visitor_id in rows.values_list("booking_id", "visitor_id"):
         people[booking_id].append(visitor_id)
     quota_used: dict[tuple[int, str], int] = defaultdict(int)
     busy: dict[tuple[str, int], list] = defaultdict(list)
-    wanted_visitors = set(visitor_ids)
+    wanted_visitors = visitor_ids
     household_ids = {r.household_id for r in requests}
     for booking in bookings:
         session = booking.session
@@ -211,13 +241,14 @@ def _already_booked(
     return dict(quota_used), dict(busy)
 
 
-def _approvals(requests: list[VisitRequest]) -> dict[tuple[int, int], ApprovedVisitor]:
+def _approvals(
+    requests: list[VisitRequest], scope: _Scope
+) -> dict[tuple[int, int], ApprovedVisitor]:
     """Every approval the round's requests rely on, in one query: (visitor, resident).
     Only the fields the rules read: a big round has tens of thousands."""
     residents = {r.resident_id for r in requests}
-    rows = ApprovedVisitor.objects.filter(
-        visitor_id__in={v.pk for r in requests for v in r.visitors.all()},
-    ).only("visitor_id", "resident_id", "status", "expires_on", "guardian_consent_on_file")
+    rows = ApprovedVisitor.objects.filter(visitor_id__in=scope.visitors).only(
+        "visitor_id", "resident_id", "status", "expires_on", "guardian_consent_on_file")
     return {(a.visitor_id, a.resident_id): a for a in rows if a.resident_id in residents}
 
 
@@ -258,7 +289,7 @@ def _round_request(
 
 def build_inputs(
     rnd: RequestRound, requests: list[VisitRequest], moment: dt.datetime,
-    approvals: dict[tuple[int, int], ApprovedVisitor],
+    approvals: dict[tuple[int, int], ApprovedVisitor], scope: _Scope,
 ) -> dict:
     """Keyword arguments for `allocate` (all but the seed), from rows; `approvals` are
     `_approvals(requests)`, read once for the inputs and the writer's checks."""
@@ -267,11 +298,12 @@ def build_inputs(
     }
     slots = [_slot(s) for s in sessions.values()]
     priors = {
-        "lost": rounds_lost_in_row(sorted({r.household_id for r in requests}), rnd.facility_id),
-        "waited": days_since_last_visit(sorted({r.resident_id for r in requests}), moment),
+        "lost": rounds_lost_in_row(scope.households, rnd.facility_id),
+        "waited": days_since_last_visit(sorted({r.resident_id for r in requests}), moment,
+                                        among=scope.residents),
         "approvals": approvals,
     }
-    quota_used, busy = _already_booked(rnd, requests, slots)
+    quota_used, busy = _already_booked(rnd, requests, slots, scope)
     return {
         "requests": [_round_request(r, sessions, moment, priors) for r in requests],
         "slots": slots, "weights": weights_for(rnd.facility_id),
@@ -311,13 +343,14 @@ def round_allocate(*, round_id: int, seed: int | None = None) -> DrawSummary | N
             return None
         requests = list(
             VisitRequest.objects.filter(round=rnd, status=RequestStatus.PENDING)
-            .select_related("household__caregiver", "resident").prefetch_related("visitors")
+            .select_related("household", "resident").prefetch_related("visitors")
             .order_by("id")
         )
-        locked = _lock_rows(rnd, requests)
+        scope = _scope(rnd)
+        locked = _lock_rows(rnd, scope)
         moment = now()
-        approvals = _approvals(requests)
-        inputs = build_inputs(rnd, requests, moment, approvals)
+        approvals = _approvals(requests, scope)
+        inputs = build_inputs(rnd, requests, moment, approvals, scope)
         seed = secrets.randbits(62) if seed is None else seed
         outcomes = allocate(seed=seed, **inputs)
         summary = _write(rnd, requests, outcomes, locked, inputs, moment, approvals)
@@ -325,12 +358,12 @@ def round_allocate(*, round_id: int, seed: int | None = None) -> DrawSummary | N
     return DrawSummary(round_id=rnd.pk, seed=seed, requests=len(requests), **summary)
 
 
-def _lock_rows(rnd: RequestRound, requests: list[VisitRequest]) -> dict[int, Session]:
+def _lock_rows(rnd: RequestRound, scope: _Scope) -> dict[int, Session]:
     """Lock households, residents and sessions in the order every booking locks them."""
     list(Household.objects.select_for_update().filter(
-        pk__in={r.household_id for r in requests}).order_by("pk").values_list("pk"))
+        pk__in=scope.households).order_by("pk").values_list("pk"))
     list(Resident.objects.select_for_update().filter(
-        pk__in={r.resident_id for r in requests}).order_by("pk").values_list("pk"))
+        pk__in=scope.residents).order_by("pk").values_list("pk"))
     sessions = (
         Session.objects.select_for_update(of=("self",)).select_related("facility", "rule")
         .filter(request_rounds=rnd).order_by("pk")
@@ -483,7 +516,7 @@ def _write(
     writer.finish()
     _save_outcomes(requests)
     notices_emit([_outcome_notice(request, sessions) for request in requests],
-                 languages=_caregiver_languages(requests))
+                 languages=_caregiver_languages(rnd, requests))
     for pk in sorted(sessions):
         announce_places(sessions[pk])
     return counts
@@ -551,10 +584,13 @@ def _outcome_body(request: VisitRequest, session: Session | None) -> Text:
     return Text(gettext_noop("Losing this draw gives you a better chance in the next one."))
 
 
-def _caregiver_languages(requests: list[VisitRequest]) -> dict[int, str | None]:
+def _caregiver_languages(
+    rnd: RequestRound, requests: list[VisitRequest]
+) -> dict[int, str | None]:
     """Each caregiver's chosen language (None: the site's), in one query for the draw."""
     caregivers = {r.household.caregiver_id for r in requests}
-    chosen = dict(Preference.objects.filter(user_id__in=caregivers)
+    round_caregivers = Household.objects.filter(visit_requests__round=rnd).values("caregiver_id")
+    chosen = dict(Preference.objects.filter(user_id__in=round_caregivers)
                   .values_list("user_id", "language"))
     return {pk: chosen.get(pk) for pk in caregivers}
 
