@@ -118,3 +118,11 @@ __all__ = [
     "session_close",
     "sessions_fill_horizon",
 ]
+from visits.services.staff import (
+    facility_of_admin,
+    liaison_invitation_accept,
+    liaison_invitation_cancel,
+    liaison_invitation_find,
+    liaison_invite,
+    liaison_remove,
+)
