@@ -29,6 +29,7 @@ from transport.models import (
     DriverFeed,
     PlanRun,
     PlanStatus,
+    Program,
     RideRequest,
     RideStatus,
     Stop,
@@ -509,13 +510,27 @@ def driver_feed_reset(*, actor: AbstractBaseUser, language: str = "") -> DriverF
     return feed
 
 
-def coordinator_ensure(*, user: AbstractBaseUser) -> Coordinator:
-    """Make `user` a transport coordinator (again is harmless): for seeding and admin."""
-    coordinator, _created = Coordinator.objects.get_or_create(user=user)
+# The demo's nonprofit (seed_demo, seed_transport).
+DEMO_PROGRAM = "Prairie Family Rides"
+
+
+def program_ensure(*, name: str) -> Program:
+    """The ride program of this name, made if missing: for seeding."""
+    program, _created = Program.objects.get_or_create(name=name)
+    return program
+
+
+def coordinator_ensure(*, user: AbstractBaseUser, program: Program | None = None,
+                       is_admin: bool = False) -> Coordinator:
+    """Make `user` a transport coordinator of `program` (again is harmless): for seeding."""
+    coordinator, _created = Coordinator.objects.update_or_create(
+        user=user, defaults={"program": program, "is_admin": is_admin})
     return coordinator
 
 
-def driver_ensure(*, user: AbstractBaseUser, home_base: str = "") -> Driver:
+def driver_ensure(*, user: AbstractBaseUser, home_base: str = "",
+                  program: Program | None = None) -> Driver:
     """Make `user` a volunteer driver (again is harmless; an existing profile is kept)."""
-    driver, _created = Driver.objects.get_or_create(user=user, defaults={"home_base": home_base})
+    driver, _created = Driver.objects.get_or_create(
+        user=user, defaults={"home_base": home_base, "program": program})
     return driver

@@ -367,3 +367,17 @@ def availability_of_driver(*, user: AbstractBaseUser) -> QuerySet[DriverAvailabi
     driver = _active_driver(user)
     return DriverAvailability.objects.filter(driver=driver, ends_at__gt=timezone.now()) \
         .select_related("vehicle")
+
+
+def driver_of_user(user: AbstractBaseUser) -> Driver:
+    """The acting driver (removed drivers are not); NotPermitted for anyone else."""
+    return _active_driver(user)
+
+
+def upcoming_windows(*, drivers: list[Driver]) -> dict[int, list[DriverAvailability]]:
+    """The coming windows of these drivers, for the coordinators' drivers page."""
+    out: dict[int, list[DriverAvailability]] = {}
+    for window in DriverAvailability.objects.filter(
+            driver__in=drivers, ends_at__gt=timezone.now()).order_by("starts_at")[:500]:
+        out.setdefault(window.driver_id, []).append(window)
+    return out
