@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,11 +15,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from scheduler.errors import DomainError
+from scheduler.errors import DomainError, InvalidInput
 from scheduler.http import run_action
+from scheduler.inputs import parse_id
 from scheduler.invitations import send_invitation
 from visits import services
-from visits.models import Facility, Liaison, LiaisonInvitation
+from visits.access import facility_of_liaison
+from visits.models import Facility, HousingUnit, Liaison, LiaisonInvitation, Resident
 
 
 class LiaisonInviteForm(forms.Form):
@@ -83,3 +87,78 @@ def liaison_remove(request: HttpRequest, liaison_id: int) -> HttpResponse:
         actor=request.user, liaison_id=liaison_id),
         _("Removed. This person no longer sees the facility's roster."),
         reverse("facility-staff"))
+
+
+# --- residents and units ------------------------------------------------------------------
+
+
+class ResidentForm(forms.Form):
+    first_name = forms.CharField(label=gettext_lazy("First name"), max_length=100)
+    last_name = forms.CharField(label=gettext_lazy("Last name"), max_length=100)
+    prison_id = forms.CharField(label=gettext_lazy("ID number"), max_length=40)
+    unit = forms.TypedChoiceField(label=gettext_lazy("Housing unit"), required=False,
+                                  coerce=int, empty_value=None)
+
+    def __init__(self, *args: Any, facility: Facility, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [("", _("No unit"))] + [
+            (u.pk, u.name) for u in HousingUnit.objects.filter(facility=facility)]
+
+
+class UnitForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name of the new unit"), max_length=100)
+
+
+@login_required
+def residents(request: HttpRequest) -> HttpResponse:
+    """The people held here (families apply to visit them) and the units. POST adds one
+    resident, or (`unit_form`) a unit."""
+    facility = facility_of_liaison(request.user)
+    posted = request.POST if request.method == "POST" else None
+    adding_unit = bool(posted and "unit_form" in posted)
+    form = ResidentForm(None if adding_unit else posted, facility=facility)
+    unit_form = UnitForm(posted if adding_unit else None)
+    if posted is not None and _save_resident_page(request, form, unit_form, adding_unit):
+        return redirect("facility-residents")
+    return render(request, "visits/residents_admin.html", {
+        "facility": facility, "form": form, "unit_form": unit_form,
+        "residents": Resident.objects.filter(facility=facility).select_related("unit"),
+        "units": HousingUnit.objects.filter(facility=facility),
+        "is_admin": Liaison.objects.filter(user_id=request.user.pk, is_admin=True).exists(),
+    }, status=400 if form.errors or unit_form.errors else 200)
+
+
+def _save_resident_page(request: HttpRequest, form: ResidentForm, unit_form: UnitForm,
+                        adding_unit: bool) -> bool:
+    target = unit_form if adding_unit else form
+    if not target.is_valid():
+        return False
+    try:
+        if adding_unit:
+            services.unit_add(actor=request.user, name=unit_form.cleaned_data["name"])
+        else:
+            data = form.cleaned_data
+            services.resident_add(actor=request.user, first_name=data["first_name"],
+                                  last_name=data["last_name"], prison_id=data["prison_id"],
+                                  unit_id=data["unit"])
+    except DomainError as error:
+        for name, problems in (error.fields or {"__all__": [error.message]}).items():
+            for problem in problems:
+                target.add_error(name if name in target.fields else None, problem)
+        return False
+    messages.success(request, _("Added."))
+    return True
+
+
+@require_POST
+@login_required
+def resident_move(request: HttpRequest, resident_id: int) -> HttpResponse:
+    raw = request.POST.get("unit", "")
+    unit_id = parse_id(raw)
+
+    def move() -> None:
+        if raw and unit_id is None:
+            raise InvalidInput(_("Choose a unit of your own facility."))
+        services.resident_move(actor=request.user, resident_id=resident_id, unit_id=unit_id)
+
+    return run_action(request, move, _("Saved."), reverse("facility-residents"))

@@ -197,3 +197,75 @@ def test_anonymous_is_sent_to_sign_in(world):
     assert Client().get("/roster/staff/").status_code == 302
     assert Client().post("/roster/staff/", {"email": "x@example.org"}).status_code == 302
     assert not LiaisonInvitation.objects.exists()
+
+
+# --- people held here and units ------------------------------------------------------------
+
+
+def resident_form(world: World, **changes: Any) -> dict[str, Any]:
+    return {"first_name": "Alma", "last_name": "Reyes", "prison_id": "L-7781",
+            "unit": str(world.unit_b.pk), **changes}
+
+
+def test_a_liaison_adds_a_resident_whom_families_can_then_apply_to_visit(world):
+    from visits.models import Resident
+
+    response = client_for(world.liaison).post("/roster/residents/", resident_form(world))
+    assert response.status_code == 302
+    alma = Resident.objects.get(prison_id="L-7781")
+    assert (alma.facility, alma.unit) == (world.facility, world.unit_b)
+    client_for(world.liaison).post(f"/roster/residents/{alma.pk}/unit/",
+                                   {"unit": str(world.unit_a.pk)})
+    alma.refresh_from_db()
+    assert alma.unit == world.unit_a
+
+
+@pytest.mark.parametrize("changes, text", [
+    ({"prison_id": ""}, "This field is required"),
+    ({"first_name": "  "}, "This field is required"),
+    ({"unit": "999999"}, "Select a valid choice"),
+])
+def test_bad_resident_input_is_refused(world, changes, text):
+    from visits.models import Resident
+
+    before = Resident.objects.count()
+    response = client_for(world.liaison).post("/roster/residents/",
+                                              resident_form(world, **changes))
+    assert response.status_code == 400 and text in response.content.decode()
+    assert Resident.objects.count() == before
+
+
+def test_a_taken_id_number_is_refused(world):
+    response = client_for(world.liaison).post("/roster/residents/", resident_form(
+        world, prison_id=world.resident.prison_id))
+    assert response.status_code == 400 and "already has this ID number" in \
+        response.content.decode()
+
+
+def test_residents_and_units_stay_in_their_facility(world):
+    from visits.models import HousingUnit, Resident
+
+    other = client_for(world.other_liaison)
+    page = other.get("/roster/residents/").content.decode()
+    assert world.resident.prison_id not in page
+    other.post(f"/roster/residents/{world.resident.pk}/unit/", {"unit": ""})
+    world.resident.refresh_from_db()
+    assert world.resident.unit == world.unit_a
+    other.post("/roster/residents/", resident_form(world))  # a unit of Lakeview
+    assert not Resident.objects.filter(prison_id="L-7781").exists()
+    for persona in ("caregiver", "coordinator", "driver"):
+        assert client_for(getattr(world, persona)).get("/roster/residents/").status_code == 403
+    # Units: the facility administrator only.
+    client_for(world.liaison).post("/roster/residents/", {"unit_form": "1", "name": "Unit C"})
+    assert not HousingUnit.objects.filter(name="Unit C").exists()
+
+
+def test_the_administrator_adds_a_unit_once(world, admin):
+    from visits.models import HousingUnit
+
+    client = client_for(admin)
+    assert client.post("/roster/residents/", {"unit_form": "1",
+                                              "name": "Unit C"}).status_code == 302
+    again = client.post("/roster/residents/", {"unit_form": "1", "name": "unit c"})
+    assert again.status_code == 400 and "already a unit" in again.content.decode()
+    assert HousingUnit.objects.filter(facility=world.facility, name="Unit C").count() == 1

@@ -72,6 +72,9 @@ from visits.services.staff import (
     liaison_invitation_find,
     liaison_invite,
     liaison_remove,
+    resident_add,
+    resident_move,
+    unit_add,
 )
 
 __all__ = [
@@ -131,4 +134,7 @@ __all__ = [
     "liaison_invitation_find",
     "liaison_invite",
     "liaison_remove",
+    "resident_add",
+    "resident_move",
+    "unit_add",
 ]

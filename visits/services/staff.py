@@ -9,9 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from scheduler.errors import Conflict, NotFound, NotPermitted
+from scheduler.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from scheduler.invitations import check_open, clean_email, new_token, token_hash
-from visits.models import Facility, Liaison, LiaisonInvitation
+from visits.access import facility_of_liaison
+from visits.models import Facility, HousingUnit, Liaison, LiaisonInvitation, Resident
 
 
 def facility_of_admin(user: AbstractBaseUser) -> Facility:
@@ -102,3 +103,62 @@ def liaison_invitation_accept(*, user: AbstractBaseUser, token: str) -> Liaison:
         LiaisonInvitation.objects.filter(pk=invitation.pk).update(
             accepted_at=timezone.now(), accepted_by=user)
     return liaison
+
+
+# --- the facility's people and units -----------------------------------------------------
+
+
+def unit_add(*, actor: AbstractBaseUser, name: str) -> HousingUnit:
+    """A new housing unit of the administrator's facility. Raises NotPermitted,
+    InvalidInput (no name), Conflict (the name is taken)."""
+    facility = facility_of_admin(actor)
+    clean = name.strip()
+    if not clean:
+        message = _("Give the unit's name, e.g. “Unit C”.")
+        raise InvalidInput(message, fields={"name": [message]})
+    with transaction.atomic():
+        if HousingUnit.objects.filter(facility=facility, name__iexact=clean).exists():
+            message = _("There is already a unit called %(name)s.") % {"name": clean}
+            raise Conflict(message, fields={"name": [message]}, code="unit_exists")
+        return HousingUnit.objects.create(facility=facility, name=clean[:100])
+
+
+def _unit_of(facility: Facility, unit_id: int | None) -> HousingUnit | None:
+    if unit_id is None:
+        return None
+    unit = HousingUnit.objects.filter(facility=facility, pk=unit_id).first()
+    if unit is None:
+        message = _("Choose a unit of your own facility.")
+        raise InvalidInput(message, fields={"unit": [message]})
+    return unit
+
+
+def resident_add(*, actor: AbstractBaseUser, first_name: str, last_name: str, prison_id: str,
+                 unit_id: int | None) -> Resident:
+    """A person held at the liaison's facility, so families can apply to visit her.
+    Raises NotPermitted, InvalidInput (each field), Conflict (the ID number is taken)."""
+    facility = facility_of_liaison(actor)
+    fields = {name: [_("This field is required.")] for name, value in (
+        ("first_name", first_name), ("last_name", last_name), ("prison_id", prison_id))
+        if not value.strip()}
+    if fields:
+        raise InvalidInput(_("Please fix what is marked below."), fields=fields)
+    unit = _unit_of(facility, unit_id)
+    with transaction.atomic():
+        if Resident.objects.filter(facility=facility, prison_id=prison_id.strip()).exists():
+            message = _("Someone here already has this ID number. Check it.")
+            raise Conflict(message, fields={"prison_id": [message]}, code="prison_id_taken")
+        return Resident.objects.create(
+            facility=facility, unit=unit, first_name=first_name.strip()[:100],
+            last_name=last_name.strip()[:100], prison_id=prison_id.strip()[:40])
+
+
+def resident_move(*, actor: AbstractBaseUser, resident_id: int, unit_id: int | None) -> None:
+    """Move a resident to another unit of the liaison's facility (her coming visits keep
+    their sessions; the liaison reviews them on the roster). Raises NotPermitted, NotFound,
+    InvalidInput."""
+    facility = facility_of_liaison(actor)
+    unit = _unit_of(facility, unit_id)
+    with transaction.atomic():
+        if not Resident.objects.filter(facility=facility, pk=resident_id).update(unit=unit):
+            raise NotFound(_("This person is not held at your facility."))
