@@ -221,9 +221,9 @@ class HomeForm(forms.Form):
 class WindowForm(forms.Form):
     day = forms.DateField(label=gettext_lazy("Day"), input_formats=["%Y-%m-%d"],
                           widget=forms.DateInput(attrs={"type": "date"}))
-    starts = forms.TimeField(label=gettext_lazy("From"), input_formats=["%H:%M", "%H:%M:%S"],
+    starts = forms.TimeField(label=gettext_lazy("Start time"), input_formats=["%H:%M", "%H:%M:%S"],
                              widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    ends = forms.TimeField(label=gettext_lazy("Until"), input_formats=["%H:%M", "%H:%M:%S"],
+    ends = forms.TimeField(label=gettext_lazy("End time"), input_formats=["%H:%M", "%H:%M:%S"],
                            widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     vehicle = forms.TypedChoiceField(label=gettext_lazy("Vehicle"), required=False, coerce=int,
                                      empty_value=None)

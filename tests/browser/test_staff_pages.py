@@ -79,8 +79,8 @@ def _rides_on(day: dt.date) -> tuple[RideRequest, RideRequest]:
 
 def _add_window(page: Page, day: dt.date, starts: str, ends: str) -> None:
     page.get_by_label("Day").fill(day.isoformat())
-    page.get_by_label("From").fill(starts)
-    page.get_by_label("Until").fill(ends)
+    page.get_by_label("Start time").fill(starts)
+    page.get_by_label("End time").fill(ends)
     page.get_by_role("button", name="Add this time").click()
     expect(page.get_by_text("Added. Coordinators can plan rides for you then.")).to_be_visible()
 
