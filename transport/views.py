@@ -64,11 +64,13 @@ def _mark_time_zones(board: selectors.Board) -> None:
                         else settings.TIME_ZONE)
 
 
-def _trip_choices(board: selectors.Board) -> list[tuple[str, str]]:
-    """Where a ride can be pinned: a trip of the day, or a driver who has none yet."""
-    trips = [(str(t.pk), f"{_name(t.driver)} · {t.vehicle}") for t in board.trips]
+def _trip_choices(board: selectors.Board, program_id: int | None) -> list[tuple[str, str]]:
+    """Where a ride can be pinned: a trip of her program's drivers that day, or one of its
+    drivers who has none yet."""
+    trips = [(str(t.pk), f"{_name(t.driver)} · {t.vehicle}") for t in board.trips
+             if t.driver.program_id == program_id]
     drivers = [(f"driver-{d.pk}", _("%(name)s (no trip yet)") % {"name": _name(d)})
-               for d in selectors.drivers_without_trip(board.day)]
+               for d in selectors.drivers_without_trip(board.day, program_id=program_id)]
     return trips + drivers
 
 
@@ -97,7 +99,8 @@ def board(request: HttpRequest) -> HttpResponse:
         "prev_week": week[0].day - dt.timedelta(days=7),
         "next_week": week[0].day + dt.timedelta(days=7),
         "prev_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
-        "today": selectors.today_for(request.user), "trip_choices": _trip_choices(data),
+        "today": selectors.today_for(request.user), "trip_choices": _trip_choices(
+            data, staff.coordinator_of(request.user).program_id),
         "live_after": live_start(request.user),
     })
 

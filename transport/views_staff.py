@@ -146,6 +146,7 @@ def drivers(request: HttpRequest) -> HttpResponse:
         driver.windows = windows.get(driver.pk, [])
     return render(request, "transport/drivers.html", {
         "drivers": rows, "vehicles": staff.vehicles_of_program(user=request.user),
+        "zone": str(_zone(request.user)),
     })
 
 

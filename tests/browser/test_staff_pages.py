@@ -118,3 +118,50 @@ def test_a_driver_gives_two_windows_for_one_day_and_the_planner_uses_both(
 
     page.goto(f"{demo.url}/rides/driver/?date={day.isoformat()}")
     expect(page.locator("li.stop")).to_have_count(4)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_staff_pages_fit_a_small_phone(browser: Browser, demo: Demo, lang: str) -> None:
+    """Full-page PNGs in screenshots/ for people to look at; nothing scrolls sideways."""
+    import io
+
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from tests.browser.test_screenshots import SHOTS, look, sign_in
+    from visits import services
+
+    call_command("seed_transport", "--no-plan", stdout=io.StringIO())
+    admin = get_user_model().objects.get(username="facilityadmin")
+    _invitation, token = services.liaison_invite(actor=admin, email="nora@example.org")
+    booking = RideRequest.objects.filter(booking__household__caregiver__username="rosa") \
+        .first().booking
+    RideRequest.objects.filter(booking=booking).delete()
+    SHOTS.mkdir(exist_ok=True)
+    problems: list[str] = []
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+
+    def as_person(username: str | None, shots: list[tuple[str, str]]) -> None:
+        context.clear_cookies()
+        context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": lang,
+                              "url": demo.url}])
+        if username:
+            sign_in(page, demo, username)
+        for name, path in shots:
+            page.goto(demo.url + path)
+            look(page, f"{lang}-staff-{name}", problems)
+
+    try:
+        as_person(None, [("01-invitation", f"/invitations/{token}/")])
+        as_person("facilityadmin", [("02-facility-staff", "/roster/staff/"),
+                                    ("03-residents", "/roster/residents/")])
+        as_person("programadmin", [("04-program-staff", "/rides/staff/"),
+                                   ("05-vehicles", "/rides/vehicles/"),
+                                   ("06-drivers", "/rides/drivers/"),
+                                   ("07-points", "/rides/points/")])
+        as_person("driver", [("08-availability", "/rides/availability/")])
+        as_person("rosa", [("09-ride-form", f"/rides/bookings/{booking.pk}/")])
+    finally:
+        context.close()
+    assert not problems, problems

@@ -362,3 +362,26 @@ def test_only_drivers_keep_availability(world, p, who):
     assert client.get("/rides/availability/").status_code == 403
     client.post("/rides/availability/", window(day="2027-01-05"))
     assert not DriverAvailability.objects.exists()
+
+
+def test_a_coordinator_pins_rides_only_to_her_programs_drivers(world, p, api):
+    booking = f.make_booking(world.session, world.resident, world.household, world.family,
+                             status=BookingStatus.CONFIRMED)
+    ride = RideRequest.objects.create(
+        booking=booking, pickup_label="Springfield", pickup_latitude=39.78,
+        pickup_longitude=-89.65, adults=1, children=1, earliest_pickup=world.session.starts_at
+        - dt.timedelta(hours=4))
+    DriverAvailability.objects.create(
+        driver=p.driver, starts_at=world.session.starts_at - dt.timedelta(hours=6),
+        ends_at=world.session.starts_at + dt.timedelta(hours=6))
+    refused = api(p.other_coordinator).post(f"/api/v1/rides/{ride.pk}/pin/",
+                                            {"driver_id": p.driver.pk}, format="json")
+    assert refused.status_code == 404
+    ride.refresh_from_db()
+    assert ride.pinned_driver is None
+    board = client_for(p.other_coordinator).get(
+        f"/rides/board/?date={world.session.starts_at.date().isoformat()}").content.decode()
+    assert "Joelle" not in board
+    pinned = api(p.admin).post(f"/api/v1/rides/{ride.pk}/pin/", {"driver_id": p.driver.pk},
+                               format="json")
+    assert pinned.status_code == 200
