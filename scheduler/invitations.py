@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
+import smtplib
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,6 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from scheduler.errors import Conflict, InvalidInput, NotFound
+
+logger = logging.getLogger(__name__)
 
 
 def new_token() -> str:
@@ -91,11 +95,17 @@ def check_open(invitation: Invitation | None) -> None:
                        "one."), code="invitation_expired")
 
 
-def send_invitation(*, email: str, link: str, place: str, role: str) -> None:
-    """The email with the link; the page lists the invitation, so it can be sent again."""
+def send_invitation(*, email: str, link: str, place: str, role: str) -> bool:
+    """The email with the link; False if the mail server refused it (the page says so, and
+    inviting again sends a new link, withdrawing this one)."""
     subject = _("You are invited to help with family visits at %(place)s") % {"place": place}
     body = _("You are invited to join %(place)s as %(role)s.\n\n"
              "Open this link to create your account (it works once, for %(days)d days):\n"
              "%(link)s\n\nIf you did not expect this, ignore this email.") % {
         "place": place, "role": role, "link": link, "days": settings.STAFF_INVITATION_DAYS}
-    send_mail(subject, body, None, [email])
+    try:
+        send_mail(subject, body, None, [email])
+    except (OSError, smtplib.SMTPException):
+        logger.exception("invitation email not sent")  # no address or link in the log
+        return False
+    return True

@@ -62,8 +62,12 @@ def program_staff(request: HttpRequest) -> HttpResponse:
             _form_errors(form, error, "email")
         else:
             link = request.build_absolute_uri(reverse("staff-invitation", args=[token]))
-            send_invitation(email=invitation.email, link=link, place=admin.program.name,
+            sent = send_invitation(email=invitation.email, link=link, place=admin.program.name,
                             role=invitation.get_role_display())
+            if not sent:
+                messages.error(request, _("The invitation could not be emailed just now. "
+                                          "Try again in a few minutes."))
+                return redirect(request.path)
             messages.success(request, _("Invitation sent to %(email)s. The link works once, "
                                         "for a limited time.") % {"email": invitation.email})
             return redirect("program-staff")

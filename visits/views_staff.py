@@ -51,9 +51,13 @@ def staff(request: HttpRequest) -> HttpResponse:
                 for problem in problems:
                     form.add_error(name if name in form.fields else None, problem)
         else:
-            send_invitation(email=form.cleaned_data["email"],
+            sent = send_invitation(email=form.cleaned_data["email"],
                             link=invitation_link(request, token), place=facility.name,
                             role=_("a liaison"))
+            if not sent:
+                messages.error(request, _("The invitation could not be emailed just now. "
+                                          "Try again in a few minutes."))
+                return redirect(request.path)
             messages.success(request, _("Invitation sent to %(email)s. The link works once, "
                                         "for a limited time.") % form.cleaned_data)
             return redirect("facility-staff")

@@ -269,3 +269,18 @@ def test_the_administrator_adds_a_unit_once(world, admin):
     again = client.post("/roster/residents/", {"unit_form": "1", "name": "unit c"})
     assert again.status_code == 400 and "already a unit" in again.content.decode()
     assert HousingUnit.objects.filter(facility=world.facility, name="Unit C").count() == 1
+
+
+def test_a_mail_server_that_is_down_gives_a_clear_message_not_an_error(world, admin, settings):
+    import socket
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.MAILERS = {"default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 2}}}
+    client = client_for(admin)
+    response = client.post("/roster/staff/", {"email": "new.liaison@example.org"}, follow=True)
+    assert response.status_code == 200
+    assert "could not be emailed" in response.content.decode()
