@@ -304,6 +304,8 @@ SPECTACULAR_SETTINGS = {
 
 # How far ahead the horizon task keeps sessions materialised.
 SESSION_HORIZON_DAYS = env_int("SESSION_HORIZON_DAYS", 42)
+# A staff invitation (liaison, coordinator, driver) works once, for this many days.
+STAFF_INVITATION_DAYS = env_int("STAFF_INVITATION_DAYS", 7)
 # How long a waiting family has to accept a freed place.
 WAITLIST_OFFER_HOURS = env_int("WAITLIST_OFFER_HOURS", 12)
 

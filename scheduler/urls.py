@@ -1,13 +1,13 @@
 from allauth.account import views as allauth_views
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from calls.urls import urlpatterns as calls_pages
 from notifications import views as notification_views
 from notifications.urls import api_urlpatterns as notifications_api
 from notifications.urls import page_urlpatterns as notifications_pages
-from scheduler import account_views
+from scheduler import account_views, staff_views
 from scheduler.views import accessibility, contact, home, privacy
 from transport.fund.urls import api_urlpatterns as fund_api
 from transport.fund.urls import page_urlpatterns as fund_pages
@@ -30,6 +30,9 @@ urlpatterns = [
     path("login/", allauth_views.LoginView.as_view(), name="login"),
     path("logout/", allauth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("allauth.urls")),
+    # A staff invitation's link: no login, the secret token is the credential.
+    re_path(r"^invitations/(?P<token>[A-Za-z0-9_-]{20,64})/$", staff_views.invitation,
+            name="staff-invitation"),
     path("my-data/", account_views.my_data, name="my-data"),
     path("my-data/download/", account_views.my_data_download, name="my-data-download"),
     path("my-data/delete/", account_views.my_account_delete, name="my-account-delete"),

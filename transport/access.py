@@ -14,7 +14,7 @@ def is_coordinator(user: AbstractBaseUser | None) -> bool:
 
 
 def is_driver(user: AbstractBaseUser | None) -> bool:
-    return bool(user and user.pk) and Driver.objects.filter(user_id=user.pk).exists()
+    return bool(user and user.pk) and Driver.objects.filter(user_id=user.pk, active=True).exists()
 
 
 def check_coordinator(user: AbstractBaseUser) -> None:
@@ -25,7 +25,7 @@ def check_coordinator(user: AbstractBaseUser) -> None:
 
 def driver_of(user: AbstractBaseUser) -> Driver:
     """The acting driver's profile; NotPermitted for any other account."""
-    driver = Driver.objects.filter(user_id=user.pk).first()
+    driver = Driver.objects.filter(user_id=user.pk, active=True).first()
     if driver is None:
         raise NotPermitted(_("Only a volunteer driver can see this."))
     return driver

@@ -5,17 +5,49 @@ from transport.models import (
     Driver,
     DriverAvailability,
     DriverFeed,
+    PickupPoint,
     PlanRun,
+    Program,
     RideRequest,
+    StaffInvitation,
     Stop,
     Trip,
     Vehicle,
 )
 
 
+@admin.register(Program)
+class ProgramAdmin(admin.ModelAdmin):
+    """A superuser opens a new program here; its administrator runs it from /rides/staff/."""
+
+    list_display = ["name"]
+
+
+@admin.register(PickupPoint)
+class PickupPointAdmin(admin.ModelAdmin):
+    list_display = ["name", "address", "program", "active"]
+    list_filter = ["program", "active"]
+
+
+@admin.register(StaffInvitation)
+class StaffInvitationAdmin(admin.ModelAdmin):
+    """Read-only: invitations are made and used through the pages (their token is hashed)."""
+
+    list_display = ["email", "role", "program", "created_at", "expires_at", "accepted_at",
+                    "cancelled_at"]
+    list_filter = ["program", "role"]
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
 @admin.register(Coordinator)
 class CoordinatorAdmin(admin.ModelAdmin):
-    list_display = ["user"]
+    list_display = ["user", "program", "is_admin"]
+    list_filter = ["program", "is_admin"]
     raw_id_fields = ["user"]
 
 
@@ -26,7 +58,7 @@ class AvailabilityInline(admin.TabularInline):
 
 @admin.register(Driver)
 class DriverAdmin(admin.ModelAdmin):
-    list_display = ["user", "home_base", "latitude", "longitude"]
+    list_display = ["user", "program", "active", "home_base", "latitude", "longitude"]
     raw_id_fields = ["user"]
     filter_horizontal = ["vehicles"]
     inlines = [AvailabilityInline]
@@ -40,7 +72,7 @@ class DriverFeedAdmin(admin.ModelAdmin):
 
 @admin.register(Vehicle)
 class VehicleAdmin(admin.ModelAdmin):
-    list_display = ["name", "seats", "child_seats", "wheelchair_places", "active"]
+    list_display = ["name", "program", "seats", "child_seats", "wheelchair_places", "active"]
     list_filter = ["active"]
 
 

@@ -16,6 +16,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from scheduler.invitations import Invitation
+
 LATITUDE_VALIDATORS = [MinValueValidator(-90.0), MaxValueValidator(90.0)]
 LONGITUDE_VALIDATORS = [MinValueValidator(-180.0), MaxValueValidator(180.0)]
 
@@ -24,12 +26,33 @@ def new_feed_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+class Program(models.Model):
+    """The nonprofit that runs rides: its coordinators, drivers, vehicles and pickup points."""
+
+    name = models.CharField(_("name"), max_length=150, unique=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("ride program")
+        verbose_name_plural = _("ride programs")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Coordinator(models.Model):
     """Organisation staff who plan trips and grant subsidies."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coordinator"
     )
+    # Null only for accounts made before programs existed: they share one unnamed program.
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, null=True, blank=True, related_name="coordinators",
+        verbose_name=_("program"),
+    )
+    # The program administrator invites and removes coordinators and drivers.
+    is_admin = models.BooleanField(_("program administrator"), default=False)
 
     class Meta:
         verbose_name = _("coordinator")
@@ -43,6 +66,10 @@ class Vehicle(models.Model):
     """A car or van. Child seats are fitted on passenger seats; wheelchair places are not."""
 
     name = models.CharField(_("name"), max_length=100)
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, null=True, blank=True, related_name="vehicles",
+        verbose_name=_("program"),
+    )
     seats = models.PositiveSmallIntegerField(_("passenger seats"))
     child_seats = models.PositiveSmallIntegerField(_("child seats fitted"), default=0)
     wheelchair_places = models.PositiveSmallIntegerField(_("wheelchair places"), default=0)
@@ -80,6 +107,12 @@ class Driver(models.Model):
     vehicles = models.ManyToManyField(
         Vehicle, blank=True, related_name="drivers", verbose_name=_("vehicles she drives")
     )
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, null=True, blank=True, related_name="drivers",
+        verbose_name=_("program"),
+    )
+    # A removed driver keeps her past trips (they are history) but is planned no more.
+    active = models.BooleanField(_("drives for the program"), default=True)
 
     class Meta:
         verbose_name = _("driver")
@@ -137,6 +170,48 @@ class DriverAvailability(models.Model):
 
     def __str__(self) -> str:
         return f"{self.driver} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"
+
+
+class PickupPoint(models.Model):
+    """A named place a program picks families up (a church, a bus station): a family picks
+    it on the ride form instead of typing an address, and the planner uses its point."""
+
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, null=True, blank=True, related_name="pickup_points",
+        verbose_name=_("program"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    address = models.CharField(_("address"), max_length=200)
+    latitude = models.FloatField(_("latitude"), validators=LATITUDE_VALIDATORS)
+    longitude = models.FloatField(_("longitude"), validators=LONGITUDE_VALIDATORS)
+    active = models.BooleanField(_("offered to families"), default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("pickup point")
+        verbose_name_plural = _("pickup points")
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.address}"
+
+
+class StaffRole(models.TextChoices):
+    COORDINATOR = "coordinator", _("coordinator")
+    DRIVER = "driver", _("volunteer driver")
+
+
+class StaffInvitation(Invitation):
+    """A program administrator's invitation for one person to coordinate or drive."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="invitations")
+    role = models.CharField(_("role"), max_length=12, choices=StaffRole.choices)
+
+    class Meta(Invitation.Meta):
+        verbose_name = _("staff invitation")
+        verbose_name_plural = _("staff invitations")
+
+    def __str__(self) -> str:
+        return f"{self.email} as {self.role} @ {self.program}"
 
 
 class RideStatus(models.TextChoices):

@@ -224,34 +224,48 @@ def _vehicle_for(availability: DriverAvailability, scope: Scope, taken: set[int]
     return max(free, key=lambda v: (_capacity(v), -v.pk), default=None)
 
 
+def _merged_windows(windows: list[DriverAvailability]) -> list[DriverAvailability]:
+    """A driver's windows of the day, overlapping ones joined (she is free over their union);
+    disjoint ones stay apart, each its own route from home and back."""
+    merged: list[DriverAvailability] = []
+    for window in sorted(windows, key=lambda w: (w.starts_at, w.pk)):
+        last = merged[-1] if merged else None
+        if last is not None and window.starts_at < last.ends_at:
+            last.ends_at = max(last.ends_at, window.ends_at)
+        else:
+            merged.append(window)
+    return merged
+
+
 def driver_inputs(scope: Scope) -> list[DriverInput]:
-    """One vehicle per available driver: her longest window of the day, from her home base."""
+    """One route per window of each available driver, from her home base and back; her
+    windows of one day share one vehicle (written as one trip, `_replace_trips`)."""
     start, end = _day_bounds(scope)
     windows = (
-        DriverAvailability.objects.filter(starts_at__lt=end, ends_at__gt=start)
+        DriverAvailability.objects.filter(starts_at__lt=end, ends_at__gt=start,
+                                          driver__active=True)
         .exclude(driver_id__in=scope.busy_drivers)
         .select_related("driver", "vehicle").order_by("driver_id", "starts_at")
     )
-    longest: dict[int, DriverAvailability] = {}
+    by_driver: dict[int, list[DriverAvailability]] = defaultdict(list)
     for window in windows:
-        best = longest.get(window.driver_id)
-        if best is None or window.ends_at - window.starts_at > best.ends_at - best.starts_at:
-            longest[window.driver_id] = window
+        by_driver[window.driver_id].append(window)
     taken = set(scope.busy_vehicles) | {t.vehicle_id for t in scope.kept.values()}
     out = []
-    for driver_id in sorted(longest):
-        window = longest[driver_id]
-        driver: Driver = window.driver
-        vehicle = _vehicle_for(window, scope, taken)
+    for driver_id in sorted(by_driver):
+        day_windows = _merged_windows(by_driver[driver_id])
+        longest = max(day_windows, key=lambda w: (w.ends_at - w.starts_at, -w.pk))
+        driver: Driver = longest.driver
+        vehicle = _vehicle_for(longest, scope, taken)
         if vehicle is None or not driver.has_location:
             continue
         taken.add(vehicle.pk)
-        out.append(DriverInput(
+        out.extend(DriverInput(
             driver_id=driver.pk, vehicle_id=vehicle.pk,
             home=Point(driver.latitude, driver.longitude),
             home_label=driver.home_base or str(driver), capacity=_capacity(vehicle),
             starts=window.starts_at, ends=window.ends_at,
-        ))
+        ) for window in day_windows)
     return out
 
 
@@ -371,10 +385,11 @@ def plan_day(*, day: dt.date, facility_id: int | None = None, run: PlanRun | Non
         drivers = driver_inputs(scope)
         built = build_problem(rides, drivers, rules=rules_from_settings(), travel=travel)
         if on_solving is not None:
-            on_solving(len(built.legs) + len(built.unserved), len(drivers))
+            on_solving(len(built.legs) + len(built.unserved), len({d.driver_id for d in drivers}))
         result = solve_built(built, time_limit=limit)
         try:
-            return write_plan(scope, result, drivers=len(drivers), run=run)
+            return write_plan(scope, result, drivers=len({d.driver_id for d in drivers}),
+                              run=run)
         except PlanStale:
             logger.info("day %s changed while planning; planning again", day)
         except IntegrityError:
@@ -416,13 +431,29 @@ def write_plan(scope: Scope, result: PlanResult, *, drivers: int = 0,
                        unserved_ids=tuple(sorted({rid for rid, _leg in result.unserved})))
 
 
+def _routes_by_driver(routes: list[RoutePlan]) -> list[RoutePlan]:
+    """A driver with two windows in a day gets two routes; she drives one trip (one per
+    driver a day): the routes joined in time order, since her windows never overlap."""
+    joined: dict[int, RoutePlan] = {}
+    for route in sorted(routes, key=lambda r: r.starts):
+        first = joined.get(route.driver.driver_id)
+        if first is None:
+            joined[route.driver.driver_id] = RoutePlan(
+                route.driver, list(route.stops), route.starts, route.ends, route.minutes)
+            continue
+        first.stops.extend(route.stops)
+        first.ends = max(first.ends, route.ends)
+        first.minutes += route.minutes
+    return list(joined.values())
+
+
 def _replace_trips(scope: Scope, result: PlanResult, run: PlanRun | None) -> list[Trip]:
     kept_ids = {t.pk for t in scope.kept.values()}
     Trip.objects.filter(pk__in=[t.pk for t in scope.replaceable]).exclude(
         pk__in=kept_ids).delete()
     Stop.objects.filter(trip_id__in=kept_ids).delete()
     trips = []
-    for route in result.routes:
+    for route in _routes_by_driver(result.routes):
         trip = scope.kept.get(route.driver.driver_id) or Trip(
             day=scope.day, driver_id=route.driver.driver_id, vehicle_id=route.driver.vehicle_id)
         trip.starts_at, trip.ends_at = route.starts, route.ends

@@ -244,7 +244,14 @@ class _Builder:
             for i, (info, (s, early, late, load)) in enumerate(
                 zip(self.infos, self.windows, strict=True))
         ]
-        vehicle_of_driver = {d.driver_id: i for i, d in enumerate(self.drivers)}
+        # A driver with several windows a day has a route per window: her pinned rides go
+        # on her longest one.
+        vehicle_of_driver: dict[int, int] = {}
+        for i, d in enumerate(self.drivers):
+            best = vehicle_of_driver.get(d.driver_id)
+            if best is None or d.ends - d.starts > (
+                    self.drivers[best].ends - self.drivers[best].starts):
+                vehicle_of_driver[d.driver_id] = i
         pinned = {r: vehicle_of_driver[d] for r, d in self.pinned_driver.items()}
         problem = Problem(nodes=nodes, requests=self.requests, vehicles=vehicles,
                           travel=travel, pinned=pinned)

@@ -111,13 +111,14 @@ class DayState:
         return "planned" if self.asked else "quiet"
 
 
-def drivers_without_trip(day: dt.date) -> list[Driver]:
-    """Drivers free around `day` who have no trip on it yet: a ride can be pinned to them
-    (the pin itself checks her window in the facility's zone)."""
+def drivers_without_trip(day: dt.date, *, program_id: int | None = None) -> list[Driver]:
+    """Drivers of the program free around `day` who have no trip on it yet: a ride can be
+    pinned to them (the pin itself checks her window in the facility's zone)."""
     start = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) - dt.timedelta(hours=12)
     free = DriverAvailability.objects.filter(starts_at__lt=start + dt.timedelta(hours=48),
                                              ends_at__gt=start).values("driver_id")
-    return list(Driver.objects.filter(pk__in=free).exclude(trips__day=day)
+    return list(Driver.objects.filter(pk__in=free, program_id=program_id, active=True)
+                .exclude(trips__day=day)
                 .select_related("user").order_by("user__first_name", "pk"))
 
 

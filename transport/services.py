@@ -29,6 +29,7 @@ from transport.models import (
     DriverFeed,
     PlanRun,
     PlanStatus,
+    Program,
     RideRequest,
     RideStatus,
     Stop,
@@ -245,13 +246,14 @@ def ride_request_pin(*, actor: AbstractBaseUser, request_id: int, trip_id: int |
     Locks the request.
     """
     check_coordinator(actor)
+    program_id = Coordinator.objects.get(user_id=actor.pk).program_id
     with transaction.atomic():
         request = _ride_for(actor, request_id, lock=True)
         if request.status not in LIVE_RIDE_STATUSES:
             raise Conflict(_("This ride request is cancelled."))
-        trip = _pin_trip(request, trip_id) if trip_id is not None else None
+        trip = _pin_trip(request, trip_id, program_id) if trip_id is not None else None
         driver = trip.driver if trip else (
-            _pin_driver(request, driver_id) if driver_id is not None else None)
+            _pin_driver(request, driver_id, program_id) if driver_id is not None else None)
         RideRequest.objects.filter(pk=request.pk).update(
             pinned_trip=trip, pinned_driver=driver, updated_at=timezone.now())
         notify.board_changed(day=session_day(request),
@@ -261,8 +263,10 @@ def ride_request_pin(*, actor: AbstractBaseUser, request_id: int, trip_id: int |
     return request
 
 
-def _pin_trip(request: RideRequest, trip_id: int) -> Trip:
-    trip = Trip.objects.select_related("driver").filter(pk=trip_id).first()
+def _pin_trip(request: RideRequest, trip_id: int, program_id: int | None) -> Trip:
+    """A trip of her program's drivers (another program's are 'not found')."""
+    trip = Trip.objects.select_related("driver").filter(
+        pk=trip_id, driver__program_id=program_id).first()
     if trip is None:
         raise NotFound(_("We could not find that trip."))
     if trip.day != session_day(request):
@@ -272,9 +276,10 @@ def _pin_trip(request: RideRequest, trip_id: int) -> Trip:
     return trip
 
 
-def _pin_driver(request: RideRequest, driver_id: int) -> Driver:
-    """A driver who can take the ride: free that day in the facility's zone, not yet out."""
-    driver = Driver.objects.filter(pk=driver_id).first()
+def _pin_driver(request: RideRequest, driver_id: int, program_id: int | None) -> Driver:
+    """A driver of her program who can take the ride: free that day in the facility's zone,
+    not yet out."""
+    driver = Driver.objects.filter(pk=driver_id, program_id=program_id, active=True).first()
     if driver is None:
         raise NotFound(_("We could not find that driver."))
     day = session_day(request)
@@ -509,13 +514,27 @@ def driver_feed_reset(*, actor: AbstractBaseUser, language: str = "") -> DriverF
     return feed
 
 
-def coordinator_ensure(*, user: AbstractBaseUser) -> Coordinator:
-    """Make `user` a transport coordinator (again is harmless): for seeding and admin."""
-    coordinator, _created = Coordinator.objects.get_or_create(user=user)
+# The demo's nonprofit (seed_demo, seed_transport).
+DEMO_PROGRAM = "Prairie Family Rides"
+
+
+def program_ensure(*, name: str) -> Program:
+    """The ride program of this name, made if missing: for seeding."""
+    program, _created = Program.objects.get_or_create(name=name)
+    return program
+
+
+def coordinator_ensure(*, user: AbstractBaseUser, program: Program | None = None,
+                       is_admin: bool = False) -> Coordinator:
+    """Make `user` a transport coordinator of `program` (again is harmless): for seeding."""
+    coordinator, _created = Coordinator.objects.update_or_create(
+        user=user, defaults={"program": program, "is_admin": is_admin})
     return coordinator
 
 
-def driver_ensure(*, user: AbstractBaseUser, home_base: str = "") -> Driver:
+def driver_ensure(*, user: AbstractBaseUser, home_base: str = "",
+                  program: Program | None = None) -> Driver:
     """Make `user` a volunteer driver (again is harmless; an existing profile is kept)."""
-    driver, _created = Driver.objects.get_or_create(user=user, defaults={"home_base": home_base})
+    driver, _created = Driver.objects.get_or_create(
+        user=user, defaults={"home_base": home_base, "program": program})
     return driver

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from transport import api, views
+from transport import api, views, views_staff
 
 api_urlpatterns = [
     path("rides/", api.RideRequestListCreateApi.as_view(), name="api-rides"),
@@ -29,4 +29,21 @@ page_urlpatterns = [
     re_path(r"^rides/calendar/(?P<token>[A-Za-z0-9_-]{20,64})\.ics$", views.driver_feed,
             name="ride-calendar-feed"),
     path("rides/bookings/<id:booking_id>/", views.ride_for_booking, name="ride-for-booking"),
+    path("rides/staff/", views_staff.program_staff, name="program-staff"),
+    path("rides/staff/invitations/<id:invitation_id>/cancel/",
+         views_staff.program_invitation_cancel, name="program-invitation-cancel"),
+    path("rides/staff/coordinators/<id:coordinator_id>/remove/",
+         views_staff.coordinator_remove, name="program-coordinator-remove"),
+    path("rides/staff/drivers/<id:driver_id>/remove/", views_staff.driver_remove,
+         name="program-driver-remove"),
+    path("rides/vehicles/", views_staff.vehicles, name="vehicles"),
+    path("rides/drivers/", views_staff.drivers, name="drivers"),
+    path("rides/drivers/<id:driver_id>/vehicles/", views_staff.driver_vehicles,
+         name="driver-vehicles"),
+    path("rides/points/", views_staff.pickup_points, name="pickup-points"),
+    path("rides/points/<id:point_id>/active/", views_staff.pickup_point_active,
+         name="pickup-point-active"),
+    path("rides/availability/", views_staff.availability, name="driver-availability"),
+    path("rides/availability/<id:window_id>/remove/", views_staff.availability_remove,
+         name="driver-availability-remove"),
 ]

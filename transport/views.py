@@ -23,10 +23,18 @@ from scheduler.csv_export import csv_response, month_range, report_range
 from scheduler.errors import DomainError, InvalidInput
 from scheduler.http import run_action, show_error
 from scheduler.inputs import parse_day, parse_id
-from transport import exports, ics, selectors, services
+from transport import exports, ics, selectors, services, staff
 from transport.fund.donations import money_text
 from transport.geocoding import geocoder
-from transport.models import Driver, DriverFeed, Leg, RideStatus, StopKind, StopStatus
+from transport.models import (
+    Driver,
+    DriverFeed,
+    Leg,
+    PickupPoint,
+    RideStatus,
+    StopKind,
+    StopStatus,
+)
 from transport.planner import session_day
 
 
@@ -56,11 +64,13 @@ def _mark_time_zones(board: selectors.Board) -> None:
                         else settings.TIME_ZONE)
 
 
-def _trip_choices(board: selectors.Board) -> list[tuple[str, str]]:
-    """Where a ride can be pinned: a trip of the day, or a driver who has none yet."""
-    trips = [(str(t.pk), f"{_name(t.driver)} · {t.vehicle}") for t in board.trips]
+def _trip_choices(board: selectors.Board, program_id: int | None) -> list[tuple[str, str]]:
+    """Where a ride can be pinned: a trip of her program's drivers that day, or one of its
+    drivers who has none yet."""
+    trips = [(str(t.pk), f"{_name(t.driver)} · {t.vehicle}") for t in board.trips
+             if t.driver.program_id == program_id]
     drivers = [(f"driver-{d.pk}", _("%(name)s (no trip yet)") % {"name": _name(d)})
-               for d in selectors.drivers_without_trip(board.day)]
+               for d in selectors.drivers_without_trip(board.day, program_id=program_id)]
     return trips + drivers
 
 
@@ -89,7 +99,8 @@ def board(request: HttpRequest) -> HttpResponse:
         "prev_week": week[0].day - dt.timedelta(days=7),
         "next_week": week[0].day + dt.timedelta(days=7),
         "prev_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
-        "today": selectors.today_for(request.user), "trip_choices": _trip_choices(data),
+        "today": selectors.today_for(request.user), "trip_choices": _trip_choices(
+            data, staff.coordinator_of(request.user).program_id),
         "live_after": live_start(request.user),
     })
 
@@ -214,9 +225,13 @@ def _ask_from_form(request: HttpRequest, booking) -> services.RideAsk:
             fields[name] = [_("Enter a whole number.")]
             return default
 
-    latitude, longitude = _pickup_point(post, fields)
+    point = _chosen_point(post, fields)
+    if point is not None:  # the program's named place: its own label and map point
+        label, (latitude, longitude) = str(point), (point.latitude, point.longitude)
+    else:
+        label, (latitude, longitude) = post.get("pickup_label", ""), _pickup_point(post, fields)
     ask = services.RideAsk(
-        pickup_label=post.get("pickup_label", ""),
+        pickup_label=label,
         pickup_latitude=latitude, pickup_longitude=longitude,
         adults=number("adults", 1), children=number("children", 0),
         child_seats=number("child_seats", 0), wheelchair_places=number("wheelchair_places", 0),
@@ -226,6 +241,18 @@ def _ask_from_form(request: HttpRequest, booking) -> services.RideAsk:
     if fields:
         raise InvalidInput(_("Please check the ride details."), fields=fields)
     return ask
+
+
+def _chosen_point(post: QueryDict, fields: dict) -> PickupPoint | None:
+    raw = post.get("pickup_point", "").strip()
+    if not raw:
+        return None
+    point_id = parse_id(raw)
+    point = staff.pickup_points_offered().filter(pk=point_id).first() if point_id else None
+    if point is None:
+        fields["pickup_point"] = [_("Choose a meeting place from the list, or leave it empty "
+                                    "and give your address.")]
+    return point
 
 
 def _coordinate(raw: str) -> float | None:
@@ -301,7 +328,7 @@ def ride_for_booking(request: HttpRequest, booking_id: int) -> HttpResponse:
     return render(request, "transport/ride_request.html", {
         "booking": booking, "session": booking.session, "live": live,
         "form": request.POST if request.method == "POST" else {},
-        "live_after": live_start(request.user),
+        "live_after": live_start(request.user), "points": staff.pickup_points_offered(),
     })
 
 

@@ -13,6 +13,7 @@ from visits.models import (
     Household,
     HousingUnit,
     Liaison,
+    LiaisonInvitation,
     PriorityWeights,
     RequestRound,
     Resident,
@@ -142,7 +143,23 @@ class BookingAdmin(admin.ModelAdmin):
 
 @admin.register(Liaison)
 class LiaisonAdmin(admin.ModelAdmin):
-    list_display = ["user", "facility"]
+    list_display = ["user", "facility", "is_admin"]
+    list_filter = ["facility", "is_admin"]
+
+
+@admin.register(LiaisonInvitation)
+class LiaisonInvitationAdmin(admin.ModelAdmin):
+    """Read-only: invitations are made and used through /roster/staff/ (the token is hashed)."""
+
+    list_display = ["email", "facility", "as_admin", "created_at", "expires_at", "accepted_at",
+                    "cancelled_at"]
+    list_filter = ["facility"]
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
 
 
 @admin.register(CalendarToken)

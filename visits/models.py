@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from scheduler.inputs import validate_time_zone
+from scheduler.invitations import Invitation
 from visits.rules import age_on, is_child_age
 
 
@@ -441,6 +442,8 @@ class Liaison(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="liaison"
     )
     facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="liaisons")
+    # The facility administrator decides who the liaisons are (invites and removes them).
+    is_admin = models.BooleanField(_("facility administrator"), default=False)
 
     class Meta:
         verbose_name = _("liaison")
@@ -448,6 +451,20 @@ class Liaison(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.facility}"
+
+
+class LiaisonInvitation(Invitation):
+    """A facility administrator's invitation for one person to become a liaison there."""
+
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="invitations")
+    as_admin = models.BooleanField(_("also facility administrator"), default=False)
+
+    class Meta(Invitation.Meta):
+        verbose_name = _("liaison invitation")
+        verbose_name_plural = _("liaison invitations")
+
+    def __str__(self) -> str:
+        return f"{self.email} @ {self.facility}"
 
 
 def new_calendar_token() -> str:

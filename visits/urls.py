@@ -14,6 +14,7 @@ from visits import (
     views_reports,
     views_rounds,
     views_rules,
+    views_staff,
 )
 
 # ASCII digits that fit a row id (`\d` also takes other scripts' digits, unbounded).
@@ -84,6 +85,14 @@ page_urlpatterns = [
     path("roster/sessions/<id:session_id>/close/", views.session_close_view,
          name="session-close"),
     path("roster/closures/", views_closures.closures, name="closures"),
+    path("roster/staff/", views_staff.staff, name="facility-staff"),
+    path("roster/residents/", views_staff.residents, name="facility-residents"),
+    path("roster/residents/<id:resident_id>/unit/", views_staff.resident_move,
+         name="facility-resident-move"),
+    path("roster/staff/invitations/<id:invitation_id>/cancel/", views_staff.invitation_cancel,
+         name="facility-invitation-cancel"),
+    path("roster/staff/liaisons/<id:liaison_id>/remove/", views_staff.liaison_remove,
+         name="facility-liaison-remove"),
     path("roster/day-list/", views_reports.day_list, name="day-list"),
     path("roster/message/", views_messages.facility_message, name="facility-message"),
     path("roster/reports/", views_reports.reports_page, name="reports"),

@@ -109,3 +109,33 @@ def test_the_pages_before_signing_in_the_footer_pages_and_the_error_pages(
     finally:
         context.close()
     assert problems == {}
+
+
+# Staff pages reached from the roster and the board rather than the main menu (issue 14).
+STAFF_PAGES = {
+    "facilityadmin": ["/roster/staff/", "/roster/residents/"],
+    "programadmin": ["/rides/staff/", "/rides/vehicles/", "/rides/drivers/", "/rides/points/"],
+    "driver": ["/rides/availability/"],
+}
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("username", sorted(STAFF_PAGES))
+def test_the_staff_pages_are_accessible_fit_and_speak_the_language(
+    browser: Browser, demo: Demo, username: str, language: str
+) -> None:
+    context = browser.new_context(viewport=PHONE_360, locale=f"{language}-US",
+                                  timezone_id="America/Chicago")
+    context.add_cookies([{"name": "django_language", "value": language, "url": demo.url}])
+    page = context.new_page()
+    problems = {}
+    try:
+        sign_in(page, demo, username)
+        for path in STAFF_PAGES[username]:
+            page.goto(demo.url + path)
+            assert page.locator("h1").count() == 1, path  # the page itself, not an error
+            if found := page_problems(page, language):
+                problems[path] = found
+    finally:
+        context.close()
+    assert problems == {}

@@ -64,23 +64,60 @@ def _check_loads(trip: Trip, stops: list[Stop]) -> list[str]:
     return problems
 
 
+def _windows(trip: Trip) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The driver's availability around the trip, overlapping windows joined."""
+    rows = DriverAvailability.objects.filter(
+        driver=trip.driver, starts_at__lt=trip.ends_at, ends_at__gt=trip.starts_at,
+    ).order_by("starts_at")
+    merged: list[list[dt.datetime]] = []
+    for row in rows:
+        if merged and row.starts_at < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], row.ends_at)
+        else:
+            merged.append([row.starts_at, row.ends_at])
+    return [(a, b) for a, b in merged]
+
+
 def _check_times(trip: Trip, stops: list[Stop]) -> list[str]:
+    """Each stop lies in one of her windows; in each window she leaves home after it opens,
+    keeps drive times between stops, is home before it closes and carries nobody across."""
+    problems = []
+    windows = _windows(trip)
+    groups: dict[int, list[Stop]] = {}
+    for stop in stops:
+        inside = [i for i, (a, b) in enumerate(windows)
+                  if a - TOLERANCE <= stop.planned_at <= b + TOLERANCE]
+        if not inside:
+            problems.append(f"trip {trip.pk}: {trip.starts_at}–{trip.ends_at} outside her "
+                            f"windows (stop {stop.position})")
+            continue
+        groups.setdefault(inside[0], []).append(stop)
+    for index, group in groups.items():
+        problems += _check_window(trip, group, *windows[index])
+    return problems
+
+
+def _check_window(trip: Trip, stops: list[Stop], opens: dt.datetime,
+                  closes: dt.datetime) -> list[str]:
     problems = []
     service = dt.timedelta(minutes=settings.TRANSPORT_STOP_MINUTES)
     home = (trip.driver.latitude, trip.driver.longitude)
-    window = DriverAvailability.objects.filter(
-        driver=trip.driver, starts_at__lte=trip.starts_at, ends_at__gte=trip.ends_at).first()
-    if window is None:
-        problems.append(f"trip {trip.pk}: {trip.starts_at}–{trip.ends_at} outside her windows")
-    if trip.starts_at + drive(home, _where(stops[0])) > stops[0].planned_at + TOLERANCE:
+    if max(opens, trip.starts_at) + drive(home, _where(stops[0])) > \
+            stops[0].planned_at + TOLERANCE:
         problems.append(f"trip {trip.pk}: cannot reach the first stop in time")
     for a, b in zip(stops, stops[1:], strict=False):
         if a.planned_at + service + drive(_where(a), _where(b)) > b.planned_at + TOLERANCE:
             problems.append(f"trip {trip.pk}: stop {b.position} planned too soon after "
                             f"stop {a.position}")
     last = stops[-1]
-    if last.planned_at + service + drive(_where(last), home) > trip.ends_at + TOLERANCE:
+    if last.planned_at + service + drive(_where(last), home) > \
+            min(closes, trip.ends_at) + TOLERANCE:
         problems.append(f"trip {trip.pk}: back home later than planned")
+    ends = [(s.request_id, s.leg, s.kind) for s in stops]
+    for request_id, leg, kind in ends:
+        other = "dropoff" if kind == "pickup" else "pickup"
+        if (request_id, leg, other) not in ends:
+            problems.append(f"trip {trip.pk}: ride {request_id}/{leg} spans her time away")
     return problems
 
 

@@ -65,6 +65,17 @@ from visits.services.rules import (
     rule_set_active,
 )
 from visits.services.sessions import rule_sync_sessions, sessions_fill_horizon
+from visits.services.staff import (
+    facility_of_admin,
+    liaison_invitation_accept,
+    liaison_invitation_cancel,
+    liaison_invitation_find,
+    liaison_invite,
+    liaison_remove,
+    resident_add,
+    resident_move,
+    unit_add,
+)
 
 __all__ = [
     "BookingResult",
@@ -117,4 +128,13 @@ __all__ = [
     "rule_sync_sessions",
     "session_close",
     "sessions_fill_horizon",
+    "facility_of_admin",
+    "liaison_invitation_accept",
+    "liaison_invitation_cancel",
+    "liaison_invitation_find",
+    "liaison_invite",
+    "liaison_remove",
+    "resident_add",
+    "resident_move",
+    "unit_add",
 ]

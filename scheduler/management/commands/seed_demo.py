@@ -17,7 +17,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from calls.models import Station
-from transport.services import coordinator_ensure, driver_ensure
+from transport.services import DEMO_PROGRAM, coordinator_ensure, driver_ensure, program_ensure
 from visits.info_models import FacilityInfo
 from visits.models import (
     AllocationMode,
@@ -224,12 +224,21 @@ class Command(BaseCommand):
         Liaison.objects.get_or_create(user=liaison, defaults={"facility": facilities[0]})
         liaison2 = self._user("liaison2", "Marcus", "Hale")
         Liaison.objects.get_or_create(user=liaison2, defaults={"facility": facilities[1]})
+        # Each facility's administrator decides who its liaisons are (/roster/staff/).
+        facilityadmin = self._user("facilityadmin", "Ruth", "Okafor")
+        Liaison.objects.update_or_create(user=facilityadmin, defaults={
+            "facility": facilities[0], "is_admin": True})
+        program = program_ensure(name=DEMO_PROGRAM)
         coordinator = self._user("coordinator", "Priya", "Shah")
-        coordinator_ensure(user=coordinator)
+        coordinator_ensure(user=coordinator, program=program)
+        # The program's administrator invites coordinators and drivers (/rides/staff/).
+        programadmin = self._user("programadmin", "Grace", "Baptiste")
+        coordinator_ensure(user=programadmin, program=program, is_admin=True)
         driver = self._user("driver", "Joe", "Miller")
-        driver_ensure(user=driver, home_base="Springfield, IL")
+        driver_ensure(user=driver, home_base="Springfield, IL", program=program)
         admin = self._user("admin", "Site", "Admin", is_staff=True, is_superuser=True)
-        return {"liaison": liaison, "liaison2": liaison2, "coordinator": coordinator,
+        return {"liaison": liaison, "liaison2": liaison2, "facilityadmin": facilityadmin,
+                "coordinator": coordinator, "programadmin": programadmin,
                 "driver": driver, "admin": admin}
 
     def _family(self, row: tuple, residents: list[Resident]) -> Household:
@@ -295,6 +304,8 @@ class Command(BaseCommand):
         logins = [login(h.caregiver, "caregiver") | {"household_id": h.pk} for h in families]
         logins += [login(users[k], k.rstrip("2")) for k in
                    ("liaison", "liaison2", "coordinator", "driver", "admin")]
+        logins += [login(users["facilityadmin"], "facility admin"),
+                   login(users["programadmin"], "program admin")]
         stations = Station.objects.select_related("user", "unit").order_by("user__username")
         logins += [login(s.user, "station") | {"unit": s.unit.name} for s in stations]
         return {
@@ -312,7 +323,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo ready at {report['url']}  (API docs: {report['url']}api/docs/)")
         self.stdout.write(f"Logins (password for all: {DEMO_PASSWORD}):")
         for login in report["logins"]:
-            self.stdout.write(f"  {login['role']:<12} {login['username']}")
+            self.stdout.write(f"  {login['role']:<15} {login['username']}")
         if report["households"]:
             self.stdout.write(f"Added {len(report['households'])} load-test households "
                               f"(family0, family1, ...).")

@@ -21,11 +21,18 @@ from transport.models import (
     LIVE_RIDE_STATUSES,
     Driver,
     DriverAvailability,
+    PickupPoint,
     PlanRun,
     RideRequest,
     Vehicle,
 )
-from transport.services import RideAsk, plan_run_execute, ride_request_create
+from transport.services import (
+    DEMO_PROGRAM,
+    RideAsk,
+    plan_run_execute,
+    program_ensure,
+    ride_request_create,
+)
 from visits.models import LIVE_STATUSES, Booking, Facility, Household, Session, VisitKind
 from visits.services import booking_create
 
@@ -42,6 +49,10 @@ DRIVERS = [  # username, first, last, home base, lat, lon, vehicle names
     ("driver", "Joe", "Miller", "Springfield, IL", 39.80, -89.64, ["Blue minivan"]),
     ("driver2", "Ann", "Lee", "Champaign, IL", 40.12, -88.25,
      ["White van (ramp)", "Grey sedan"]),
+]
+PICKUP_POINTS = [  # name, address, lat, lon
+    ("St. Paul's church", "815 S 6th St, Springfield IL 62703", 39.7950, -89.6480),
+    ("Champaign bus station", "45 E University Ave, Champaign IL 61820", 40.1164, -88.2420),
 ]
 RIDES = {  # caregiver username -> facility, pickup label, lat, lon
     "rosa": (LAKEVIEW, "Springfield Amtrak station", 39.8028, -89.6515),
@@ -62,7 +73,9 @@ class Command(BaseCommand):
         if not Facility.objects.filter(name=LAKEVIEW).exists():
             raise CommandError("Run `manage.py seed_demo` first.")
         with transaction.atomic():
+            self.program = program_ensure(name=DEMO_PROGRAM)
             vehicles = {name: self._vehicle(name, *rest) for name, *rest in VEHICLES}
+            self._pickup_points()
             drivers = [self._driver(row, vehicles) for row in DRIVERS]
             coordinator_ok = get_user_model().objects.filter(username="coordinator").exists()
         days = self._ride_days()
@@ -86,12 +99,21 @@ class Command(BaseCommand):
         for day in ride_days:
             self.stdout.write(f"Board: /rides/board/?date={day}  "
                               f"(login coordinator; drivers: driver, driver2)")
+        self.stdout.write(f"Program {self.program.name}: administrator login programadmin "
+                          f"(staff at /rides/staff/), coordinator, drivers driver, driver2")
+
+    def _pickup_points(self) -> None:
+        """Named places families can choose on the ride form."""
+        for name, address, lat, lon in PICKUP_POINTS:
+            PickupPoint.objects.get_or_create(program=self.program, name=name, defaults={
+                "address": address, "latitude": lat, "longitude": lon})
 
     # --- pieces ---------------------------------------------------------------------------
 
     def _vehicle(self, name: str, seats: int, child_seats: int, wheelchair: int) -> Vehicle:
         vehicle, _ = Vehicle.objects.get_or_create(name=name, defaults={
-            "seats": seats, "child_seats": child_seats, "wheelchair_places": wheelchair})
+            "program": self.program, "seats": seats, "child_seats": child_seats,
+            "wheelchair_places": wheelchair})
         return vehicle
 
     def _driver(self, row: tuple, vehicles: dict[str, Vehicle]) -> Driver:
@@ -102,8 +124,9 @@ class Command(BaseCommand):
             user.set_password(DEMO_PASSWORD)
             user.save()
         Token.objects.get_or_create(user=user)
-        driver, _ = Driver.objects.get_or_create(user=user)
+        driver, _ = Driver.objects.get_or_create(user=user, defaults={"program": self.program})
         driver.home_base, driver.latitude, driver.longitude = base, lat, lon
+        driver.program = driver.program or self.program
         driver.save()
         driver.vehicles.add(*[vehicles[n] for n in names])
         return driver

@@ -1,0 +1,383 @@
+"""A ride program's people and things: its administrator invites and removes coordinators and
+drivers; coordinators keep the vehicles and the named pickup points; a driver keeps her own
+home base and availability. Coordinators see only their program's."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from scheduler.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from scheduler.invitations import check_open, clean_email, new_token, token_hash
+from transport.models import (
+    Coordinator,
+    Driver,
+    DriverAvailability,
+    PickupPoint,
+    Program,
+    StaffInvitation,
+    StaffRole,
+    Vehicle,
+)
+
+
+def coordinator_of(user: AbstractBaseUser) -> Coordinator:
+    """The acting coordinator (with her program); NotPermitted for anyone else."""
+    coordinator = Coordinator.objects.select_related("program").filter(user_id=user.pk).first()
+    if coordinator is None:
+        raise NotPermitted(_("Only a transport coordinator can do this."))
+    return coordinator
+
+
+def program_admin_of(user: AbstractBaseUser) -> Coordinator:
+    coordinator = coordinator_of(user)
+    if not coordinator.is_admin:
+        raise NotPermitted(_("Only the program administrator can manage its staff."))
+    return coordinator
+
+
+def _same_program(coordinator: Coordinator) -> Q:
+    """Her program's rows. Accounts made before programs existed have none and share them."""
+    return Q(program_id=coordinator.program_id)
+
+
+# --- staff -------------------------------------------------------------------------------
+
+
+def staff_invite(*, actor: AbstractBaseUser, email: str, role: str
+                 ) -> tuple[StaffInvitation, str]:
+    """Invite `email` to coordinate or drive for the actor's program; returns the invitation
+    and its secret token (the caller mails the link). An earlier open invitation to the same
+    address for the program is withdrawn. Raises NotPermitted, InvalidInput, Conflict."""
+    admin = program_admin_of(actor)
+    address = clean_email(email)
+    if role not in StaffRole.values:
+        message = _("Choose coordinator or driver.")
+        raise InvalidInput(message, fields={"role": [message]})
+    if admin.program is None:
+        raise Conflict(_("Your account belongs to no program yet."), code="no_program")
+    _check_not_in_program(admin, address, role)
+    token = new_token()
+    with transaction.atomic():
+        StaffInvitation.objects.filter(program=admin.program, email=address, accepted_at=None,
+                                       cancelled_at=None).update(cancelled_at=timezone.now())
+        invitation = StaffInvitation.objects.create(
+            program=admin.program, email=address, role=role, token_hash=token_hash(token),
+            invited_by=actor)
+    return invitation, token
+
+
+def _check_not_in_program(admin: Coordinator, email: str, role: str) -> None:
+    users = get_user_model().objects.filter(email__iexact=email)
+    model = Coordinator if role == StaffRole.COORDINATOR else Driver
+    if model.objects.filter(_same_program(admin), user__in=users).exclude(
+            **({"active": False} if model is Driver else {})).exists():
+        message = _("%(email)s already has this role in your program.") % {"email": email}
+        raise Conflict(message, fields={"email": [message]}, code="already_staff")
+
+
+def staff_invitation_cancel(*, actor: AbstractBaseUser, invitation_id: int) -> None:
+    """Withdraw an open invitation of the actor's program. Raises NotPermitted, NotFound."""
+    admin = program_admin_of(actor)
+    with transaction.atomic():
+        changed = StaffInvitation.objects.filter(
+            pk=invitation_id, program_id=admin.program_id, accepted_at=None, cancelled_at=None,
+        ).update(cancelled_at=timezone.now())
+    if not changed:
+        raise NotFound(_("This invitation is not open any more."))
+
+
+def staff_invitation_find(token: str) -> StaffInvitation | None:
+    return StaffInvitation.objects.select_related("program").filter(
+        token_hash=token_hash(token)).first()
+
+
+def staff_invitation_accept(*, user: AbstractBaseUser, token: str) -> Coordinator | Driver:
+    """Give `user` the invitation's role in its program and close the link for good. Locks
+    the invitation (two taps use it once). Raises NotFound, Conflict (used, withdrawn,
+    expired, or the account already has this role in another program)."""
+    with transaction.atomic():
+        invitation = StaffInvitation.objects.select_for_update().filter(
+            token_hash=token_hash(token)).first()
+        check_open(invitation)
+        assert invitation is not None
+        if invitation.role == StaffRole.COORDINATOR:
+            person: Coordinator | Driver = _make_coordinator(user, invitation.program)
+        else:
+            person = _make_driver(user, invitation.program)
+        StaffInvitation.objects.filter(pk=invitation.pk).update(
+            accepted_at=timezone.now(), accepted_by=user)
+    return person
+
+
+def _make_coordinator(user: AbstractBaseUser, program: Program) -> Coordinator:
+    if Coordinator.objects.filter(user_id=user.pk).exists():
+        raise Conflict(_("This account already coordinates rides. Sign out and create a new "
+                         "account with the link."), code="already_staff")
+    return Coordinator.objects.create(user=user, program=program)
+
+
+def _make_driver(user: AbstractBaseUser, program: Program) -> Driver:
+    driver = Driver.objects.filter(user_id=user.pk).first()
+    if driver is not None and driver.active:
+        raise Conflict(_("This account already drives for a program. Sign out and create a "
+                         "new account with the link."), code="already_staff")
+    if driver is not None:  # a driver removed earlier comes back, keeping her home base
+        Driver.objects.filter(pk=driver.pk).update(program=program, active=True)
+        driver.refresh_from_db()
+        return driver
+    return Driver.objects.create(user=user, program=program)
+
+
+def coordinator_remove(*, actor: AbstractBaseUser, coordinator_id: int) -> None:
+    """Take a coordinator off the actor's program. Raises NotPermitted, NotFound, Conflict
+    (herself: a program keeps its administrator)."""
+    admin = program_admin_of(actor)
+    with transaction.atomic():
+        coordinator = Coordinator.objects.select_for_update().filter(
+            _same_program(admin), pk=coordinator_id).first()
+        if coordinator is None:
+            raise NotFound(_("This coordinator does not work for your program."))
+        if coordinator.pk == admin.pk:
+            raise Conflict(_("You cannot remove yourself. Ask another administrator."),
+                           code="remove_self")
+        coordinator.delete()
+
+
+def driver_remove(*, actor: AbstractBaseUser, driver_id: int) -> None:
+    """Stop planning a driver: her availability from now on goes; her past trips stay as
+    history. Raises NotPermitted, NotFound (not an active driver of the program)."""
+    admin = program_admin_of(actor)
+    with transaction.atomic():
+        changed = Driver.objects.filter(_same_program(admin), pk=driver_id, active=True).update(
+            active=False)
+        if not changed:
+            raise NotFound(_("This driver does not drive for your program."))
+        DriverAvailability.objects.filter(driver_id=driver_id,
+                                          ends_at__gt=timezone.now()).delete()
+
+
+def staff_of_program(*, user: AbstractBaseUser) -> dict[str, QuerySet]:
+    """The program administrator's page: coordinators, drivers, open invitations."""
+    admin = program_admin_of(user)
+    return {
+        "coordinators": Coordinator.objects.filter(_same_program(admin)).select_related("user")
+        .order_by("user__first_name", "user__username"),
+        "drivers": drivers_of_program(user=user),
+        "invitations": StaffInvitation.objects.filter(
+            program_id=admin.program_id, accepted_at=None, cancelled_at=None,
+            expires_at__gt=timezone.now()),
+    }
+
+
+def drivers_of_program(*, user: AbstractBaseUser) -> QuerySet[Driver]:
+    coordinator = coordinator_of(user)
+    return (Driver.objects.filter(_same_program(coordinator), active=True)
+            .select_related("user").prefetch_related("vehicles")
+            .order_by("user__first_name", "user__username"))
+
+
+# --- vehicles -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VehicleData:
+    name: str
+    seats: int
+    child_seats: int = 0
+    wheelchair_places: int = 0
+    active: bool = True
+
+
+def check_vehicle(data: VehicleData) -> None:
+    fields: dict[str, list[str]] = {}
+    if not data.name.strip():
+        fields["name"] = [_("Give the vehicle a name drivers recognise, e.g. “White van”.")]
+    if data.seats < 1:
+        fields["seats"] = [_("A vehicle needs at least one passenger seat.")]
+    if data.child_seats < 0 or data.child_seats > max(data.seats, 0):
+        fields["child_seats"] = [_("Child seats sit on passenger seats: between 0 and the "
+                                   "number of seats.")]
+    if data.wheelchair_places < 0:
+        fields["wheelchair_places"] = [_("Give 0 or more wheelchair places.")]
+    if fields:
+        raise InvalidInput(_("Please check the vehicle."), fields=fields)
+
+
+def vehicles_of_program(*, user: AbstractBaseUser) -> QuerySet[Vehicle]:
+    return Vehicle.objects.filter(_same_program(coordinator_of(user)))
+
+
+def vehicle_save(*, actor: AbstractBaseUser, data: VehicleData,
+                 vehicle_id: int | None = None) -> Vehicle:
+    """Add a vehicle to the actor's program, or change one of its own. Raises NotPermitted,
+    InvalidInput, NotFound (another program's vehicle)."""
+    coordinator = coordinator_of(actor)
+    check_vehicle(data)
+    values = {"name": data.name.strip(), "seats": data.seats, "child_seats": data.child_seats,
+              "wheelchair_places": data.wheelchair_places, "active": data.active}
+    with transaction.atomic():
+        if vehicle_id is None:
+            return Vehicle.objects.create(program=coordinator.program, **values)
+        vehicle = Vehicle.objects.select_for_update().filter(
+            _same_program(coordinator), pk=vehicle_id).first()
+        if vehicle is None:
+            raise NotFound(_("This vehicle is not in your program."))
+        for key, value in values.items():
+            setattr(vehicle, key, value)
+        vehicle.save()
+    return vehicle
+
+
+def driver_vehicles_set(*, actor: AbstractBaseUser, driver_id: int,
+                        vehicle_ids: list[int]) -> Driver:
+    """Which of the program's vehicles a driver may take. Raises NotPermitted, NotFound."""
+    coordinator = coordinator_of(actor)
+    with transaction.atomic():
+        driver = Driver.objects.select_for_update().filter(
+            _same_program(coordinator), pk=driver_id, active=True).first()
+        if driver is None:
+            raise NotFound(_("This driver does not drive for your program."))
+        vehicles = list(Vehicle.objects.filter(_same_program(coordinator), pk__in=vehicle_ids))
+        if len(vehicles) != len(set(vehicle_ids)):
+            raise NotFound(_("Choose vehicles of your program."))
+        driver.vehicles.set(vehicles)
+    return driver
+
+
+# --- pickup points ------------------------------------------------------------------------
+
+
+def pickup_point_add(*, actor: AbstractBaseUser, name: str, address: str, latitude: float,
+                     longitude: float) -> PickupPoint:
+    """A named place of the actor's program that families can choose. Raises NotPermitted,
+    InvalidInput."""
+    coordinator = coordinator_of(actor)
+    fields: dict[str, list[str]] = {}
+    if not name.strip():
+        fields["name"] = [_("Give the place a name families know, e.g. “St. Mark's church”.")]
+    if not address.strip():
+        fields["address"] = [_("Give the street address, so drivers find it.")]
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        fields["zip"] = [_("We could not place this on the map. Check the ZIP code.")]
+    if fields:
+        raise InvalidInput(_("Please check the pickup point."), fields=fields)
+    with transaction.atomic():
+        return PickupPoint.objects.create(
+            program=coordinator.program, name=name.strip()[:100], address=address.strip()[:200],
+            latitude=latitude, longitude=longitude)
+
+
+def pickup_point_set_active(*, actor: AbstractBaseUser, point_id: int, active: bool) -> None:
+    """Offer a point to families again, or stop offering it (rides already asked keep it).
+    Raises NotPermitted, NotFound."""
+    coordinator = coordinator_of(actor)
+    with transaction.atomic():
+        if not PickupPoint.objects.filter(_same_program(coordinator), pk=point_id).update(
+                active=active):
+            raise NotFound(_("This pickup point is not in your program."))
+
+
+def pickup_points_of_program(*, user: AbstractBaseUser) -> QuerySet[PickupPoint]:
+    return PickupPoint.objects.filter(_same_program(coordinator_of(user)))
+
+
+def pickup_points_offered() -> QuerySet[PickupPoint]:
+    """What a family may choose on the ride form."""
+    return PickupPoint.objects.filter(active=True).order_by("name", "id")
+
+
+# --- a driver's own availability --------------------------------------------------------
+
+
+def _active_driver(user: AbstractBaseUser) -> Driver:
+    driver = Driver.objects.filter(user_id=user.pk, active=True).first()
+    if driver is None:
+        raise NotPermitted(_("Only a volunteer driver can see this."))
+    return driver
+
+
+def driver_home_set(*, actor: AbstractBaseUser, home_base: str, latitude: float,
+                    longitude: float) -> Driver:
+    """Where the driver's trips start and end. Raises NotPermitted, InvalidInput."""
+    driver = _active_driver(actor)
+    if not home_base.strip():
+        message = _("Give your town or street, so coordinators know where you start.")
+        raise InvalidInput(message, fields={"home_base": [message]})
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        message = _("We could not place this on the map. Check the ZIP code.")
+        raise InvalidInput(message, fields={"zip": [message]})
+    with transaction.atomic():
+        Driver.objects.filter(pk=driver.pk).update(
+            home_base=home_base.strip()[:200], latitude=latitude, longitude=longitude)
+    driver.refresh_from_db()
+    return driver
+
+
+def check_window(starts_at: dt.datetime, ends_at: dt.datetime) -> None:
+    if ends_at <= starts_at:
+        message = _("The window must end after it starts.")
+        raise InvalidInput(message, fields={"ends": [message]})
+    if ends_at <= timezone.now():
+        message = _("This window is already over. Choose a time to come.")
+        raise InvalidInput(message, fields={"day": [message]})
+    if ends_at - starts_at > dt.timedelta(hours=24):
+        message = _("A window lasts at most one day. Add one window per day.")
+        raise InvalidInput(message, fields={"ends": [message]})
+
+
+def availability_add(*, actor: AbstractBaseUser, starts_at: dt.datetime, ends_at: dt.datetime,
+                     vehicle_id: int | None = None) -> DriverAvailability:
+    """One more window when the driver can drive (several a day are fine; they may not
+    overlap, since she cannot drive twice at once). Locks her driver row so two taps do not
+    both pass the overlap check. Raises NotPermitted, InvalidInput, Conflict, NotFound."""
+    driver = _active_driver(actor)
+    check_window(starts_at, ends_at)
+    with transaction.atomic():
+        Driver.objects.select_for_update().filter(pk=driver.pk).first()
+        if vehicle_id is not None and not driver.vehicles.filter(pk=vehicle_id).exists():
+            raise NotFound(_("Choose one of the vehicles you drive."))
+        if DriverAvailability.objects.filter(driver=driver, starts_at__lt=ends_at,
+                                             ends_at__gt=starts_at).exists():
+            message = _("This window overlaps one you already gave. Change or remove that "
+                        "one first.")
+            raise Conflict(message, fields={"starts": [message]}, code="window_overlap")
+        return DriverAvailability.objects.create(driver=driver, starts_at=starts_at,
+                                                 ends_at=ends_at, vehicle_id=vehicle_id)
+
+
+def availability_remove(*, actor: AbstractBaseUser, window_id: int) -> None:
+    """Remove one of her windows. Raises NotPermitted, NotFound (not hers)."""
+    driver = _active_driver(actor)
+    with transaction.atomic():
+        deleted, _rows = DriverAvailability.objects.filter(pk=window_id, driver=driver).delete()
+    if not deleted:
+        raise NotFound(_("This window is not one of yours."))
+
+
+def availability_of_driver(*, user: AbstractBaseUser) -> QuerySet[DriverAvailability]:
+    """Her windows that are not over yet."""
+    driver = _active_driver(user)
+    return DriverAvailability.objects.filter(driver=driver, ends_at__gt=timezone.now()) \
+        .select_related("vehicle")
+
+
+def driver_of_user(user: AbstractBaseUser) -> Driver:
+    """The acting driver (removed drivers are not); NotPermitted for anyone else."""
+    return _active_driver(user)
+
+
+def upcoming_windows(*, drivers: list[Driver]) -> dict[int, list[DriverAvailability]]:
+    """The coming windows of these drivers, for the coordinators' drivers page."""
+    out: dict[int, list[DriverAvailability]] = {}
+    for window in DriverAvailability.objects.filter(
+            driver__in=drivers, ends_at__gt=timezone.now()).order_by("starts_at")[:500]:
+        out.setdefault(window.driver_id, []).append(window)
+    return out
