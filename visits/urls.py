@@ -59,6 +59,7 @@ page_urlpatterns = [
     path("visit/<id:resident_id>/", views.visit_sessions, name="visit-sessions"),
     path("visit/<id:resident_id>/<id:session_id>/", views.visit_confirm, name="visit-confirm"),
     path("bookings/", views.my_bookings, name="my-bookings"),
+    path("bookings/<id:booking_id>/booked/", views.booking_done, name="booking-done"),
     path("family/", views_household.household, name="household"),
     path("family/<id:visitor_id>/", views_household.person_edit, name="person-edit"),
     path("family/<id:visitor_id>/remove/", views_household.person_remove, name="person-remove"),
