@@ -163,6 +163,8 @@ def driver_day(request: HttpRequest) -> HttpResponse:
             stop.riders = selectors.first_names(stop.request)
             stop.next_status = (StopStatus.PICKED_UP if stop.kind == StopKind.PICKUP
                                 else StopStatus.DROPPED_OFF)
+            # Buttons only on the trip's day where the facility is (the service checks too).
+            stop.markable = selectors.stop_day_today(stop) == trip.day
     return render(request, "transport/driver.html", {
         "trips": trips, "day": day, "today": selectors.today_for(request.user),
         "prev_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),

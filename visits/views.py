@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from notifications.selectors import inbox_for_user, live_start
 from scheduler.errors import DomainError, NotFound
-from scheduler.http import run_action, show_error
+from scheduler.http import run_action
 from scheduler.inputs import parse_day, parse_ids
 from visits import round_selectors, selectors, services
 from visits.access import facility_of_liaison, household_of, is_caregiver, is_liaison
@@ -30,7 +30,6 @@ from visits.facts import session_facts
 from visits.ics_views import feed_urls
 from visits.models import (
     ApprovalStatus,
-    BookingStatus,
     CalendarTokenKind,
     Facility,
     Session,
