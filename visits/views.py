@@ -390,6 +390,8 @@ def roster_action(request: HttpRequest, booking_id: int, action: str) -> HttpRes
                      _("Family checked in.")),
         "no-show": (lambda: services.booking_mark_no_show(actor=user, booking_id=booking_id),
                     _("Marked as no-show.")),
+        "undo": (lambda: services.booking_undo_arrival(actor=user, booking_id=booking_id),
+                 _("Undone: the booking is back as it was.")),
     }
     if action not in actions:
         raise NotFound()
@@ -399,7 +401,9 @@ def roster_action(request: HttpRequest, booking_id: int, action: str) -> HttpRes
 
 def _roster_url(request: HttpRequest) -> str:
     day = request.POST.get("date", "")
-    return reverse("roster") + (f"?date={day}" if day else "")
+    anchor = f"#booking-{request.resolver_match.kwargs['booking_id']}" if (
+        request.resolver_match and "booking_id" in request.resolver_match.kwargs) else ""
+    return reverse("roster") + (f"?date={day}" if day else "") + anchor
 
 
 @require_POST
