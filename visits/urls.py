@@ -18,7 +18,8 @@ from visits import (
 
 # ASCII digits that fit a row id (`\d` also takes other scripts' digits, unbounded).
 BOOKING_ID = r"(?P<booking_id>[0-9]{1,18})"
-BOOKING_ACTIONS = r"(?P<action>cancel|accept-offer|pass-offer|confirm|decline|check-in|no-show|undo)"
+BOOKING_ACTIONS = (r"(?P<action>cancel|accept-offer|pass-offer|confirm|decline|check-in|no-show"
+                   r"|undo)")
 
 api_urlpatterns = [
     path("me/", api.MeApi.as_view(), name="api-me"),
