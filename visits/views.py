@@ -246,10 +246,14 @@ def visit_confirm(request: HttpRequest, resident_id: int, session_id: int) -> Ht
         return redirect(reverse("my-bookings") + f"#booking-{existing.pk}")
     _mark_days([session])
     context = _who_context(request, resident, session, existing)
-    if request.method == "POST":
-        answers = Answers.read(request.POST)
+    data = request.POST if request.method == "POST" else request.GET
+    booking_now = request.method == "POST" and data.get("book") == "1"
+    # "Continue" is a GET: the check step changes nothing, and Back from the confirmation
+    # lands on it again (then showing the visit she already has).
+    if existing is None and (request.method == "POST" or data.get("check") == "1"):
+        answers = Answers.read(data)
         try:
-            if request.POST.get("book") == "1":
+            if booking_now:
                 return _book(request, resident, session, answers)
             checked = services.booking_check(
                 actor=request.user, session_id=session.pk, resident_id=resident.pk,
@@ -267,7 +271,7 @@ def _who_context(request: HttpRequest, resident, session: Session, existing) -> 
     visitors = _approved_visitors(request, resident.pk)
     data = request.POST if request.method == "POST" else request.GET
     # Show the boxes as she left them (even all unticked), or everyone at first.
-    answered = request.method == "POST" or data.get("answered") == "1"
+    answered = request.method == "POST" or "1" in {data.get("answered"), data.get("check")}
     answers = Answers.read(data)
     return {
         "resident": resident, "session": session, "visitors": visitors,

@@ -151,3 +151,12 @@ def test_only_the_household_sees_its_confirmation(world) -> None:
     assert browser_for(world.caregiver).get(url).status_code == 200
     assert browser_for(world.other_caregiver).get(url).status_code == 404
     assert browser_for(world.liaison).get(url).status_code in {403, 404}
+
+
+def test_continue_is_a_get_so_back_from_the_confirmation_shows_the_visit(world) -> None:
+    client = browser_for(world.caregiver)
+    check_url = f"{_confirm_url(world)}?check=1&visitor_ids={world.rosa.pk}&idempotency_key=k"
+    assert "Check your answers" in text(client.get(check_url))
+    client.post(_confirm_url(world), _who(world, book="1"))
+    again = text(client.get(check_url))  # Back from the confirmation
+    assert "You already booked this visit." in again and "Check your answers" not in again
