@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from notifications.selectors import inbox_for_user, live_start
 from scheduler.errors import DomainError, NotFound
-from scheduler.http import run_action
+from scheduler.http import error_summary, run_action
 from scheduler.inputs import parse_day, parse_ids
 from visits import round_selectors, selectors, services
 from visits.access import facility_of_liaison, household_of, is_caregiver, is_liaison
@@ -216,11 +216,7 @@ class Answers:
 
 
 def error_list(error: DomainError) -> list[dict[str, str]]:
-    """A refusal as the error summary shows it: each field's problem, linked to its field
-    (the summary's title already says there is a problem), or the refusal's own message."""
-    problems = [{"anchor": FIELD_ANCHORS.get(field, "visitors"), "message": str(message)}
-                for field, texts in error.fields.items() for message in texts]
-    return problems or [{"anchor": "visitors", "message": str(error.message)}]
+    return error_summary(error, FIELD_ANCHORS, "visitors")
 
 
 def _session_or_404(request: HttpRequest, resident_id: int, session_id: int) -> Session:
