@@ -160,3 +160,12 @@ def test_continue_is_a_get_so_back_from_the_confirmation_shows_the_visit(world) 
     client.post(_confirm_url(world), _who(world, book="1"))
     again = text(client.get(check_url))  # Back from the confirmation
     assert "You already booked this visit." in again and "Check your answers" not in again
+
+
+def test_my_visits_says_whom_to_call_with_the_facilitys_phone(world) -> None:
+    world.facility.phone = "(555) 010-0199"
+    world.facility.save()
+    browser_for(world.caregiver).post(_confirm_url(world), _who(world, book="1"))
+    html = browser_for(world.caregiver, "es").get("/bookings/").content.decode()
+    assert "¿Ya es tarde para cancelar por internet?" in html
+    assert 'href="tel:(555)010-0199"' in html
