@@ -30,6 +30,16 @@ def show_error(request: HttpRequest, error: DomainError) -> None:
                 messages.error(request, problem)
 
 
+def error_summary(error: DomainError, anchors: dict[str, str],
+                  default: str) -> list[dict[str, str]]:
+    """A refusal as GOV.UK's error summary lists it (`includes/error_summary.html`): each
+    field's problem linking to that field's box (`anchors`: field name -> element id, else
+    `default`), or the refusal's own message when it names no field."""
+    problems = [{"anchor": anchors.get(field, default), "message": str(message)}
+                for field, texts in error.fields.items() for message in texts]
+    return problems or [{"anchor": default, "message": str(error.message)}]
+
+
 def run_action(
     request: HttpRequest, action: Callable[[], object], done: str, back: str
 ) -> HttpResponse:

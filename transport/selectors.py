@@ -232,6 +232,11 @@ def today_for(user: AbstractBaseUser) -> dt.date:
     return timezone.now().astimezone(zoneinfo.ZoneInfo(preference_of(user).time_zone)).date()
 
 
+def stop_day_today(stop: Stop) -> dt.date:
+    """Today where the stop's facility is: a trip's day is the visit's local day."""
+    return timezone.now().astimezone(stop.request.booking.session.facility.tz).date()
+
+
 def first_names(request: RideRequest) -> list[str]:
     """Who rides, as a driver may see them: first names only."""
     return [v.first_name for v in request.booking.visitors.all()]

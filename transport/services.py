@@ -16,6 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from scheduler.errors import Conflict, InvalidInput, NotFound
@@ -40,6 +41,7 @@ from transport.models import (
     new_feed_token,
 )
 from transport.planner import PlanStale, plan_day, session_day
+from transport.selectors import stop_day_today
 from visits.access import household_of
 from visits.models import Booking, BookingStatus, VisitKind
 
@@ -305,10 +307,13 @@ def stop_mark(*, actor: AbstractBaseUser, stop_id: int, status: str) -> Stop:
     """
     driver = driver_of(actor)
     with transaction.atomic():
-        stop = Stop.objects.select_related("trip").filter(pk=stop_id, trip__driver=driver).first()
+        stop = Stop.objects.select_related(
+            "trip", "request__booking__session__facility").filter(
+            pk=stop_id, trip__driver=driver).first()
         if stop is None:
             raise NotFound(_("We could not find that stop."))
         trip = Trip.objects.select_for_update().get(pk=stop.trip_id)
+        _check_trip_day(trip, stop)
         _check_stop_status(stop, status)
         changed = Stop.objects.filter(pk=stop.pk, status=StopStatus.PLANNED).update(
             status=status, status_at=timezone.now())
@@ -318,6 +323,15 @@ def stop_mark(*, actor: AbstractBaseUser, stop_id: int, status: str) -> Stop:
         stop.refresh_from_db()
         notify.stop_updated(day=trip.day, stop=stop)
     return stop
+
+
+def _check_trip_day(trip: Trip, stop: Stop) -> None:
+    """A stop is marked on the trip's day, in the facility's zone: marking it days early
+    (a tap on the wrong day's page) would tell a family their ride had come."""
+    if stop_day_today(stop) != trip.day:
+        raise Conflict(_("Stops can only be marked on the day of the trip (%(day)s).")
+                       % {"day": date_format(trip.day, "MONTH_DAY_FORMAT")},
+                       code="not_trip_day")
 
 
 def _check_stop_status(stop: Stop, status: str) -> None:

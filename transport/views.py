@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST, require_safe
 from notifications.selectors import live_start
 from scheduler.csv_export import csv_response, month_range, report_range
 from scheduler.errors import DomainError, InvalidInput
-from scheduler.http import run_action, show_error
+from scheduler.http import error_summary, run_action
 from scheduler.inputs import parse_day, parse_id
 from transport import exports, ics, selectors, services, staff
 from transport.fund.donations import money_text
@@ -174,6 +174,8 @@ def driver_day(request: HttpRequest) -> HttpResponse:
             stop.riders = selectors.first_names(stop.request)
             stop.next_status = (StopStatus.PICKED_UP if stop.kind == StopKind.PICKUP
                                 else StopStatus.DROPPED_OFF)
+            # Buttons only on the trip's day where the facility is (the service checks too).
+            stop.markable = selectors.stop_day_today(stop) == trip.day
     return render(request, "transport/driver.html", {
         "trips": trips, "day": day, "today": selectors.today_for(request.user),
         "prev_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
@@ -210,6 +212,10 @@ def driver_feed(request: HttpRequest, token: str) -> HttpResponse:
 
 
 # --- a family's ride ----------------------------------------------------------------------
+
+
+RIDE_FIELDS = ("pickup_label", "pickup_zip", "pickup_latitude", "pickup_longitude", "adults",
+               "children", "child_seats", "wheelchair_places", "earliest_pickup")
 
 
 def _ask_from_form(request: HttpRequest, booking) -> services.RideAsk:
@@ -303,13 +309,16 @@ def _earliest(raw: str, booking, fields: dict) -> dt.datetime | None:
 @login_required
 def ride_for_booking(request: HttpRequest, booking_id: int) -> HttpResponse:
     booking = selectors.booking_for_ride(user=request.user, booking_id=booking_id)
+    errors: list[dict[str, str]] = []
     if request.method == "POST":
         try:
             services.ride_request_create(actor=request.user, booking_id=booking.pk,
                                          ask=_ask_from_form(request, booking))
         except DomainError as error:
             if error.code != "ride_exists":
-                show_error(request, error)
+                # Each box on the form has its field's name as its id.
+                errors = error_summary(error, {name: name for name in RIDE_FIELDS},
+                                       "pickup_zip")
             else:
                 # Most often a double tap whose first press already asked: not her mistake.
                 messages.info(request, _("You have already asked for a ride for this visit. "
@@ -328,7 +337,8 @@ def ride_for_booking(request: HttpRequest, booking_id: int) -> HttpResponse:
     return render(request, "transport/ride_request.html", {
         "booking": booking, "session": booking.session, "live": live,
         "form": request.POST if request.method == "POST" else {},
-        "live_after": live_start(request.user), "points": staff.pickup_points_offered(),
+        "live_after": live_start(request.user), "errors": errors,
+        "points": staff.pickup_points_offered(),
     })
 
 

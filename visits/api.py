@@ -159,7 +159,7 @@ class BookingActionApi(APIView):
     """POST /bookings/<id>/<action>/ for the family's and the liaison's actions."""
 
     FAMILY = {"cancel", "accept-offer", "pass-offer"}
-    LIAISON = {"confirm", "decline", "check-in", "no-show"}
+    LIAISON = {"confirm", "decline", "check-in", "no-show", "undo"}
 
     @extend_schema(
         operation_id="v1_bookings_action",
@@ -186,6 +186,7 @@ class BookingActionApi(APIView):
             "accept-offer": services.offer_accept,
             "pass-offer": services.offer_pass,
             "confirm": services.booking_confirm,
+            "undo": services.booking_undo_arrival,
             "check-in": services.booking_check_in,
             "no-show": services.booking_mark_no_show,
         }

@@ -59,6 +59,12 @@ class RuleForm(forms.Form):
     join_instructions = forms.CharField(
         label=_("How to join (families read this before their visit)"), required=False,
         max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    # Spanish pages show these; left empty, they show the English text instead.
+    name_es = forms.CharField(label=_("Name in Spanish (leave empty to show the English one)"),
+                              max_length=120, required=False)
+    join_instructions_es = forms.CharField(
+        label=_("How to join, in Spanish (leave empty to show the English text)"),
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     # ISO dates both ways, whatever the language: the phone's own date picker reads and
     # writes them (a Spanish page would otherwise print 30/11/2026 and refuse it back).
     starts_on = forms.DateField(label=_("First day"), input_formats=DATE_INPUT_FORMATS,

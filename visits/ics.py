@@ -124,8 +124,8 @@ def _booking_description(booking: Booking, link: str) -> str:
         lines.append(_("Reason: %(reason)s") % {"reason": booking.reason})
     if link:
         lines.append(_("Join the video call: %(url)s") % {"url": link})
-        if booking.session.rule.join_instructions:
-            lines.append(booking.session.rule.join_instructions)
+        if booking.session.rule.shown_join_instructions:
+            lines.append(booking.session.rule.shown_join_instructions)
     return "\n".join(lines)
 
 

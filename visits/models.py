@@ -10,11 +10,20 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from scheduler.inputs import validate_time_zone
 from scheduler.invitations import Invitation
 from visits.rules import age_on, is_child_age
+
+
+def in_language(english: str, spanish: str) -> str:
+    """A staff-typed text in the active language, falling back to English when the Spanish
+    one is missing."""
+    if spanish.strip() and (get_language() or "").startswith("es"):
+        return spanish
+    return english
 
 
 class Facility(models.Model):
@@ -96,6 +105,10 @@ class VisitingRule(models.Model):
     weekly_quota = models.PositiveIntegerField(_("visits per resident per week"), default=2)
     monthly_quota = models.PositiveIntegerField(_("visits per resident per month"), default=6)
     join_instructions = models.TextField(_("how to join"), blank=True)
+    # What staff type is kept in English and in Spanish; a Spanish page falls back to the
+    # English text when the Spanish one is empty (better than nothing at all).
+    name_es = models.CharField(_("name in Spanish"), max_length=120, blank=True)
+    join_instructions_es = models.TextField(_("how to join, in Spanish"), blank=True)
     active = models.BooleanField(_("active"), default=True)
     # Scarce sessions are shared out by a request round (a seeded lottery at a deadline)
     # instead of going to whoever taps fastest when booking opens.
@@ -127,6 +140,15 @@ class VisitingRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.facility.name}: {self.name}"
+
+    @property
+    def shown_name(self) -> str:
+        """The rule's name in the reader's language (the active one), or the English one."""
+        return in_language(self.name, self.name_es)
+
+    @property
+    def shown_join_instructions(self) -> str:
+        return in_language(self.join_instructions, self.join_instructions_es)
 
     def clean(self) -> None:
         from visits.calendar import parse_rrule
@@ -390,6 +412,11 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.resident.first_name} · {self.session}"
+
+    @property
+    def reference(self) -> str:
+        """The booking's reference, short enough to read out on the phone to the facility."""
+        return f"V-{self.pk:06d}"
 
     @property
     def join_url(self) -> str:

@@ -42,7 +42,7 @@ class SessionSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True, default=None,
                                       allow_null=True)
     local_start = serializers.SerializerMethodField()
-    join_instructions = serializers.CharField(source="rule.join_instructions", read_only=True)
+    join_instructions = serializers.CharField(source="rule.shown_join_instructions", read_only=True)
 
     class Meta:
         model = Session
@@ -156,7 +156,7 @@ def session_payload(session: Session) -> dict[str, Any]:
         "remaining": session.remaining,
         "status": session.status,
         "close_reason": session.close_reason,
-        "join_instructions": session.rule.join_instructions,
+        "join_instructions": session.rule.shown_join_instructions,
     }
 
 

@@ -19,7 +19,8 @@ from visits import (
 
 # ASCII digits that fit a row id (`\d` also takes other scripts' digits, unbounded).
 BOOKING_ID = r"(?P<booking_id>[0-9]{1,18})"
-BOOKING_ACTIONS = r"(?P<action>cancel|accept-offer|pass-offer|confirm|decline|check-in|no-show)"
+BOOKING_ACTIONS = (r"(?P<action>cancel|accept-offer|pass-offer|confirm|decline|check-in|no-show"
+                   r"|undo)")
 
 api_urlpatterns = [
     path("me/", api.MeApi.as_view(), name="api-me"),
@@ -60,6 +61,7 @@ page_urlpatterns = [
     path("visit/<id:resident_id>/", views.visit_sessions, name="visit-sessions"),
     path("visit/<id:resident_id>/<id:session_id>/", views.visit_confirm, name="visit-confirm"),
     path("bookings/", views.my_bookings, name="my-bookings"),
+    path("bookings/<id:booking_id>/booked/", views.booking_done, name="booking-done"),
     path("family/", views_household.household, name="household"),
     path("family/<id:visitor_id>/", views_household.person_edit, name="person-edit"),
     path("family/<id:visitor_id>/remove/", views_household.person_remove, name="person-remove"),
@@ -80,7 +82,7 @@ page_urlpatterns = [
     path("bookings/<id:booking_id>/move/<id:session_id>/", views_move.move_confirm,
          name="booking-move-confirm"),
     path("roster/", views.roster, name="roster"),
-    re_path(rf"^roster/{BOOKING_ID}/(?P<action>confirm|decline|check-in|no-show)/$",
+    re_path(rf"^roster/{BOOKING_ID}/(?P<action>confirm|decline|check-in|no-show|undo)/$",
             views.roster_action, name="roster-action"),
     path("roster/sessions/<id:session_id>/close/", views.session_close_view,
          name="session-close"),

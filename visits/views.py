@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from notifications.selectors import inbox_for_user, live_start
 from scheduler.errors import DomainError, NotFound
-from scheduler.http import run_action, show_error
+from scheduler.http import error_summary, run_action
 from scheduler.inputs import parse_day, parse_ids
 from visits import round_selectors, selectors, services
 from visits.access import facility_of_liaison, household_of, is_caregiver, is_liaison
@@ -28,7 +30,6 @@ from visits.facts import session_facts
 from visits.ics_views import feed_urls
 from visits.models import (
     ApprovalStatus,
-    BookingStatus,
     CalendarTokenKind,
     Facility,
     Session,
@@ -183,16 +184,55 @@ def _approved_visitors(request: HttpRequest, resident_id: int) -> list[Visitor]:
     )
 
 
-@login_required
-def visit_confirm(request: HttpRequest, resident_id: int, session_id: int) -> HttpResponse:
-    """Tap 3: who comes, then book."""
-    resident = _resident_or_404(request, resident_id)
+# Where each field's problem links to on the "who is coming" form (the error summary).
+FIELD_ANCHORS = {"visitor_ids": "visitors", "interpreter_language": "interpreter_language",
+                 "support_note": "support_note", "note": "support_note"}
+
+
+@dataclass(frozen=True)
+class Answers:
+    """What the family chose on the "who is coming" step, carried to the check step."""
+
+    visitor_ids: list[int]
+    support: services.SupportNeeds
+    waitlist: bool
+
+    @classmethod
+    def read(cls, data: QueryDict) -> Answers:
+        return cls(visitor_ids=parse_ids(data.getlist("visitor_ids")),
+                   support=services.SupportNeeds(
+                       wheelchair=data.get("needs_wheelchair") == "1",
+                       interpreter_language=data.get("interpreter_language", "")[:200],
+                       note=data.get("support_note", "")[:1000]),
+                   waitlist=data.get("waitlist") == "1")
+
+    def query(self) -> str:
+        """The answers as a query string, for the check step's "Change" links."""
+        pairs = [("visitor_ids", str(pk)) for pk in self.visitor_ids]
+        pairs += [(k, v) for k, v in [("needs_wheelchair", "1" if self.support.wheelchair else ""),
+                                      ("interpreter_language", self.support.interpreter_language),
+                                      ("support_note", self.support.note)] if v]
+        return urlencode(pairs + [("answered", "1")])
+
+
+def error_list(error: DomainError) -> list[dict[str, str]]:
+    return error_summary(error, FIELD_ANCHORS, "visitors")
+
+
+def _session_or_404(request: HttpRequest, resident_id: int, session_id: int) -> Session:
     session = selectors.sessions_available(
-        user=request.user, resident_id=resident.pk, only_open=False
+        user=request.user, resident_id=resident_id, only_open=False
     ).filter(pk=session_id).first()
     if session is None:
         raise NotFound(_("We could not find that session."))
-    visitors = _approved_visitors(request, resident.pk)
+    return session
+
+
+@login_required
+def visit_confirm(request: HttpRequest, resident_id: int, session_id: int) -> HttpResponse:
+    """Who comes (and what help they need); then "check your answers"; then book."""
+    resident = _resident_or_404(request, resident_id)
+    session = _session_or_404(request, resident.pk, session_id)
     existing = selectors.booking_live_for(user=request.user, session_id=session.pk,
                                           resident_id=resident.pk)
     if request.method == "POST" and existing is not None:
@@ -200,54 +240,84 @@ def visit_confirm(request: HttpRequest, resident_id: int, session_id: int) -> Ht
         # errors, but the visit she already has.
         messages.info(request, _("You already booked this visit."))
         return redirect(reverse("my-bookings") + f"#booking-{existing.pk}")
-    if request.method == "POST":
-        outcome = _book_from_form(request, resident.pk, session.pk)
-        if outcome:
-            return outcome
     _mark_days([session])
-    if request.method == "POST":  # show the boxes as she left them, even all unticked
-        chosen = set(parse_ids(request.POST.getlist("visitor_ids")))
-    else:
-        chosen = {v.pk for v in visitors}
-    return render(request, "visits/confirm.html", {
+    context = _who_context(request, resident, session, existing)
+    data = request.POST if request.method == "POST" else request.GET
+    booking_now = request.method == "POST" and data.get("book") == "1"
+    # "Continue" is a GET: the check step changes nothing, and Back from the confirmation
+    # lands on it again (then showing the visit she already has).
+    if existing is None and (request.method == "POST" or data.get("check") == "1"):
+        answers = Answers.read(data)
+        try:
+            if booking_now:
+                return _book(request, resident, session, answers)
+            checked = services.booking_check(
+                actor=request.user, session_id=session.pk, resident_id=resident.pk,
+                visitor_ids=answers.visitor_ids, support=answers.support)
+        except services.SessionFull as full:
+            context.update(offer_waitlist=True, errors=error_list(full))
+        except DomainError as error:
+            context["errors"] = error_list(error)
+        else:
+            return _check_answers(request, context, answers, checked)
+    return render(request, "visits/confirm.html", context)
+
+
+def _who_context(request: HttpRequest, resident, session: Session, existing) -> dict:
+    visitors = _approved_visitors(request, resident.pk)
+    data = request.POST if request.method == "POST" else request.GET
+    # Show the boxes as she left them (even all unticked), or everyone at first.
+    answered = request.method == "POST" or "1" in {data.get("answered"), data.get("check")}
+    answers = Answers.read(data)
+    return {
         "resident": resident, "session": session, "visitors": visitors,
-        "chosen": chosen, "existing": existing, "single_resident": _single_resident(request),
-        "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
+        "chosen": set(answers.visitor_ids) if answered else {v.pk for v in visitors},
+        "support": answers.support, "existing": existing,
+        "single_resident": _single_resident(request),
+        "idempotency_key": data.get("idempotency_key") or uuid.uuid4().hex,
         # A full session offers its waiting list straight away, before she taps "Book".
-        "offer_waitlist": getattr(request, "offer_waitlist", False)
-        or (session.status == "open" and session.held >= session.capacity),
+        "offer_waitlist": session.status == "open" and session.held >= session.capacity,
         "in_round": session.pk in round_selectors.round_session_ids(
             round_selectors.rounds_open_for_resident(user=request.user, resident_id=resident.pk,
                                                      accepting_only=False)),
+        "errors": [],
+    }
+
+
+def _check_answers(request: HttpRequest, context: dict, answers: Answers,
+                   support: services.SupportNeeds) -> HttpResponse:
+    """The check step: everything she chose, each with a "Change" link, and one button."""
+    chosen = set(answers.visitor_ids)
+    context.update(
+        coming=[v for v in context["visitors"] if v.pk in chosen], support=support,
+        answers=answers, change_query=answers.query(),
+        waitlist=answers.waitlist or context["offer_waitlist"],
+    )
+    return render(request, "visits/check.html", context)
+
+
+def _book(request: HttpRequest, resident, session: Session, answers: Answers) -> HttpResponse:
+    """Book from the check step; DomainError (the rules said no meanwhile) goes back to the
+    "who is coming" form with its error summary."""
+    result = services.booking_create(
+        actor=request.user, session_id=session.pk, resident_id=resident.pk,
+        visitor_ids=answers.visitor_ids,
+        idempotency_key=(request.POST.get("idempotency_key") or "")[:80] or None,
+        waitlist_if_full=answers.waitlist, support=answers.support,
+    )
+    return redirect("booking-done", booking_id=result.booking.pk)
+
+
+@login_required
+def booking_done(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """The confirmation: the booking's reference, what happens next, whom to call."""
+    booking = selectors.bookings_for_household(user=request.user).filter(pk=booking_id).first()
+    if booking is None:
+        raise NotFound(_("We could not find that visit."))
+    _mark_days([booking.session])
+    return render(request, "visits/booked.html", {
+        "booking": booking, "session": booking.session, "facility": booking.session.facility,
     })
-
-
-def _book_from_form(request: HttpRequest, resident_id: int, session_id: int) -> HttpResponse | None:
-    visitor_ids = parse_ids(request.POST.getlist("visitor_ids"))
-    try:
-        result = services.booking_create(
-            actor=request.user, session_id=session_id, resident_id=resident_id,
-            visitor_ids=visitor_ids,
-            idempotency_key=(request.POST.get("idempotency_key") or "")[:80] or None,
-            waitlist_if_full=request.POST.get("waitlist") == "1",
-            support=services.SupportNeeds(
-                wheelchair=request.POST.get("needs_wheelchair") == "1",
-                interpreter_language=request.POST.get("interpreter_language", ""),
-                note=request.POST.get("support_note", "")),
-        )
-    except services.SessionFull as full:
-        request.offer_waitlist = True
-        messages.warning(request, full.message)
-        return None
-    except DomainError as error:
-        show_error(request, error)
-        return None
-    if result.booking.status == BookingStatus.WAITLISTED:
-        messages.success(request, _("You are on the waiting list. If a place opens up, "
-                                    "we will tell you here."))
-    else:
-        messages.success(request, _("Booked. The facility will confirm your visit."))
-    return redirect("my-bookings")
 
 
 @login_required
@@ -320,6 +390,8 @@ def roster_action(request: HttpRequest, booking_id: int, action: str) -> HttpRes
                      _("Family checked in.")),
         "no-show": (lambda: services.booking_mark_no_show(actor=user, booking_id=booking_id),
                     _("Marked as no-show.")),
+        "undo": (lambda: services.booking_undo_arrival(actor=user, booking_id=booking_id),
+                 _("Undone: the booking is back as it was.")),
     }
     if action not in actions:
         raise NotFound()
@@ -329,7 +401,9 @@ def roster_action(request: HttpRequest, booking_id: int, action: str) -> HttpRes
 
 def _roster_url(request: HttpRequest) -> str:
     day = request.POST.get("date", "")
-    return reverse("roster") + (f"?date={day}" if day else "")
+    anchor = f"#booking-{request.resolver_match.kwargs['booking_id']}" if (
+        request.resolver_match and "booking_id" in request.resolver_match.kwargs) else ""
+    return reverse("roster") + (f"?date={day}" if day else "") + anchor
 
 
 @require_POST

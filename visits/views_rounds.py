@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from scheduler.errors import DomainError, NotFound
-from scheduler.http import show_error
+from scheduler.http import error_summary, show_error
 from scheduler.inputs import parse_ids
 from visits import round_selectors as selectors
 from visits import services
@@ -74,29 +74,32 @@ def request_form(request: HttpRequest, resident_id: int) -> HttpResponse:
         return render(request, "visits/request_form.html", {
             "resident": resident, "next_round": upcoming[0] if upcoming else None})
     existing = _existing(request, rnd, resident)
+    errors: list[dict[str, str]] = []
     if request.method == "POST":
-        done = _send(request, rnd, resident, existing)
-        if done:
-            return done
-    return render(request, "visits/request_form.html", _form_context(request, rnd, resident,
-                                                                       existing))
+        try:
+            return _send(request, rnd, resident, existing)
+        except DomainError as error:
+            errors = error_summary(error, REQUEST_ANCHORS, "choice_1")
+    context = _form_context(request, rnd, resident, existing)
+    return render(request, "visits/request_form.html", {**context, "errors": errors})
+
+
+# The boxes the error summary links to, by the service's field names.
+REQUEST_ANCHORS = {"visitor_ids": "visitors", "choices": "choice_1", "session_ids": "choice_1"}
 
 
 def _send(
     request: HttpRequest, rnd: RequestRound, resident: Resident, existing: VisitRequest | None
-) -> HttpResponse | None:
+) -> HttpResponse:
+    """Send (or change) the request; DomainError goes back to the form's error summary."""
     visitor_ids = parse_ids(request.POST.getlist("visitor_ids"))
-    try:
-        if existing:
-            services.request_change(actor=request.user, request_id=existing.pk,
-                                    visitor_ids=visitor_ids, choices=_picked(request))
-        else:
-            services.request_submit(actor=request.user, round_id=rnd.pk,
-                                    resident_id=resident.pk, visitor_ids=visitor_ids,
-                                    choices=_picked(request))
-    except DomainError as error:
-        show_error(request, error)
-        return None
+    if existing:
+        services.request_change(actor=request.user, request_id=existing.pk,
+                                visitor_ids=visitor_ids, choices=_picked(request))
+    else:
+        services.request_submit(actor=request.user, round_id=rnd.pk,
+                                resident_id=resident.pk, visitor_ids=visitor_ids,
+                                choices=_picked(request))
     messages.success(request, _("Your request is in. We will tell you the result as soon as "
                                 "the draw is done."))
     return redirect("my-requests")

@@ -1,15 +1,28 @@
-"""Every page of every person's menu, in English and Spanish, on a 360 px phone: axe-core
-(vendored, WCAG 2.1 A/AA) finds nothing, nothing scrolls sideways, and no known English
-words are left on a Spanish page."""
+"""Every page reachable from each person's menu (the menu's pages and one page of each kind
+they link to), in English and Spanish, on a 360 px phone: axe-core (vendored, WCAG 2.1
+A/AA) finds nothing, nothing scrolls sideways, no English string of our own catalogues (nor
+a known English word) is left on a Spanish page, and every time is in the expected zone."""
 
 from __future__ import annotations
 
+import datetime as dt
+import gettext
+import re
+import zoneinfo
+from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.utils import translation
+from django.utils.formats import date_format, time_format
 from playwright.sync_api import Browser, Page
 
+from notifications.models import Delivery, Preference
 from tests.browser.conftest import DEMO_PASSWORD, Demo
+from tests.browser.test_screenshots import seed_bookings
+from visits.models import Booking, Session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -52,9 +65,55 @@ def axe_violations(page: Page) -> list[str]:
     return list(found)
 
 
+REPO = Path(__file__).resolve().parents[2]
+
+
+@cache
+def catalogue_english() -> tuple[str, ...]:
+    """The English strings of our own catalogues that Spanish pages must not show: each one
+    with a Spanish translation that differs, of two words or more (a single word such as
+    "Video" or "Total" is Spanish too), without placeholders or markup (those are filled in,
+    so never shown as written)."""
+    found = set()
+    for mo in REPO.glob("**/locale/es/LC_MESSAGES/django.mo"):
+        if ".venv" in mo.parts:
+            continue
+        with mo.open("rb") as handle:
+            catalogue = gettext.GNUTranslations(handle)._catalog  # noqa: SLF001 - msgid -> msgstr
+        for msgid, msgstr in catalogue.items():
+            if not isinstance(msgid, str) or not msgid or msgid == msgstr:
+                continue
+            if any(mark in msgid for mark in ("%", "{", "<", "\x04")) or len(msgid.split()) < 2:
+                continue
+            found.add(" ".join(msgid.split()))
+    return tuple(sorted(found))
+
+
 def english_on(page: Page) -> list[str]:
-    visible = page.locator("body").inner_text()
-    return [words for words in KNOWN_ENGLISH if words in visible]
+    """The English strings on the page: our catalogue's (whole phrases) and the known words
+    of Django's date formats and of the messages people met in English."""
+    visible = " ".join(page.locator("body").inner_text().split())
+    phrases = [words for words in catalogue_english()
+               if re.search(rf"(?<!\w){re.escape(words)}(?!\w)", visible)]
+    known = [words for words in KNOWN_ENGLISH
+             if re.search(rf"(?<!\w){re.escape(words)}(?!\w)", visible)]
+    return sorted(set(phrases + known))
+
+
+def test_the_catalogue_check_knows_enough_english() -> None:
+    """The check cannot pass by having nothing to look for."""
+    strings = catalogue_english()
+    assert len(strings) > 300
+    assert {"Book a visit", "Check your answers before booking", "What happens next"} <= set(
+        strings)
+
+
+def test_the_check_finds_english_left_on_a_spanish_page(page: Page) -> None:
+    page.set_content("<main><h1>Reservar</h1><p>Check your answers before booking</p>"
+                     "<p>Sábado 5 de diciembre, 1 p.m.</p><p>Bookings</p></main>")
+    found = english_on(page)
+    assert "Check your answers before booking" in found and "p.m." in found
+    assert "Book" not in found  # whole phrases only: "Bookings" is not "Book"
 
 
 def page_problems(page: Page, language: str) -> list[str]:
@@ -66,16 +125,69 @@ def page_problems(page: Page, language: str) -> list[str]:
     return found
 
 
+# Links that are no page to read: files, calendar feeds, the admin, signing out.
+NOT_A_PAGE = re.compile(r"\.(ics|csv|pdf|zip|json)$|^/(calendar|admin|media|api|accounts/logout"
+                        r"|logout|my-data/download)|/documents/")
+
+
+def kind_of(path: str) -> str:
+    """Pages of one kind share a shape: /visit/12/34/ and /visit/12/56/ are one kind."""
+    return re.sub(r"\d+", "N", urlsplit(path).path)
+
+
+def links_on(page: Page) -> list[str]:
+    hrefs = page.eval_on_selector_all("main a[href^='/'], nav[aria-label] a[href^='/']",
+                                      "els => els.map(e => e.getAttribute('href'))")
+    return [h.split("#")[0] for h in hrefs if h and not NOT_A_PAGE.search(urlsplit(h).path)]
+
+
+def reachable(page: Page, demo: Demo, start: list[str], depth: int = 2) -> list[str]:
+    """The menu's pages, then one page of each further kind they link to, and so on for
+    `depth` taps from the menu."""
+    seen_kinds = {kind_of(path) for path in start}
+    pages, layer = list(start), list(start)
+    for _tap in range(depth):
+        found = []
+        for path in layer:
+            page.goto(demo.url + path)
+            for link in links_on(page):
+                if kind_of(link) not in seen_kinds:
+                    seen_kinds.add(kind_of(link))
+                    found.append(link)
+        pages += found
+        layer = found
+    return pages
+
+
+def family_steps(username: str) -> list[str]:
+    """The booking steps reached through forms, not links: check your answers and the
+    confirmation of one of her visits."""
+    booking = Booking.objects.filter(household__caregiver__username=username).first()
+    if booking is None:
+        return []
+    ids = "&".join(f"visitor_ids={v.pk}" for v in booking.visitors.all())
+    session = Session.objects.filter(facility=booking.session.facility, status="open",
+                                     kind="in_person").exclude(pk=booking.session_id).last()
+    steps = [f"/bookings/{booking.pk}/booked/"]
+    if session:
+        steps.append(f"/visit/{booking.resident_id}/{session.pk}/?check=1&{ids}")
+    return steps
+
+
 def walk(browser: Browser, demo: Demo, username: str, language: str) -> dict[str, list[str]]:
     context = browser.new_context(viewport=PHONE_360, locale=f"{language}-US",
                                   timezone_id="America/Chicago")
     page = context.new_page()
     problems: dict[str, list[str]] = {}
+    seed_bookings()  # visits on the roster, in "My visits" and in the inbox
     try:
         context.add_cookies([{"name": "django_language", "value": language, "url": demo.url}])
         sign_in(page, demo, username)
-        pages = menu_pages(page)
-        assert len(pages) >= 3, pages  # the walk really went through a menu
+        menu = menu_pages(page)
+        assert len(menu) >= 3, menu  # the walk really went through a menu
+        pages = reachable(page, demo, menu) + family_steps(username)
+        if username in {"rosa", "liaison"}:  # their menus lead further
+            assert len(pages) > len(menu) + 3, pages
         for path in pages:
             page.goto(demo.url + path)
             if found := page_problems(page, language):
@@ -139,3 +251,98 @@ def test_the_staff_pages_are_accessible_fit_and_speak_the_language(
     finally:
         context.close()
     assert problems == {}
+
+
+READER_ZONE = "America/Los_Angeles"  # the zone Rosa chose; her facility is in Chicago
+DEVICE_ZONE = "America/New_York"  # and her phone says yet another: her choice wins
+ZONE_NAME = re.compile(r"\b(UTC|GMT|[ECMP][SD]T)\b")
+
+
+def zone_names(zone: str, moments: list[dt.datetime]) -> set[str]:
+    tz = zoneinfo.ZoneInfo(zone)
+    return {m.astimezone(tz).strftime("%Z") for m in moments}
+
+
+def card_text(page: Page, selector: str) -> str:
+    return " ".join(page.locator(selector).first.inner_text().split())
+
+
+def text_without_menus(page: Page) -> str:
+    """The page's text without the options of its drop-down lists (the settings page lists
+    every time zone to choose from: names, not times)."""
+    return page.evaluate("""() => { const copy = document.body.cloneNode(true);
+        copy.querySelectorAll('select').forEach(s => s.remove()); return copy.innerText; }""")
+
+
+def check_facility_times(page: Page, demo: Demo, booking: Booking, language: str) -> None:
+    """The visit's time in "My visits" and each time on the sessions page: the facility's
+    clock, named with the facility's zone."""
+    tz = booking.session.facility.tz
+    page.goto(demo.url + "/bookings/")
+    local = booking.session.starts_at.astimezone(tz)
+    with translation.override(language):
+        expected = [time_format(local, "TIME_FORMAT"), date_format(local, "T")]
+    shown = card_text(page, f"#booking-{booking.pk}")
+    assert all(part in shown for part in expected), (expected, shown)
+
+    page.goto(f"{demo.url}/visit/{booking.resident_id}/")
+    cards = page.locator("a.card.slot[href^='/visit/']")
+    for i in range(min(cards.count(), 12)):
+        href = cards.nth(i).get_attribute("href") or ""
+        if "/request/" in href:
+            continue
+        session = Session.objects.get(pk=int(href.rstrip("/").split("/")[-1]))
+        with translation.override(language):
+            start = time_format(session.starts_at.astimezone(tz), "TIME_FORMAT")
+        assert start in " ".join(cards.nth(i).inner_text().split()), (href, start)
+
+
+def check_inbox_times(page: Page, demo: Demo, user_id: int, language: str) -> None:
+    """Each message's time in the reader's own zone, named."""
+    page.goto(demo.url + "/inbox/")
+    created = [d.event.created_at for d in Delivery.objects.filter(user_id=user_id)
+               .select_related("event")]
+    assert created, "the walk needs a message in the inbox"
+    text = " ".join(page.locator("main").inner_text().split())
+    for moment in created:
+        local = moment.astimezone(zoneinfo.ZoneInfo(READER_ZONE))
+        with translation.override(language):
+            expected = f"{date_format(local, 'DATETIME_FORMAT')} {date_format(local, 'T')}"
+        assert expected in text, (expected, text)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_every_time_is_in_the_facilitys_zone_or_the_readers(
+    browser: Browser, demo: Demo, language: str
+) -> None:
+    seed_bookings()
+    rosa = get_user_model().objects.get(username="rosa")
+    Preference.objects.update_or_create(
+        user=rosa, defaults={"time_zone": READER_ZONE, "time_zone_chosen": True,
+                             "language": language})
+    booking = Booking.objects.filter(household__caregiver=rosa).select_related(
+        "session__facility").first()
+    facility_zone = booking.session.facility.time_zone
+    assert facility_zone != READER_ZONE
+    context = browser.new_context(viewport=PHONE_360, locale=f"{language}-US",
+                                  timezone_id=DEVICE_ZONE)
+    context.add_cookies([{"name": "django_language", "value": language, "url": demo.url}])
+    page = context.new_page()
+    try:
+        sign_in(page, demo, "rosa")
+        check_facility_times(page, demo, booking, language)
+        check_inbox_times(page, demo, rosa.pk, language)
+        # Anywhere she goes, a zone named is the facility's or her own, never her phone's
+        # or UTC.
+        moments = list(Session.objects.filter(facility=booking.session.facility)
+                       .values_list("starts_at", flat=True))
+        allowed = zone_names(facility_zone, moments) | zone_names(READER_ZONE, moments)
+        wrong = {}
+        for path in reachable(page, demo, menu_pages(page)) + family_steps("rosa"):
+            page.goto(demo.url + path)
+            names = set(ZONE_NAME.findall(text_without_menus(page))) - allowed
+            if names:
+                wrong[path] = sorted(names)
+        assert wrong == {}
+    finally:
+        context.close()

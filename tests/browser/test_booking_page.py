@@ -13,9 +13,11 @@ from visits.models import Booking, BookingStatus, Resident, Session
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def book_first_session(page: Page, demo: Demo) -> Booking:
-    """Rosa books the first open session to see Maria: two taps after signing in (Maria is
-    the only person she visits, so "whom" is skipped)."""
+def book_first_session(page: Page, demo: Demo, *, then_my_visits: bool = True) -> Booking:
+    """Rosa books the first open session to see Maria: three taps after signing in (Maria
+    is the only person she visits, so "whom" is skipped): when, who, then "Book" on the
+    check-your-answers step. The confirmation shows its reference; then she opens "My visits"
+    (unless `then_my_visits` is False)."""
     demo.login(page, "rosa")
 
     expect(page.get_by_role("heading", name="When would you like to see Maria?")).to_be_visible()
@@ -25,19 +27,26 @@ def book_first_session(page: Page, demo: Demo) -> Booking:
 
     expect(page.get_by_role("heading", name="Who is coming?")).to_be_visible()
     expect(page.get_by_role("checkbox", name=re.compile("Rosa"))).to_be_checked()
-    page.get_by_role("button", name="Book this visit").click()  # tap 2: book
+    page.get_by_role("button", name="Continue").click()  # tap 2: who
 
-    expect(page).to_have_url(re.compile(r"/bookings/$"))
-    expect(page.get_by_role("heading", name="My visits")).to_be_visible()
-    expect(page.get_by_text("Booked. The facility will confirm your visit.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Check your answers before booking")).to_be_visible()
+    expect(page.get_by_role("link", name="Change the time")).to_be_visible()
+    page.get_by_role("button", name="Book this visit").click()  # tap 3: book
 
     session_id = int(chosen_url.rstrip("/").split("/")[-1])
     booking = Booking.objects.get(household__caregiver__username="rosa", session_id=session_id)
-    expect(page.locator(f"#booking-{booking.pk} .badge.requested")).to_have_text("Requested")
+    expect(page).to_have_url(re.compile(rf"/bookings/{booking.pk}/booked/$"))
+    expect(page.get_by_role("heading", name="Visit booked")).to_be_visible()
+    expect(page.get_by_text(booking.reference)).to_be_visible()
+    expect(page.get_by_role("heading", name="What happens next")).to_be_visible()
+    expect(page.locator(".badge.requested")).to_have_text("Requested")
+    if then_my_visits:
+        page.get_by_role("link", name="See my visits").click()
+        expect(page.locator(f"#booking-{booking.pk} .badge.requested")).to_have_text("Requested")
     return booking
 
 
-def test_caregiver_books_a_visit_in_two_taps(page: Page, demo: Demo) -> None:
+def test_caregiver_books_a_visit_in_three_taps(page: Page, demo: Demo) -> None:
     booking = book_first_session(page, demo)
 
     assert booking.status == BookingStatus.REQUESTED
@@ -74,8 +83,8 @@ def test_liaison_confirms_the_booking_on_the_roster(browser, page: Page, demo: D
     assert booking.status == BookingStatus.CONFIRMED
     assert Session.objects.get(pk=booking.session_id).held == 1
 
-    # The family sees it too, with a message in the inbox.
-    page.reload()
+    # The family sees it too on "My visits", with a message in the inbox.
+    page.goto(demo.url + "/bookings/")
     expect(page.locator(f"#booking-{booking.pk} .badge.confirmed")).to_have_text("Confirmed")
     expect(page.get_by_text("Your visit is confirmed")).to_be_visible()
 
@@ -94,15 +103,18 @@ def test_language_selector_switches_the_pages_to_spanish(page: Page, demo: Demo)
 
     # Maria is the only person she visits: "whom" is skipped.
     expect(page.get_by_role("heading", name="¿Cuándo desea ver a Maria?")).to_be_visible()
-    expect(page.get_by_text("Paso 1 de 2")).to_be_visible()
-    expect(page.get_by_role("link", name="Mis visitas")).to_be_visible()
+    expect(page.get_by_text("Paso 1 de 3")).to_be_visible()
+    expect(page.get_by_role("link", name="Mis visitas", exact=True)).to_be_visible()
     expect(page.get_by_text(re.compile(r"^Los horarios son la hora local de"))).to_be_visible()
     expect(page.get_by_text(re.compile(r"^Quedan? \d+ lugar")).first).to_be_visible()
     page.locator("a.card").first.click()
     expect(page.get_by_role("heading", name="¿Quiénes van a venir?")).to_be_visible()
+    page.get_by_role("button", name="Continuar").click()
+    expect(page.get_by_role("heading", name=re.compile("^Revise sus respuestas"))).to_be_visible()
     page.get_by_role("button", name="Reservar esta visita").click()
 
-    expect(page.get_by_text("Reservada. El centro confirmará su visita.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Visita reservada")).to_be_visible()
+    expect(page.get_by_role("heading", name="Qué pasa ahora")).to_be_visible()
     expect(page.locator(".badge.requested")).to_have_text("Solicitada")
     # The choice is kept: the next page is Spanish as well.
     page.goto(demo.url + "/visit/")

@@ -125,9 +125,9 @@ def test_an_unknown_address_is_a_translated_phone_page(
 def test_back_and_book_again_says_already_booked_and_links_to_it(
     page: Page, demo: Demo
 ) -> None:
-    booking = book_first_session(page, demo)
+    booking = book_first_session(page, demo, then_my_visits=False)
 
-    page.go_back()
+    page.go_back()  # from the confirmation to the check-your-answers step
     book = page.get_by_role("button", name="Book this visit")
     if book.count():  # the browser showed its kept copy of the form
         book.click()

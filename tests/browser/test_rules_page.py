@@ -57,8 +57,9 @@ def test_liaison_creates_a_weekend_rule_and_a_family_books_it(browser, page: Pag
         slot = rosa.locator("a.card.slot", has_text="10:30 a.m.").first
         slot.click()
         expect(rosa.get_by_role("heading", name="Who is coming?")).to_be_visible()
+        rosa.get_by_role("button", name="Continue").click()
         rosa.get_by_role("button", name="Book this visit").click()
-        expect(rosa.get_by_text("Booked. The facility will confirm your visit.")).to_be_visible()
+        expect(rosa.get_by_role("heading", name="Visit booked")).to_be_visible()
     finally:
         family.close()
 

@@ -1,4 +1,5 @@
-"""A caregiver books from the sign-in page in at most six taps, counted as she makes them."""
+"""A caregiver books from the sign-in page in at most six taps, counted as she makes them,
+the check-your-answers step included."""
 
 from __future__ import annotations
 
@@ -36,9 +37,14 @@ def test_a_caregiver_books_in_at_most_six_taps_from_sign_in(page: Page, demo: De
     expect(page.get_by_role("heading", name="When would you like to see Maria?")).to_be_visible()
     taps.tap(page.locator("a.card").first)  # the first visit in person
     expect(page.get_by_role("heading", name="Who is coming?")).to_be_visible()
+    taps.tap(page.get_by_role("button", name="Continue"))  # everyone is ticked already
+    expect(page.get_by_role("heading", name="Check your answers before booking")).to_be_visible()
     taps.tap(page.get_by_role("button", name="Book this visit"))
 
-    expect(page.get_by_text("Booked. The facility will confirm your visit.")).to_be_visible()
-    assert Booking.objects.filter(household__caregiver__username="rosa").count() == 1
+    expect(page.get_by_role("heading", name="Visit booked")).to_be_visible()
+    booking = Booking.objects.get(household__caregiver__username="rosa")
+    expect(page.get_by_text(booking.reference)).to_be_visible()
+    expect(page).to_have_url(re.compile(rf"/bookings/{booking.pk}/booked/$"))
+    # Sign in, when, who, book: the check-your-answers step is one of the counted taps.
+    assert taps.count == 4
     assert taps.count <= MOST_TAPS, f"{taps.count} taps"
-    expect(page).to_have_url(re.compile(r"/bookings/$"))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from tests import factories as f
@@ -119,6 +120,13 @@ def rides(world: World) -> Rides:
     start = dt.datetime.combine(day, dt.time(13, 0), tzinfo=tz)
     session = f.make_session(world.rule, starts_at=start, minutes=120, capacity=40)
     return Rides(world=world, day=day, session=session, tz=tz)
+
+
+@pytest.fixture
+def on_trip_day(rides: Rides) -> Any:
+    """The clock at 9 a.m. on the rides day, facility time: drivers mark stops only then."""
+    with time_machine.travel(rides.local(9), tick=True):
+        yield
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+import time_machine
 
 from notifications.models import Delivery, Event
 from tests import factories as f
@@ -246,6 +247,7 @@ def test_only_drivers_have_trips(api, world, two_trips):
         assert_error(api(world.persona(persona)).get("/api/v1/trips/"), 403)
 
 
+@pytest.mark.usefixtures("on_trip_day")
 def test_a_driver_marks_her_stops_in_order(api, two_trips: TripSetup):
     client = api(two_trips.driver_user)
     early = client.post(f"/api/v1/stops/{two_trips.dropoff.pk}/status/",
@@ -262,6 +264,7 @@ def test_a_driver_marks_her_stops_in_order(api, two_trips: TripSetup):
     assert Trip.objects.get(pk=two_trips.trip.pk).status == "done"
 
 
+@pytest.mark.usefixtures("on_trip_day")
 def test_stop_status_errors(api, world, two_trips: TripSetup):
     before = state()
     mine, theirs = api(two_trips.driver_user), api(two_trips.other_driver_user)
@@ -286,3 +289,18 @@ def test_the_family_sees_her_pickup_time_once_planned(api, world, two_trips: Tri
     body = api(world.caregiver).get("/api/v1/rides/").json()
     assert body[0]["status"] == RideStatus.PLANNED
     assert body[0]["outbound_pickup_at"] == two_trips.pickup.planned_at.isoformat()
+
+
+@pytest.mark.parametrize("days", [-1, 1])
+def test_a_driver_marks_stops_only_on_the_trip_day(api, two_trips: TripSetup, rides: Rides,
+                                                   days: int):
+    """The day before (or after) the trip, at a time that is the trip's day in UTC: refused,
+    with the trip's day named, and nothing marked."""
+    moment = rides.local(23 if days < 0 else 0, 30) + dt.timedelta(days=days)
+    with time_machine.travel(moment, tick=False):
+        early = api(two_trips.driver_user).post(
+            f"/api/v1/stops/{two_trips.pickup.pk}/status/", {"status": "picked_up"},
+            format="json")
+    assert_error(early, 409)
+    assert early.json()["code"] == "not_trip_day"
+    assert Stop.objects.get(pk=two_trips.pickup.pk).status == "planned"

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import connection
 
 from scheduler.errors import Conflict
@@ -75,8 +76,13 @@ def test_a_pickup_marked_while_planning_keeps_its_trip(world, rides: Rides, fami
 
     def meanwhile(legs: int, drivers: int) -> None:
         if not marked:  # the driver taps "picked up" while the solver runs
-            thread = threading.Thread(target=lambda: (marked.append(stop_mark(
-                actor=joe.user, stop_id=first.pk, status="picked_up")), connection.close()))
+            def tap() -> None:
+                with time_machine.travel(rides.local(9), tick=True):  # on the trip's day
+                    marked.append(stop_mark(actor=joe.user, stop_id=first.pk,
+                                            status="picked_up"))
+                connection.close()
+
+            thread = threading.Thread(target=tap)
             thread.start()
             thread.join()
 

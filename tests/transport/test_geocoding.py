@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.notifications.test_pages import messages_on
 from tests.transport.test_pages import client_for
 from transport.geocoding import Point, ZipCentroidGeocoder, geocoder, zip_in
 from transport.models import RideRequest
@@ -63,19 +62,22 @@ def test_a_zip_code_in_the_address_is_enough(world, rides, family_booking) -> No
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("fields", "message"), [
-    ({"pickup_zip": "00000"}, "We do not know this ZIP code. Check its five digits."),
-    ({}, "Give your ZIP code (five digits), or tap “Use my location”."),
-    ({"pickup_latitude": "north", "pickup_longitude": "-89.6"},
+@pytest.mark.parametrize(("fields", "box", "message"), [
+    ({"pickup_zip": "00000"}, "pickup_zip", "We do not know this ZIP code. Check its five digits."),
+    ({}, "pickup_zip", "Give your ZIP code (five digits), or tap “Use my location”."),
+    ({"pickup_latitude": "north", "pickup_longitude": "-89.6"}, "pickup_latitude",
      "Tap “Use my location” again, or clear this box and give your ZIP code."),
+    ({"adults": "two"}, "adults", "Enter a whole number."),
 ])
 def test_no_place_found_is_said_next_to_the_form_and_nothing_is_saved(
-    world, rides, family_booking, fields, message
+    world, rides, family_booking, fields, box, message
 ) -> None:
     page = client_for(world.caregiver).post(url_of(family_booking), ride_form(**fields))
 
     assert page.status_code == 200
-    assert message in messages_on(page)
+    # In the error summary at the top, linking to the box to fix.
+    assert f'<a href="#{box}">{message}</a>' in page.content.decode().replace("&#x27;", "'")
+    assert f'id="{box}"' in page.content.decode()
     assert not RideRequest.objects.exists()
 
 

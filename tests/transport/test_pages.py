@@ -18,6 +18,7 @@ def client_for(user) -> Client:
     return client
 
 
+@pytest.mark.usefixtures("on_trip_day")
 def test_a_driver_page_shows_only_her_own_stops_with_first_names(two_trips: TripSetup,
                                                                   rides: Rides):
     page = client_for(two_trips.driver_user).get(f"/rides/driver/?date={rides.day}")
@@ -31,6 +32,7 @@ def test_a_driver_page_shows_only_her_own_stops_with_first_names(two_trips: Trip
     assert "Rosa" not in other.content.decode() and "Linda" in other.content.decode()
 
 
+@pytest.mark.usefixtures("on_trip_day")
 def test_a_driver_cannot_mark_another_drivers_stop_from_the_page(two_trips: TripSetup):
     page = client_for(two_trips.other_driver_user).post(
         f"/rides/stops/{two_trips.pickup.pk}/picked_up/", follow=True)
@@ -144,6 +146,7 @@ def test_the_driver_calendar_feed_names_nobody_and_can_be_reset(two_trips, rides
     assert Client().get(f"/rides/calendar/{feed.token}.ics").status_code == 200
 
 
+@pytest.mark.usefixtures("on_trip_day")
 def test_the_board_and_driver_page_speak_spanish(world, two_trips, rides):
     RideRequest.objects.filter(pk=two_trips.request.pk).update(
         status="unserved", unserved_reason="too_far")
@@ -158,6 +161,7 @@ def test_the_board_and_driver_page_speak_spanish(world, two_trips, rides):
     assert "Mis trayectos" in html and "Recogido" in html
 
 
+@pytest.mark.usefixtures("on_trip_day")
 def test_bad_form_posts_say_what_is_wrong_and_change_nothing(world, two_trips, rides):
     coordinator = client_for(world.coordinator)
     page = coordinator.post(f"/rides/requests/{two_trips.request.pk}/pin/",
@@ -198,3 +202,18 @@ def test_the_board_opens_on_the_next_day_with_rides(world, two_trips, rides):
     assert page.context["day"] == rides.day
     chosen = client_for(world.coordinator).get(f"/rides/board/?date={rides.day.isoformat()}")
     assert chosen.context["day"] == rides.day
+
+
+def test_before_the_trip_day_the_page_offers_no_buttons_and_says_when(two_trips: TripSetup,
+                                                                     rides: Rides):
+    for language, says in [("en", "You can mark this stop on the day of the trip"),
+                           ("es", "Podrá marcar esta parada el día del viaje")]:
+        client = client_for(two_trips.driver_user)
+        client.cookies["django_language"] = language
+        html = client.get(f"/rides/driver/?date={rides.day}").content.decode()
+        assert f"/rides/stops/{two_trips.pickup.pk}/picked_up/" not in html
+        assert says in html
+    tapped = client_for(two_trips.driver_user).post(
+        f"/rides/stops/{two_trips.pickup.pk}/picked_up/", follow=True)
+    assert "Stops can only be marked on the day of the trip" in tapped.content.decode()
+    assert Stop.objects.get(pk=two_trips.pickup.pk).status == "planned"

@@ -569,11 +569,13 @@ def test_the_three_booking_pages_then_my_visits(world: World) -> None:
     assert form.status_code == 200
     key = re.search(r'name="idempotency_key" value="([^"]+)"', form.content.decode()).group(1)
     posted = {"visitor_ids": [str(v.pk) for v in world.family], "idempotency_key": key}
-    booked = browser.post(confirm_url, posted)
-    assert (booked.status_code, booked["Location"]) == (302, "/bookings/")
-    again = browser.post(confirm_url, posted)  # a double tap
-    assert again.status_code == 302
+    check = browser.post(confirm_url, posted)  # "check your answers": nothing booked yet
+    assert check.status_code == 200 and not Booking.objects.exists()
+    booked = browser.post(confirm_url, {**posted, "book": "1"})
     booking = Booking.objects.get()
+    assert (booked.status_code, booked["Location"]) == (302, f"/bookings/{booking.pk}/booked/")
+    again = browser.post(confirm_url, {**posted, "book": "1"})  # a double tap
+    assert again.status_code == 302
     assert (booking.status, set(booking.visitors.all())) == ("requested", set(world.family))
 
     mine = browser.get("/bookings/")
@@ -602,7 +604,7 @@ def test_booking_form_shows_problems_instead_of_failing(world: World) -> None:
     assert full.status_code == 200
     assert 'name="waitlist" value="1"' in full.content.decode()
     joined = browser.post(confirm_url, {"visitor_ids": [str(world.rosa.pk)],
-                                        "idempotency_key": "c", "waitlist": "1"})
+                                        "idempotency_key": "c", "waitlist": "1", "book": "1"})
     assert joined.status_code == 302
     assert Booking.objects.get(household=world.household).status == BookingStatus.WAITLISTED
 

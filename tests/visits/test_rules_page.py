@@ -220,7 +220,7 @@ def test_bad_input_is_refused_with_a_message(
     assert response.status_code == 400
     page = response.content.decode()
     assert message in page.replace("&#x27;", "'")
-    assert "Please fix what is marked below." in page
+    assert "There is a problem" in page and "error-summary" in page  # links to each field
     assert (VisitingRule.objects.count(), Session.objects.count()) == before
 
 
@@ -304,3 +304,29 @@ def test_the_spanish_form_sends_back_what_it_shows(w: World) -> None:
     response = client.post("/roster/rules/new/", weekend_form(step="preview"))
     assert response.status_code == 200
     assert "Revise antes de guardar" in response.content.decode()
+
+
+def test_the_error_summary_links_to_each_wrong_field(w: World) -> None:
+    form = weekend_form(step="save", name="", capacity="lots")
+    page = client_for(w.liaison).post("/roster/rules/new/", form).content.decode()
+    summary = page[page.index('class="error-summary"'):page.index("</ul>", page.index(
+        'class="error-summary"'))]
+    assert '<a href="#id_name">This field is required.</a>' in summary
+    assert '<a href="#id_capacity">Enter a whole number.</a>' in summary
+    assert 'id="id_name"' in page and 'id="id_capacity"' in page
+
+
+def test_a_rule_has_its_name_and_instructions_in_spanish_with_a_fallback(w: World) -> None:
+    liaison = client_for(w.liaison)
+    form = weekend_form(step="save", name="Weekend visits", name_es="Visitas de fin de semana",
+                        join_instructions="Bring photo ID.", join_instructions_es="")
+    assert liaison.post("/roster/rules/new/", form).status_code == 302
+    rule = VisitingRule.objects.get(name="Weekend visits")
+    assert (rule.name_es, rule.join_instructions_es) == ("Visitas de fin de semana", "")
+    with translation.override("es"):
+        assert (rule.shown_name, rule.shown_join_instructions) == (
+            "Visitas de fin de semana", "Bring photo ID.")  # no Spanish text: the English one
+    with translation.override("en"):
+        assert rule.shown_name == "Weekend visits"
+    edit = liaison.get(f"/roster/rules/{rule.pk}/").content.decode()
+    assert 'value="Visitas de fin de semana"' in edit

@@ -23,7 +23,8 @@ def client_for(user: Any) -> Client:
 def book_from_page(world: World, **support: str) -> Any:
     return client_for(world.caregiver).post(
         f"/visit/{world.resident.pk}/{world.session.pk}/",
-        {"visitor_ids": [str(v.pk) for v in world.family], "idempotency_key": "k1", **support},
+        {"visitor_ids": [str(v.pk) for v in world.family], "idempotency_key": "k1", "book": "1",
+         **support},
         follow=True)
 
 

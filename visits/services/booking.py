@@ -18,8 +18,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from notifications.text import Text, moment
-from scheduler.errors import Conflict, InvalidInput
-from visits.access import BOOKING_RELATED, booking_of_household, lock_household_of
+from scheduler.errors import Conflict, InvalidInput, NotFound
+from visits.access import (
+    BOOKING_RELATED,
+    booking_of_household,
+    household_of,
+    lock_household_of,
+)
 from visits.facts import draft_for, household_visitor_facts, session_facts
 from visits.models import (
     HOLDING_STATUSES,
@@ -199,6 +204,38 @@ def booking_create(
         return _create(**request, session_locked=False)
     except _PlaceGone:
         return _create(**request, session_locked=True)
+
+
+def booking_check(
+    *,
+    actor: AbstractBaseUser,
+    session_id: int,
+    resident_id: int,
+    visitor_ids: list[int],
+    support: SupportNeeds | None = None,
+) -> SupportNeeds:
+    """The checks `booking_create` makes, without writing or locking: for the family's
+    "check your answers" step, so a visit the rules refuse is told on the form she can fix,
+    not after she has read her answers. A full session is not refused here (she is offered
+    its waiting list). `booking_create` checks everything again under its locks.
+
+    Raises NotPermitted, NotFound, InvalidInput, RuleViolation, RoundInProgress. Returns the
+    support needs trimmed, as they will be saved.
+    """
+    checked = support_check(support or SupportNeeds())
+    household = household_of(actor)
+    visitors = household_visitor_facts(household_id=household.pk, resident_id=resident_id,
+                                       visitor_ids=visitor_ids)
+    _check_own_visitors(visitors, visitor_ids)
+    resident = Resident.objects.filter(pk=resident_id).first()
+    if resident is None:
+        raise NotFound(_("We could not find that person."))
+    session = read_session(session_id)
+    _check_session_serves(session, resident)
+    first_come_check(session, now())
+    draft = draft_for(session=session, resident_id=resident_id, visitors=visitors, now=now())
+    raise_violations(check_booking(draft))
+    return checked
 
 
 def _create(

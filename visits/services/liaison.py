@@ -28,6 +28,7 @@ from visits.models import (
 from visits.services.booking import release_place
 from visits.services.common import (
     announce_places,
+    announce_roster,
     check_reason_fits,
     local_when,
     lock_session,
@@ -104,6 +105,30 @@ def booking_mark_no_show(*, actor: AbstractBaseUser, booking_id: int) -> Booking
     with locked_transaction():
         transition(booking, to=BookingStatus.NO_SHOW,
                    allowed_from=[BookingStatus.REQUESTED, BookingStatus.CONFIRMED], actor=actor)
+    return booking
+
+
+# What a check-in or a no-show can be undone to: the state the booking had before it.
+UNDOABLE = (BookingStatus.CHECKED_IN, BookingStatus.NO_SHOW)
+
+
+def booking_undo_arrival(*, actor: AbstractBaseUser, booking_id: int) -> Booking:
+    """Take back a check-in or a no-show tapped by mistake: the booking returns to the
+    state it had before (requested or confirmed), as its history records it.
+
+    Raises NotPermitted, NotFound, Conflict (nothing to undo, or changed meanwhile).
+    Places and quotas are unchanged: both states hold the place and count alike.
+    """
+    booking = _liaison_booking(actor, booking_id)
+    if booking.status not in UNDOABLE:
+        raise Conflict(_("There is no check-in or no-show to undo on this booking."),
+                       code="nothing_to_undo")
+    last = booking.history.filter(to_status=booking.status).order_by("-at", "-id").first()
+    back_to = last.from_status if last and last.from_status in (
+        BookingStatus.REQUESTED, BookingStatus.CONFIRMED) else BookingStatus.CONFIRMED
+    with locked_transaction():
+        transition(booking, to=back_to, allowed_from=[booking.status], actor=actor)
+        announce_roster(booking.session)
     return booking
 
 

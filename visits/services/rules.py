@@ -28,6 +28,7 @@ EDITABLE_FIELDS = (
     "name", "unit", "kind", "rrule", "starts_on", "ends_on", "duration_minutes", "capacity",
     "max_adults", "max_children", "max_visitors", "opens_days_before", "closes_hours_before",
     "cancel_hours_before", "weekly_quota", "monthly_quota", "join_instructions",
+    "name_es", "join_instructions_es",
     "allocation_mode", "round_opens_days_before", "round_closes_days_before",
 )
 

@@ -171,19 +171,26 @@ class Command(BaseCommand):
         rules = [
             ("Weekend visits", VisitKind.IN_PERSON,
              "FREQ=WEEKLY;BYDAY=SA,SU;BYHOUR=9,13;BYMINUTE=0",
-             120, 12, "Arrive 30 minutes early with photo ID. No bags in the visiting room."),
+             120, 12, "Arrive 30 minutes early with photo ID. No bags in the visiting room.",
+             "Visitas de fin de semana",
+             "Llegue 30 minutos antes con una identificación con foto. No se permiten bolsos "
+             "en la sala de visitas."),
             ("Evening video calls", VisitKind.VIDEO, "FREQ=DAILY;BYHOUR=18,19;BYMINUTE=0",
              30, 4, "Join from My visits on your phone, up to 10 minutes early. "
-                    "Test your camera first."),
+                    "Test your camera first.",
+             "Videollamadas por la tarde",
+             "Entre desde Mis visitas en su teléfono, hasta 10 minutos antes. "
+             "Pruebe su cámara primero."),
         ]
-        for name, kind, rrule, minutes, capacity, how in rules:
+        for name, kind, rrule, minutes, capacity, how, name_es, how_es in rules:
             VisitingRule.objects.get_or_create(
                 facility=facility, name=name,
                 defaults={"kind": kind, "rrule": rrule, "starts_on": today,
                           "duration_minutes": minutes, "capacity": capacity,
                           "opens_days_before": 21, "closes_hours_before": 2,
                           "cancel_hours_before": 2, "weekly_quota": 3, "monthly_quota": 10,
-                          "join_instructions": how},
+                          "join_instructions": how, "name_es": name_es,
+                          "join_instructions_es": how_es},
             )
 
     def _fair_draw_rule(self, facility: Facility) -> None:
@@ -196,7 +203,9 @@ class Command(BaseCommand):
                       "capacity": 6, "opens_days_before": 21, "closes_hours_before": 24,
                       "allocation_mode": AllocationMode.ROUND, "round_opens_days_before": 21,
                       "round_closes_days_before": 8,
-                      "join_instructions": "Shared out by a fair draw a week ahead."},
+                      "join_instructions": "Shared out by a fair draw a week ahead.",
+                      "name_es": "Sábado en familia",
+                      "join_instructions_es": "Se reparte por sorteo justo una semana antes."},
         )
 
     def _resident(self, row: tuple, facilities: list[Facility]) -> Resident:
