@@ -78,6 +78,9 @@ def preference_update(*, user: AbstractBaseUser, **changes: Any) -> Preference:
     with transaction.atomic():
         Preference.objects.get_or_create(user_id=user.pk)
         pref = Preference.objects.select_for_update().get(user_id=user.pk)
+        if "phone" in changes and changes["phone"] != pref.phone:
+            # A number typed here is not proved: it receives texts, it does not sign in.
+            pref.phone_signs_in = pref.phone_verified = False
         for name, value in changes.items():
             setattr(pref, name, value)
         if "time_zone" in changes:
@@ -175,3 +178,42 @@ def preference_language_set(*, user: AbstractBaseUser, language: str) -> None:
         Preference.objects.get_or_create(user_id=user.pk, defaults={"language": language})
         Preference.objects.filter(user_id=user.pk).exclude(language=language).update(
             language=language)
+
+
+def sign_in_phone_of(user: AbstractBaseUser) -> tuple[str, bool] | None:
+    """The number she signs in with, and whether she proved it; None if she has none."""
+    pref = Preference.objects.filter(user_id=user.pk, phone_signs_in=True).first()
+    return (pref.phone, pref.phone_verified) if pref else None
+
+
+def sign_in_phone_set(*, user: AbstractBaseUser, phone: str, verified: bool) -> Preference:
+    """Her sign-in number (on sign-up, or changing it): it also receives her texts, and
+    a number given without an email address turns texts on (they are her only channel).
+    Locks her preference row."""
+    with transaction.atomic():
+        Preference.objects.get_or_create(user_id=user.pk)
+        pref = Preference.objects.select_for_update().get(user_id=user.pk)
+        pref.phone, pref.phone_signs_in, pref.phone_verified = phone, True, verified
+        if not user.email:
+            pref.sms_enabled = True
+        pref.save()
+    return pref
+
+
+def sign_in_phone_prove(*, user: AbstractBaseUser, phone: str) -> bool:
+    """She typed the code texted to `phone`. False (nothing changed) if meanwhile the
+    number was proved by another account, or hers changed."""
+    with transaction.atomic():
+        taken = Preference.objects.filter(
+            phone=phone, phone_signs_in=True, phone_verified=True).exclude(user_id=user.pk)
+        if taken.exists():
+            return False
+        return bool(Preference.objects.filter(user_id=user.pk, phone=phone).update(
+            phone_signs_in=True, phone_verified=True))
+
+
+def user_by_sign_in_phone(phone: str) -> AbstractBaseUser | None:
+    """The account a proved sign-in number belongs to."""
+    pref = (Preference.objects.filter(phone=phone, phone_signs_in=True, phone_verified=True)
+            .select_related("user").first())
+    return pref.user if pref else None

@@ -18,9 +18,12 @@ from django.shortcuts import render, resolve_url
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
+from allauth.core.exceptions import RateLimited
+
 from scheduler import error_pages
 from scheduler.errors import InvalidInput, domain_error_of
 from scheduler.inputs import text_problem
+from scheduler.signin import codes_paused
 
 logger = logging.getLogger("scheduler.errors")
 
@@ -46,6 +49,8 @@ class DomainErrorPageMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         error = domain_error_of(exception)
+        if isinstance(exception, RateLimited):  # allauth's limit on codes, raised in a step
+            error = codes_paused()
         if error is None or is_api(request):
             return None
         return render(request, "error.html", {"error": error}, status=error.status)

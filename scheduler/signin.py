@@ -29,6 +29,18 @@ def locked_out(request: HttpRequest, credentials: Any = None, *args: Any,
     return response
 
 
+class CodesPaused(DomainError):
+    code = "throttled"
+    status = 429
+
+
+def codes_paused() -> CodesPaused:
+    """allauth's limit on codes sent to one number or address (one each 30 seconds; a few
+    a minute from one network): what the page says instead of an error."""
+    return CodesPaused(_("A code was just sent. Please wait a minute before asking for "
+                         "another one, then try again."))
+
+
 def username_tried(request: HttpRequest, credentials: Any = None) -> str | None:
     """What django-axes counts wrong passwords against: the user name or email address typed
     into allauth's "login" field (or the API's and admin's "username"), lower-cased, so
