@@ -201,15 +201,19 @@ def sign_in_phone_set(*, user: AbstractBaseUser, phone: str, verified: bool) -> 
 
 
 def sign_in_phone_prove(*, user: AbstractBaseUser, phone: str) -> bool:
-    """She typed the code texted to `phone`. False (nothing changed) if meanwhile the
-    number was proved by another account, or hers changed."""
+    """She typed the code texted to `phone`: it becomes her sign-in number (a change of
+    number takes effect only now; until then the old one still signs her in). False,
+    nothing changed, if another account proved that number meanwhile. Locks her row."""
     with transaction.atomic():
         taken = Preference.objects.filter(
             phone=phone, phone_signs_in=True, phone_verified=True).exclude(user_id=user.pk)
         if taken.exists():
             return False
-        return bool(Preference.objects.filter(user_id=user.pk, phone=phone).update(
-            phone_signs_in=True, phone_verified=True))
+        Preference.objects.get_or_create(user_id=user.pk)
+        pref = Preference.objects.select_for_update().get(user_id=user.pk)
+        pref.phone, pref.phone_signs_in, pref.phone_verified = phone, True, True
+        pref.save()
+    return True
 
 
 def user_by_sign_in_phone(phone: str) -> AbstractBaseUser | None:

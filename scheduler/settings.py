@@ -433,4 +433,6 @@ ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 # Wrong passwords are counted by django-axes (above, one rule for every sign-in form);
 # allauth's own count would answer first with a different message, so it is off.
-ACCOUNT_RATE_LIMITS = {"login_failed": None}
+# A mistyped new number must not use up the minute's only change: three changes a minute
+# (each new number still gets at most one text each 30 seconds, allauth's "verify_phone").
+ACCOUNT_RATE_LIMITS = {"login_failed": None, "change_phone": "3/m/user"}

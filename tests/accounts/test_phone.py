@@ -143,9 +143,11 @@ def test_she_changes_her_number_by_proving_the_new_one(
     bad = client.post(reverse("account_change_phone"), {"phone": "555"})
     assert bad.status_code == 200 and "country code" in bad.content.decode()
     client.post(reverse("account_change_phone"), {"phone": "555 987 6543"})
-    pref = Preference.objects.get()
-    assert (pref.phone, pref.phone_verified) == ("+15559876543", False)
     assert sms_outbox[-1][0] == "+15559876543"
+    wrong = client.post(reverse("account_verify_phone"), {"code": "AAAAAA"})
+    assert wrong.status_code == 200
+    pref = Preference.objects.get()
+    assert (pref.phone, pref.phone_verified) == (NUMBER, True)  # the old one until proved
     client.post(reverse("account_verify_phone"), {"code": code_in(sms_outbox[-1][1])})
     pref.refresh_from_db()
     assert (pref.phone, pref.phone_verified) == ("+15559876543", True)
