@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from allauth.core.exceptions import RateLimited
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
@@ -17,8 +18,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render, resolve_url
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-
-from allauth.core.exceptions import RateLimited
 
 from scheduler import error_pages
 from scheduler.errors import InvalidInput, domain_error_of

@@ -17,6 +17,7 @@ import zipfile
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -75,11 +76,21 @@ def _erase_household(household_id: int, *, actor: AbstractBaseUser | None) -> No
     _erase_login(caregiver)
 
 
+def sessions_end_all(*, user: AbstractBaseUser) -> int:
+    """End every session allauth recorded for her (each sign-in is recorded) and delete
+    her API tokens. Returns how many sessions ended."""
+    sessions = list(UserSession.objects.filter(user_id=user.pk))
+    for session in sessions:
+        session.end()  # deletes the session from the store, then its record
+    Token.objects.filter(user_id=user.pk).delete()
+    return len(sessions)
+
+
 def _erase_login(user: Any) -> None:
     """The account row stays (past bookings point at its household), without a name, an
     address or a way to sign in; a changed password hash ends every session it had."""
     EmailAddress.objects.filter(user=user).delete()
-    Token.objects.filter(user=user).delete()
+    sessions_end_all(user=user)  # the records name her devices and addresses
     user.username = f"deleted-{user.pk}"
     user.email = user.first_name = user.last_name = ""
     user.is_active = False

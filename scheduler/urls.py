@@ -29,6 +29,8 @@ urlpatterns = [
     # The addresses the rest of the app (and people's bookmarks) know, served by allauth.
     path("login/", allauth_views.LoginView.as_view(), name="login"),
     path("logout/", allauth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/sign-out-everywhere/", account_views.sign_out_everywhere,
+         name="sign-out-everywhere"),
     path("accounts/", include("allauth.urls")),
     path("my-data/", account_views.my_data, name="my-data"),
     path("my-data/download/", account_views.my_data_download, name="my-data-download"),
