@@ -25,22 +25,9 @@ from notifications.preferences import (
     user_by_sign_in_phone,
 )
 from notifications.sms import sms_backend
+from scheduler.phone_numbers import E164, normalise_number
 
 logger = logging.getLogger(__name__)
-
-SEPARATORS = re.compile(r"[\s().\-]")
-E164 = r"^\+[1-9]\d{7,14}$"
-
-
-def normalise_number(typed: str) -> str:
-    """E.164 from the ways people write a number; anything else comes back unchanged."""
-    number = SEPARATORS.sub("", typed.strip())
-    if re.fullmatch(r"\d{10}", number):
-        return "+1" + number
-    if re.fullmatch(r"1\d{10}", number):
-        return "+" + number
-    return number
-
 
 class MobileNumberField(PhoneField):
     """allauth's phone field, forgiving about how a number is written: spaces, dashes and

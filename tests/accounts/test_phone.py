@@ -167,3 +167,18 @@ def test_a_number_typed_on_the_preferences_page_does_not_sign_in(
     response = client.post("/login/", {"login": "+15550001111",
                                        "password": "grandkids-2026!"})
     assert response.status_code == 200 and not signed_in(client)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_wrong_passwords_for_a_number_are_counted_however_it_is_written(
+    client: Client, sms_outbox: list
+) -> None:
+    sign_up(client)
+    client.post(reverse("account_verify_phone"), {"code": code_in(sms_outbox[0][1])})
+    client.post(reverse("logout"))
+    spellings = ["+15551234567", "(555) 123-4567", "555 123 4567", "1-555-123-4567"]
+    codes = [client.post("/login/", {"login": spellings[n % 4], "password": f"wrong-{n}"})
+             .status_code for n in range(12)]
+    assert codes[0] == 200 and codes[-1] == 429
+    locked = client.post("/login/", {"login": "555.123.4567", "password": "grandkids-2026!"})
+    assert locked.status_code == 429 and "Too many wrong passwords" in locked.content.decode()
