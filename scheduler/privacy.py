@@ -18,6 +18,7 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.usersessions.models import UserSession
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -25,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from notifications.preferences import sign_in_phone_of
 from notifications.privacy import messages_erase, messages_export
 from transport.privacy import rides_erase, rides_export
 from visits.access import household_of
@@ -72,6 +74,7 @@ def _erase_household(household_id: int, *, actor: AbstractBaseUser | None) -> No
     household = household_close(household_id=household_id, actor=actor)
     rides_erase(household_id=household.pk)
     caregiver = get_user_model().objects.get(pk=household.caregiver_id)
+    _erase_sign_in_records(caregiver)  # before her preferences (her number) go
     messages_erase(user=caregiver)
     _erase_login(caregiver)
 
@@ -96,6 +99,17 @@ def _erase_login(user: Any) -> None:
     user.is_active = False
     user.set_unusable_password()
     user.save()
+
+
+def _erase_sign_in_records(user: Any) -> None:
+    """django-axes keeps what was typed at sign-in (her user name, address or number) with
+    each attempt; after she is gone those would be the last rows naming her."""
+    typed = {user.get_username().lower(), user.email.lower()} - {""}
+    phone = sign_in_phone_of(user)
+    if phone:
+        typed.add(phone[0])
+    for model in (AccessAttempt, AccessFailureLog, AccessLog):
+        model.objects.filter(username__in=typed).delete()
 
 
 def households_purge_due(*, now: dt.datetime | None = None) -> int:
