@@ -27,7 +27,8 @@ class SignupForm(AllauthSignupForm):
         self.fields["email"].help_text = _("Or leave it empty and give a mobile number.")
         self.fields["phone"].label = _("Mobile number")
         self.fields["phone"].help_text = _(
-            "We text you a code. Give it if you have no email address, or to get texts.")
+            "Give your number if you have no email address, or if you want text messages. "
+            "We text you a code to check it.")
         for name in ("email", "phone"):
             self.fields[name].widget.attrs.pop("placeholder", None)
 
