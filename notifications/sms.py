@@ -60,3 +60,11 @@ class LocmemSmsBackend(BaseSmsBackend):
 
     def send(self, to: str, text: str) -> None:
         LocmemSmsBackend.outbox.append((to, text))
+
+
+class ConsoleSmsBackend(BaseSmsBackend):
+    """For development only, like Django's console email backend: the whole text (a
+    sign-in code included) on standard output. Never in production: texts name people."""
+
+    def send(self, to: str, text: str) -> None:
+        print(f"SMS to {to}: {text}", flush=True)  # noqa: T201 (a development console)
