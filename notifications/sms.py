@@ -67,4 +67,4 @@ class ConsoleSmsBackend(BaseSmsBackend):
     sign-in code included) on standard output. Never in production: texts name people."""
 
     def send(self, to: str, text: str) -> None:
-        print(f"SMS to {to}: {text}", flush=True)  # noqa: T201 (a development console)
+        print(f"SMS to {to}: {text}", flush=True)

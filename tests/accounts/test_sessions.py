@@ -8,6 +8,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from tests import factories as f
+from visits.models import Household
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,7 @@ def signed_in_client(username: str, agent: str) -> Client:
     return client
 
 
-def household(name: str):  # noqa: ANN201
+def household(name: str) -> Household:
     made = f.make_household(name)
     made.caregiver.set_password(PASSWORD)
     made.caregiver.save()
@@ -60,6 +61,7 @@ def test_the_sessions_page_speaks_her_language(lang: str) -> None:
     client = signed_in_client("rosa", "phone")
     page = client.get(reverse("usersessions_list"), HTTP_ACCEPT_LANGUAGE=lang)
     assert page.status_code == 200
-    assert ("Sesiones" if lang == "es" else "Sessions") in page.content.decode()
+    assert ("Este teléfono o computadora" if lang == "es" else "This phone or computer"
+            ) in page.content.decode()
     data = client.get(reverse("my-data"), HTTP_ACCEPT_LANGUAGE=lang).content.decode()
     assert ("Cerrar sesión en todas partes" if lang == "es" else "Sign out everywhere") in data

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from typing import Any
 
 import pytest
 import time_machine
@@ -20,6 +21,7 @@ from visits.models import (
     ApplicationStatus,
     ApprovedVisitor,
     AuditAction,
+    Household,
     VisitApplication,
 )
 from visits.services import applications_expire_due
@@ -32,7 +34,7 @@ LAST_NIGHT = dt.datetime(2027, 3, 13, 23, 30, tzinfo=CHICAGO)  # 05:30 UTC on th
 NEXT_MORNING = dt.datetime(2027, 3, 14, 7, 0, tzinfo=CHICAGO)
 
 
-def approved(world: World, household) -> VisitApplication:  # noqa: ANN001
+def approved(world: World, household: Household) -> VisitApplication:
     application = VisitApplication.objects.create(
         household=household, facility=world.facility, resident_name="Maria Lopez",
         resident=world.resident, status=ApplicationStatus.APPROVED, expires_on=UNTIL)
@@ -40,7 +42,7 @@ def approved(world: World, household) -> VisitApplication:  # noqa: ANN001
     return application
 
 
-def signed_in(user) -> Client:  # noqa: ANN001
+def signed_in(user: Any) -> Client:
     client = Client()
     client.force_login(user)
     return client
