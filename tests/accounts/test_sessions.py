@@ -33,10 +33,11 @@ def test_sign_out_everywhere_ends_every_device_and_her_tokens_only() -> None:
     rosa = household("rosa").caregiver
     household("ana")
     phone, laptop = signed_in_client("rosa", "phone"), signed_in_client("rosa", "laptop")
-    other = signed_in_client("ana", "phone")
+    other = signed_in_client("ana", "anas-tablet")
     Token.objects.create(user=rosa)
     sessions = phone.get(reverse("usersessions_list"))
     assert sessions.status_code == 200 and "laptop" in sessions.content.decode()
+    assert "anas-tablet" not in sessions.content.decode()  # only her own devices
     response = laptop.post(reverse("sign-out-everywhere"), follow=True)
     assert "signed out on every device" in response.content.decode()
     for client in (phone, laptop):
