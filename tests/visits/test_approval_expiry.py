@@ -98,3 +98,22 @@ def test_the_liaison_finds_it_among_the_closed_ones(world: World) -> None:
         trail = liaison.get(review).content.decode()
     assert review in closed
     assert "Approval ran out" in trail
+
+
+def test_withdrawing_one_persons_approval_tells_her_family_urgently_when_booked(
+    world: World,
+) -> None:
+    from visits.services import approval_decide
+
+    coming = f.make_session(world.rule, starts_at=dt.datetime(2027, 3, 20, 10, 0,
+                                                              tzinfo=CHICAGO))
+    f.make_booking(coming, world.resident, world.household, visitors=world.family)
+    approval = world.sofia.approvals.get(resident=world.resident)
+    with time_machine.travel(NEXT_MORNING, tick=False):
+        approval_decide(actor=world.liaison, approval_id=approval.pk, status="revoked")
+        approval_decide(actor=world.liaison, approval_id=approval.pk, status="revoked")
+    event = Event.objects.get(type="visits.approval.revoked")  # once, not on the repeat
+    assert event.urgent and "Sofia may no longer visit Maria" in event.body
+    assert "flagged" in event.body
+    assert list(event.deliveries.values_list("user", flat=True)) == [
+        world.household.caregiver_id]
