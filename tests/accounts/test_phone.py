@@ -182,3 +182,20 @@ def test_wrong_passwords_for_a_number_are_counted_however_it_is_written(
     assert codes[0] == 200 and codes[-1] == 429
     locked = client.post("/login/", {"login": "555.123.4567", "password": "grandkids-2026!"})
     assert locked.status_code == 429 and "Too many wrong passwords" in locked.content.decode()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_with_an_address_and_a_number_she_proves_both(
+    client: Client, sms_outbox: list, mailoutbox: list
+) -> None:
+    response = sign_up(client, email="abuela@example.org")
+    assert response["Location"] == reverse("account_verify_phone")  # the text first
+    after_text = client.post(reverse("account_verify_phone"),
+                             {"code": code_in(sms_outbox[-1][1])})
+    assert after_text["Location"] == reverse("account_email_verification_sent")
+    assert not signed_in(client)
+    mailed = re.search(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", mailoutbox[0].body, re.M).group(1)
+    client.post(reverse("account_email_verification_sent"), {"code": mailed})
+    assert signed_in(client)
+    pref = Preference.objects.get()
+    assert pref.phone_verified and not pref.sms_enabled  # she has email: texts stay her choice
