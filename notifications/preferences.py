@@ -65,6 +65,15 @@ def check_preference(pref: Preference) -> None:
         raise InvalidInput(fields=fields)
 
 
+def _check_phone_may_change(pref: Preference) -> None:
+    """A number she signs in with changes only by proving the new one (allauth's "Change my
+    mobile number" page): changed here, unproved, it would lock her out of signing in."""
+    if pref.phone_signs_in:
+        raise InvalidInput(fields={"phone": [_(
+            "You sign in with this number. To change it, use “Change my mobile number” "
+            "on the My data page: we text a code to the new number.")]})
+
+
 def preference_update(*, user: AbstractBaseUser, **changes: Any) -> Preference:
     """Change some of the user's preferences; fields left out keep their value.
 
@@ -79,8 +88,7 @@ def preference_update(*, user: AbstractBaseUser, **changes: Any) -> Preference:
         Preference.objects.get_or_create(user_id=user.pk)
         pref = Preference.objects.select_for_update().get(user_id=user.pk)
         if "phone" in changes and changes["phone"] != pref.phone:
-            # A number typed here is not proved: it receives texts, it does not sign in.
-            pref.phone_signs_in = pref.phone_verified = False
+            _check_phone_may_change(pref)
         for name, value in changes.items():
             setattr(pref, name, value)
         if "time_zone" in changes:

@@ -153,20 +153,39 @@ def test_she_changes_her_number_by_proving_the_new_one(
     assert (pref.phone, pref.phone_verified) == ("+15559876543", True)
 
 
-@time_machine.travel(NOW, tick=False)
-def test_a_number_typed_on_the_preferences_page_does_not_sign_in(
-    client: Client, sms_outbox: list
-) -> None:
-    sign_up(client)
-    client.post(reverse("account_verify_phone"), {"code": code_in(sms_outbox[0][1])})
+def test_a_number_typed_on_the_preferences_page_does_not_sign_in() -> None:
     from notifications.preferences import preference_update
+    from tests import factories as f
 
-    user = get_user_model().objects.get()
-    preference_update(user=user, phone="+15550001111")
-    client.post(reverse("logout"))
+    user = f.make_household("rosa").caregiver
+    user.set_password("grandkids-2026!")
+    user.save()
+    preference_update(user=user, phone="+15550001111", sms_enabled=True)
+    client = Client()
     response = client.post("/login/", {"login": "+15550001111",
                                        "password": "grandkids-2026!"})
     assert response.status_code == 200 and not signed_in(client)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_her_sign_in_number_changes_only_by_proving_the_new_one(
+    client: Client, sms_outbox: list
+) -> None:
+    """Changed on the settings page, unproved, it would lock her out: the page says where."""
+    from notifications.preferences import InvalidInput, preference_update
+
+    sign_up(client)
+    client.post(reverse("account_verify_phone"), {"code": code_in(sms_outbox[0][1])})
+    user = get_user_model().objects.get()
+    with pytest.raises(InvalidInput) as refused:
+        preference_update(user=user, phone="+15550001111", sms_enabled=False)
+    assert "Change my mobile number" in str(refused.value.fields["phone"])
+    pref = Preference.objects.get()
+    assert (pref.phone, pref.sms_enabled) == (NUMBER, True)  # nothing half-saved
+    preference_update(user=user, sms_enabled=False)  # the rest of the page still saves
+    client.post(reverse("logout"))
+    again = client.post("/login/", {"login": NUMBER, "password": "grandkids-2026!"})
+    assert again.status_code == 302
 
 
 @time_machine.travel(NOW, tick=False)
