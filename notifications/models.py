@@ -85,6 +85,11 @@ class Preference(models.Model):
     sms_enabled = models.BooleanField(_("text messages"), default=False)
     # E.164, e.g. +15551234567; only ever used to send this person's own messages.
     phone = models.CharField(_("mobile phone"), max_length=16, blank=True)
+    # The number also signs her in (she gave it on sign-up or on "Change my mobile
+    # number"), and whether she proved it with a texted code. A number typed on the
+    # preferences page only receives texts until she proves it.
+    phone_signs_in = models.BooleanField(_("signs in with this number"), default=False)
+    phone_verified = models.BooleanField(_("number proved by a code"), default=False)
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
@@ -111,6 +116,11 @@ class Preference(models.Model):
             models.CheckConstraint(
                 condition=Q(sms_enabled=False) | ~Q(phone=""),
                 name="preference_sms_needs_phone",
+            ),
+            # One account per proved sign-in number: the number finds the account.
+            models.UniqueConstraint(
+                fields=["phone"], condition=Q(phone_signs_in=True, phone_verified=True),
+                name="preference_one_account_per_sign_in_number",
             ),
         ]
         verbose_name = _("notification preference")

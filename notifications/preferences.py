@@ -65,6 +65,15 @@ def check_preference(pref: Preference) -> None:
         raise InvalidInput(fields=fields)
 
 
+def _check_phone_may_change(pref: Preference) -> None:
+    """A number she signs in with changes only by proving the new one (allauth's "Change my
+    mobile number" page): changed here, unproved, it would lock her out of signing in."""
+    if pref.phone_signs_in:
+        raise InvalidInput(fields={"phone": [_(
+            "You sign in with this number. To change it, use “Change my mobile number” "
+            "on the My data page: we text a code to the new number.")]})
+
+
 def preference_update(*, user: AbstractBaseUser, **changes: Any) -> Preference:
     """Change some of the user's preferences; fields left out keep their value.
 
@@ -78,6 +87,8 @@ def preference_update(*, user: AbstractBaseUser, **changes: Any) -> Preference:
     with transaction.atomic():
         Preference.objects.get_or_create(user_id=user.pk)
         pref = Preference.objects.select_for_update().get(user_id=user.pk)
+        if "phone" in changes and changes["phone"] != pref.phone:
+            _check_phone_may_change(pref)
         for name, value in changes.items():
             setattr(pref, name, value)
         if "time_zone" in changes:
@@ -175,3 +186,46 @@ def preference_language_set(*, user: AbstractBaseUser, language: str) -> None:
         Preference.objects.get_or_create(user_id=user.pk, defaults={"language": language})
         Preference.objects.filter(user_id=user.pk).exclude(language=language).update(
             language=language)
+
+
+def sign_in_phone_of(user: AbstractBaseUser) -> tuple[str, bool] | None:
+    """The number she signs in with, and whether she proved it; None if she has none."""
+    pref = Preference.objects.filter(user_id=user.pk, phone_signs_in=True).first()
+    return (pref.phone, pref.phone_verified) if pref else None
+
+
+def sign_in_phone_set(*, user: AbstractBaseUser, phone: str, verified: bool) -> Preference:
+    """Her sign-in number (on sign-up, or changing it): it also receives her texts, and
+    a number given without an email address turns texts on (they are her only channel).
+    Locks her preference row."""
+    with transaction.atomic():
+        Preference.objects.get_or_create(user_id=user.pk)
+        pref = Preference.objects.select_for_update().get(user_id=user.pk)
+        pref.phone, pref.phone_signs_in, pref.phone_verified = phone, True, verified
+        if not user.email:
+            pref.sms_enabled = True
+        pref.save()
+    return pref
+
+
+def sign_in_phone_prove(*, user: AbstractBaseUser, phone: str) -> bool:
+    """She typed the code texted to `phone`: it becomes her sign-in number (a change of
+    number takes effect only now; until then the old one still signs her in). False,
+    nothing changed, if another account proved that number meanwhile. Locks her row."""
+    with transaction.atomic():
+        taken = Preference.objects.filter(
+            phone=phone, phone_signs_in=True, phone_verified=True).exclude(user_id=user.pk)
+        if taken.exists():
+            return False
+        Preference.objects.get_or_create(user_id=user.pk)
+        pref = Preference.objects.select_for_update().get(user_id=user.pk)
+        pref.phone, pref.phone_signs_in, pref.phone_verified = phone, True, True
+        pref.save()
+    return True
+
+
+def user_by_sign_in_phone(phone: str) -> AbstractBaseUser | None:
+    """The account a proved sign-in number belongs to."""
+    pref = (Preference.objects.filter(phone=phone, phone_signs_in=True, phone_verified=True)
+            .select_related("user").first())
+    return pref.user if pref else None

@@ -50,3 +50,21 @@ def mask_number(number: str) -> str:
 def sms_backend() -> BaseSmsBackend:
     backend_class = import_string(settings.SMS_BACKEND)
     return backend_class()
+
+
+class LocmemSmsBackend(BaseSmsBackend):
+    """For tests, like Django's locmem email backend: each text is kept in `outbox` as a
+    (number, text) pair. Tests clear it themselves."""
+
+    outbox: list[tuple[str, str]] = []
+
+    def send(self, to: str, text: str) -> None:
+        LocmemSmsBackend.outbox.append((to, text))
+
+
+class ConsoleSmsBackend(BaseSmsBackend):
+    """For development only, like Django's console email backend: the whole text (a
+    sign-in code included) on standard output. Never in production: texts name people."""
+
+    def send(self, to: str, text: str) -> None:
+        print(f"SMS to {to}: {text}", flush=True)

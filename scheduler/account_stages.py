@@ -9,13 +9,14 @@ from allauth.account.stages import EmailVerificationStage
 
 
 class StaffMadeAccountStage(EmailVerificationStage):
-    """Email verification, except for accounts staff made without any address (the demo's,
-    liaisons and drivers set up in the admin): there is nothing to verify, and asking would
-    lock them out. Every account made by sign-up has an address and must prove it."""
+    """Email verification, except for accounts without any address: those staff made (the
+    demo's, liaisons and drivers set up in the admin) and caregivers who signed up with a
+    mobile number only. There is no address to verify, and asking would lock them out; a
+    number given on sign-up is proved by allauth's own phone step, which comes next."""
 
     def handle(self):  # type: ignore[no-untyped-def]
         user = self.login.user
-        if (not self.login.signup and user is not None and not user.email
+        if (user is not None and not user.email
                 and not EmailAddress.objects.filter(user_id=user.pk).exists()):
             return None, True
         return super().handle()

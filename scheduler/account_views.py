@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from scheduler.privacy import account_delete, account_export_zip
+from scheduler.privacy import account_delete, account_export_zip, sessions_end_all
 from visits.access import household_of
 
 
@@ -43,4 +43,15 @@ def my_account_delete(request: HttpRequest) -> HttpResponse:
     account_delete(user=request.user)
     logout(request)
     messages.success(request, _("Your account is deleted. We hope to see you again."))
+    return redirect("login")
+
+
+@login_required
+@require_POST
+def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
+    """A lost phone, a shared computer: every device she signed in on is signed out, this
+    one too, and her API tokens stop working."""
+    sessions_end_all(user=request.user)
+    logout(request)
+    messages.success(request, _("You are signed out on every device. Sign in again here."))
     return redirect("login")

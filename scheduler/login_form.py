@@ -13,6 +13,6 @@ class LoginForm(AllauthLoginForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["login"].label = _("User name or email address")
+        self.fields["login"].label = _("Email address, mobile number or user name")
         self.fields["login"].widget.attrs.update(
             {"autocapitalize": "none", "autocorrect": "off", "spellcheck": "false"})

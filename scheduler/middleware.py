@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from allauth.core.exceptions import RateLimited
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 from scheduler import error_pages
 from scheduler.errors import InvalidInput, domain_error_of
 from scheduler.inputs import text_problem
+from scheduler.signin import codes_paused
 
 logger = logging.getLogger("scheduler.errors")
 
@@ -46,6 +48,8 @@ class DomainErrorPageMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         error = domain_error_of(exception)
+        if isinstance(exception, RateLimited):  # allauth's limit on codes, raised in a step
+            error = codes_paused()
         if error is None or is_api(request):
             return None
         return render(request, "error.html", {"error": error}, status=error.status)

@@ -17,6 +17,8 @@ import zipfile
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from allauth.usersessions.models import UserSession
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -24,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from notifications.preferences import sign_in_phone_of
 from notifications.privacy import messages_erase, messages_export
 from transport.privacy import rides_erase, rides_export
 from visits.access import household_of
@@ -71,20 +74,42 @@ def _erase_household(household_id: int, *, actor: AbstractBaseUser | None) -> No
     household = household_close(household_id=household_id, actor=actor)
     rides_erase(household_id=household.pk)
     caregiver = get_user_model().objects.get(pk=household.caregiver_id)
+    _erase_sign_in_records(caregiver)  # before her preferences (her number) go
     messages_erase(user=caregiver)
     _erase_login(caregiver)
+
+
+def sessions_end_all(*, user: AbstractBaseUser) -> int:
+    """End every session allauth recorded for her (each sign-in is recorded) and delete
+    her API tokens. Returns how many sessions ended."""
+    sessions = list(UserSession.objects.filter(user_id=user.pk))
+    for session in sessions:
+        session.end()  # deletes the session from the store, then its record
+    Token.objects.filter(user_id=user.pk).delete()
+    return len(sessions)
 
 
 def _erase_login(user: Any) -> None:
     """The account row stays (past bookings point at its household), without a name, an
     address or a way to sign in; a changed password hash ends every session it had."""
     EmailAddress.objects.filter(user=user).delete()
-    Token.objects.filter(user=user).delete()
+    sessions_end_all(user=user)  # the records name her devices and addresses
     user.username = f"deleted-{user.pk}"
     user.email = user.first_name = user.last_name = ""
     user.is_active = False
     user.set_unusable_password()
     user.save()
+
+
+def _erase_sign_in_records(user: Any) -> None:
+    """django-axes keeps what was typed at sign-in (her user name, address or number) with
+    each attempt; after she is gone those would be the last rows naming her."""
+    typed = {user.get_username().lower(), user.email.lower()} - {""}
+    phone = sign_in_phone_of(user)
+    if phone:
+        typed.add(phone[0])
+    for model in (AccessAttempt, AccessFailureLog, AccessLog):
+        model.objects.filter(username__in=typed).delete()
 
 
 def households_purge_due(*, now: dt.datetime | None = None) -> int:

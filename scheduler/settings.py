@@ -30,6 +30,9 @@ INSTALLED_APPS = [
     "axes",
     "allauth",
     "allauth.account",
+    # Her signed-in devices, so "sign out everywhere" can end each one (allauth).
+    "allauth.usersessions",
+    "django.contrib.humanize",  # allauth's sessions page says "2 hours ago"
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -403,14 +406,29 @@ AXES_VERBOSE = False
 # allauth's sign-in form names its field "login" (a user name or an email address).
 AXES_USERNAME_CALLABLE = "scheduler.signin.username_tried"
 
-# Accounts (django-allauth): a caregiver signs up on her own with an email address, proves
-# it with a six-character code typed from the email (easier on a phone than a link that
-# opens another browser), and signs in with that address or a user name (the demo's).
-ACCOUNT_LOGIN_METHODS = {"username", "email"}
-ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# Accounts (django-allauth): a caregiver signs up on her own with an email address or a
+# mobile number (or both), proves each with a short code typed from the email or the text
+# (easier on a phone than a link that opens another browser), and signs in with that
+# address, that number or a user name (the demo's). "email*" stays required here because
+# allauth's checks tie code verification to it; the sign-up form itself asks for an email
+# OR a number (scheduler.signup_form), and scheduler.account_stages verifies whichever she
+# gave. Numbers live in her notification preferences (notifications.Preference.phone).
+ACCOUNT_LOGIN_METHODS = {"username", "email", "phone"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "phone", "password1*", "password2*"]
+ACCOUNT_PHONE_VERIFICATION_TIMEOUT = env_int("ACCOUNT_CODE_TIMEOUT_SECONDS", 15 * 60)
+ACCOUNT_PHONE_VERIFICATION_MAX_ATTEMPTS = 3
+# A mistyped number can be corrected, and a lost text sent again, from the code page.
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_CHANGE = True
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True
+# One address per account, changed by proving the new one with a code (/accounts/email/).
+ACCOUNT_CHANGE_EMAIL = True
+# Each sign-in is recorded (allauth.usersessions) so "sign out everywhere" can end every
+# device's session; its last-seen time is not tracked: that would write on every request.
+USERSESSIONS_TRACK_ACTIVITY = False
 ACCOUNT_SIGNUP_FORM_CLASS = "scheduler.accounts.SignupForm"
 ACCOUNT_ADAPTER = "scheduler.account_adapter.AccountAdapter"
-ACCOUNT_FORMS = {"login": "scheduler.login_form.LoginForm"}
+ACCOUNT_FORMS = {"login": "scheduler.login_form.LoginForm",
+                 "signup": "scheduler.signup_form.SignupForm"}
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
@@ -422,4 +440,6 @@ ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 # Wrong passwords are counted by django-axes (above, one rule for every sign-in form);
 # allauth's own count would answer first with a different message, so it is off.
-ACCOUNT_RATE_LIMITS = {"login_failed": None}
+# A mistyped new number must not use up the minute's only change: three changes a minute
+# (each new number still gets at most one text each 30 seconds, allauth's "verify_phone").
+ACCOUNT_RATE_LIMITS = {"login_failed": None, "change_phone": "3/m/user"}

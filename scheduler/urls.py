@@ -29,6 +29,8 @@ urlpatterns = [
     # The addresses the rest of the app (and people's bookmarks) know, served by allauth.
     path("login/", allauth_views.LoginView.as_view(), name="login"),
     path("logout/", allauth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/sign-out-everywhere/", account_views.sign_out_everywhere,
+         name="sign-out-everywhere"),
     path("accounts/", include("allauth.urls")),
     # A staff invitation's link: no login, the secret token is the credential.
     re_path(r"^invitations/(?P<token>[A-Za-z0-9_-]{20,64})/$", staff_views.invitation,

@@ -63,6 +63,16 @@ def _fresh_throttles(settings: Any) -> None:
     cache.clear()
 
 
+@pytest.fixture
+def sms_outbox(settings: Any) -> list[tuple[str, str]]:
+    """The texts sent during the test, as (number, text), like pytest-django's mailoutbox."""
+    from notifications.sms import LocmemSmsBackend
+
+    settings.SMS_BACKEND = "notifications.sms.LocmemSmsBackend"
+    LocmemSmsBackend.outbox.clear()
+    return LocmemSmsBackend.outbox
+
+
 PERSONAS = (
     "caregiver", "other_caregiver", "liaison", "other_liaison", "coordinator", "driver",
     "anonymous",

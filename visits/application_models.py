@@ -34,6 +34,8 @@ class ApplicationStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
     DENIED = "denied", _("Not approved")
     REVOKED = "revoked", _("Approval withdrawn")
+    # Past its "approved until" date (visits.services.applications_expire_due).
+    EXPIRED = "expired", _("Approval ran out")
 
 
 class VisitApplication(models.Model):
@@ -100,6 +102,7 @@ class AuditAction(models.TextChoices):
     MORE_INFO = "more_info", _("More information asked for")
     ANSWERED = "answered", _("Family answered")
     REVOKED = "revoked", _("Approval withdrawn")
+    EXPIRED = "expired", _("Approval ran out")
 
 
 class ApplicationAudit(models.Model):

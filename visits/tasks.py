@@ -4,6 +4,7 @@ from django.tasks import task
 
 from visits.reminders import reminders_send_due
 from visits.services import (
+    applications_expire_due,
     offers_expire,
     rounds_allocate_due,
     rounds_open_due,
@@ -39,3 +40,9 @@ def open_request_rounds() -> int:
 def allocate_due_rounds() -> int:
     """Draw every request round whose deadline has passed (each exactly once)."""
     return rounds_allocate_due()
+
+
+@task()
+def expire_approvals() -> int:
+    """Mark approvals past their expiry day as run out and tell each family."""
+    return applications_expire_due()

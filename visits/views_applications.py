@@ -162,7 +162,8 @@ def _suffix(kind: str) -> str:
 QUEUE_FILTERS = {"waiting": [ApplicationStatus.PENDING],
                  "asked": [ApplicationStatus.MORE_INFO],
                  "approved": [ApplicationStatus.APPROVED],
-                 "closed": [ApplicationStatus.DENIED, ApplicationStatus.REVOKED]}
+                 "closed": [ApplicationStatus.DENIED, ApplicationStatus.REVOKED,
+                            ApplicationStatus.EXPIRED]}
 
 
 @login_required

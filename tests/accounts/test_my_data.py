@@ -17,10 +17,12 @@ from django.test import Client
 from django.urls import reverse
 
 from notifications.models import Delivery
+from notifications.preferences import sign_in_phone_set
 from scheduler.privacy import households_purge_due
 from tests import factories as f
 from tests.conftest import PERSONAS, World
 from tests.fund.helpers import donate
+from tests.remains import rows_naming
 from transport.fund.models import LedgerEntry, Subsidy
 from transport.fund.subsidies import subsidy_grant
 from visits.models import (
@@ -56,6 +58,7 @@ def lived_in(world: World) -> dict:
         rosa.set_password("rosas-own-2026")
         rosa.email = "rosa@example.org"
         rosa.save()
+        sign_in_phone_set(user=rosa, phone="+15557654321", verified=True)
         past = f.make_session(world.rule, starts_at=NOW - dt.timedelta(days=10))
         old = f.make_booking(past, world.resident, world.household, visitors=world.family,
                              status=BookingStatus.CHECKED_IN)
@@ -128,6 +131,8 @@ def test_deleting_her_account_leaves_only_nameless_counts_and_the_ledger(
     coming = lived_in["future"].session_id
     held = Session.objects.get(pk=coming).held
     with time_machine.travel(NOW, tick=False):
+        for typed in ("rosa@example.org", "(555) 765-4321"):  # a slip of the finger, once
+            Client().post("/login/", {"login": typed, "password": "not-quite"})
         client = signed_in(world.caregiver)
         response = client.post(reverse("my-account-delete"), {"password": "rosas-own-2026"})
     assert response.status_code == 302, response.content.decode()[-2000:]
@@ -148,10 +153,16 @@ def test_deleting_her_account_leaves_only_nameless_counts_and_the_ledger(
     assert not Delivery.objects.filter(user=user).exists()
     assert list(LedgerEntry.objects.values_list("pk", "amount_cents")) == ledger
     assert Subsidy.objects.get().note == ""
+    # No row anywhere still holds her address, her number, her child's name, her town.
+    left = rows_naming("rosa@example.org", "+15557654321", "Sofia",
+                       "from Springfield")
+    assert left == [], left
     again = Client()
     for login in ("rosa@example.org", world.caregiver.username):
         again.post("/login/", {"login": login, "password": "rosas-own-2026"})
         assert "_auth_user_id" not in again.session
+    again.post("/login/", {"login": "+15557654321", "password": "rosas-own-2026"})
+    assert "_auth_user_id" not in again.session
     # Another household is untouched.
     assert Visitor.objects.filter(household=world.other_household, first_name="Jaylen").exists()
 

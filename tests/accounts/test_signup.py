@@ -166,3 +166,27 @@ def test_account_pages_open_in_the_projects_look(client: Client, lang: str, name
     page = response.content.decode()
     assert '<link rel="stylesheet" href="/static/app.css">' in page
     assert f'<html lang="{lang}">' in page
+
+
+@time_machine.travel(NOW, tick=False)
+def test_she_changes_her_email_by_proving_the_new_address(
+    client: Client, mailoutbox: list
+) -> None:
+    sign_up(client)
+    client.post(reverse("account_email_verification_sent"), {"code": code_from(mailoutbox[0])})
+    bad = client.post(reverse("account_email"), {"email": "not an address", "action_add": ""})
+    assert bad.status_code == 200 and "valid email" in bad.content.decode()
+    client.post(reverse("account_email"), {"email": "carmen.new@example.org",
+                                            "action_add": ""})
+    assert mailoutbox[-1].to == ["carmen.new@example.org"]
+    user = get_user_model().objects.get()
+    assert user.email == "abuela@example.org"  # the old address until the new one is proved
+    client.post(reverse("account_email_verification_sent"), {"code": "WRONG-CODE"})
+    assert get_user_model().objects.get().email == "abuela@example.org"
+    client.post(reverse("account_email_verification_sent"),
+                {"code": code_from(mailoutbox[-1])})
+    assert get_user_model().objects.get().email == "carmen.new@example.org"
+    client.post(reverse("logout"))
+    response = client.post("/login/", {"login": "carmen.new@example.org",
+                                       "password": "grandkids-2026!"})
+    assert response.status_code == 302 and "_auth_user_id" in client.session

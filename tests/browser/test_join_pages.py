@@ -15,6 +15,8 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import CHROMIUM_ARGS, Demo  # noqa: F401  (same browser setup)
+from tests.remains import rows_naming
+from transport.fund.models import LedgerEntry
 from visits.models import (
     ApplicationStatus,
     Booking,
@@ -37,12 +39,16 @@ WORDS = {
            "approve": "Approve", "book": "Book this visit", "continue": "Continue",
            "who": "Who would you like to visit?",
            "sent": "Your application is sent", "download": "Download my data",
-           "delete": "Delete my account for good"},
+           "delete": "Delete my account for good", "change_number": "Change my mobile number",
+           "where": "Where I am signed in", "everywhere": "Sign out everywhere"},
     "es": {"signup": "Registrarse", "confirm": "Confirmar", "add": "Agregar a mi familia",
            "apply": "Solicitar visitar a alguien", "send": "Enviar mi solicitud",
            "approve": "Aprobar", "book": "Reservar esta visita", "continue": "Continuar",
            "who": "¿A quién desea visitar?", "sent": "Su solicitud está enviada",
-           "download": "Descargar mis datos", "delete": "Borrar mi cuenta para siempre"},
+           "download": "Descargar mis datos", "delete": "Borrar mi cuenta para siempre",
+           "change_number": "Cambiar mi número de celular",
+           "where": "Dónde tengo la sesión iniciada",
+           "everywhere": "Cerrar sesión en todas partes"},
 }
 
 
@@ -152,6 +158,7 @@ def test_a_new_caregiver_joins_and_books_her_first_visit(
         "OPTIONS": {"location": str(tmp_path / "private")}}}
     email = f"carmen.{lang}@example.org"
     page = phone(browser, demo, lang)
+    ledger = list(LedgerEntry.objects.values_list("pk", flat=True))
     sign_up(page, demo, lang, email, mailoutbox)
     add_children(page, demo, lang)
     apply(page, demo, lang, tmp_path)
@@ -168,6 +175,10 @@ def test_a_new_caregiver_joins_and_books_her_first_visit(
     assert not VisitApplication.objects.filter(household=household).exists()
     assert Booking.objects.get(pk=booking.pk).status == BookingStatus.CANCELLED
     assert not get_user_model().objects.filter(email=email).exists()
+    # Nothing anywhere names her, her grandchildren or her address any more: what stays is
+    # nameless (a cancelled booking, blanked people) and the travel fund's ledger.
+    assert rows_naming(email, "Ruiz", "Lucia Ruiz", "Mateo Ruiz") == []
+    assert LedgerEntry.objects.filter(pk__in=ledger).count() == len(ledger)  # untouched
     page.context.close()
 
 
@@ -184,3 +195,63 @@ def downloads_and_deletes(page: Page, demo: Demo, lang: str) -> None:
     page.get_by_role("button", name=WORDS[lang]["delete"]).click()
     expect(page.locator("#id_login")).to_be_visible()
     shot(page, f"{lang}-10-deleted")
+
+
+NEW_NUMBER = {"en": "(555) 010-2233", "es": "555 010 4455"}
+
+
+def code_texted(sms_outbox: list) -> str:
+    return re.search(r"(?:code is|código es) (\S+)\.", sms_outbox[-1][1]).group(1)
+
+
+def checked(page: Page, lang: str, name: str) -> None:
+    """The 360 px picture, and axe-core finds nothing (nor English words on a Spanish page)."""
+    from tests.browser.test_accessibility import page_problems
+
+    shot(page, name)
+    assert page_problems(page, lang) == [], name
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_a_grandmother_without_email_joins_by_text_message_and_signs_out_everywhere(
+    browser: Browser, demo: Demo, sms_outbox: list, lang: str
+) -> None:
+    """Sign up with a mobile number, the code from the text, change the number (proved by a
+    new code), see where she is signed in, and sign out everywhere."""
+    words = WORDS[lang]
+    page = phone(browser, demo, lang)
+    page.goto(demo.url + "/accounts/signup/")
+    page.fill("#id_phone", "(555) 010-1122" if lang == "en" else "555 010 3344")
+    page.fill("#id_password1", "grandkids-2026!")
+    page.fill("#id_password2", "grandkids-2026!")
+    page.fill("#id_first_name", "Dolores")
+    page.fill("#id_last_name", "Quintanilla")
+    page.fill("#id_date_of_birth", "1952-09-30")
+    page.get_by_role("button", name=words["signup"], exact=True).click()
+    expect(page.locator("#id_code")).to_be_visible()
+    checked(page, lang, f"{lang}-21-text-code")
+    page.fill("#id_code", code_texted(sms_outbox))
+    page.get_by_role("button", name=words["confirm"]).click()
+    expect(page.get_by_role("heading", name=words["who"])).to_be_visible()
+    page.goto(demo.url + "/my-data/")
+    checked(page, lang, f"{lang}-22-my-data")
+    page.get_by_role("link", name=words["change_number"]).click()
+    checked(page, lang, f"{lang}-23-change-number")
+    page.fill("#id_phone", NEW_NUMBER[lang])
+    page.locator("main form button[type=submit]").first.click()
+    expect(page.locator("#id_code")).to_be_visible()
+    page.fill("#id_code", code_texted(sms_outbox))
+    page.get_by_role("button", name=words["confirm"]).click()
+    page.goto(demo.url + "/my-data/")
+    page.get_by_role("link", name=words["where"]).click()
+    checked(page, lang, f"{lang}-24-sessions")
+    page.goto(demo.url + "/my-data/")
+    page.get_by_role("button", name=words["everywhere"]).click()
+    expect(page.locator("#id_login")).to_be_visible()
+    checked(page, lang, f"{lang}-25-signed-out")
+    # The new number, written her own way, signs her in; the old one no longer does.
+    page.fill("#id_login", NEW_NUMBER[lang])
+    page.fill("#id_password", "grandkids-2026!")
+    page.locator("main button[type=submit]").click()
+    expect(page.get_by_role("heading", name=words["who"])).to_be_visible()
+    page.context.close()

@@ -265,3 +265,22 @@ def test_a_withdrawn_approval_flags_her_coming_visit_on_the_roster(world: World)
         status=ApprovalStatus.APPROVED, expires_on=world.session.starts_at.date()
         - dt.timedelta(days=1))
     assert flag in client.get(reverse("roster"), {"date": day}).content.decode()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_an_id_of_another_facilitys_resident_matches_nobody_and_is_never_shown(
+    world: World, family: dict
+) -> None:
+    """She applies to Lakeview with the ID of someone held at High Desert: no match is
+    made (the liaison matches by hand), and no page of hers shows a resident's ID."""
+    elsewhere = f.make_resident(world.other_facility, first_name="Maria", last_name="Lopez",
+                                prison_id="HD-7781")
+    client = signed_in(family["user"])
+    response = client.post(reverse("application-new"),
+                           apply_form(world, family, prison_id="hd-7781"))
+    assert response.status_code == 302
+    application = VisitApplication.objects.get()
+    assert application.resident is None and application.facility == world.facility
+    assert elsewhere.applications.count() == 0
+    page = client.get(reverse("applications")).content.decode()
+    assert "W48213" not in page and "HD-7781" not in page

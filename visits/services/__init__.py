@@ -5,6 +5,7 @@ from visits.services.applications import (
     application_answer,
     application_decide,
     application_submit,
+    applications_expire_due,
 )
 from visits.services.booking import (
     BookingResult,
@@ -87,6 +88,7 @@ __all__ = [
     "VerifyResult",
     "SessionFull",
     "SupportNeeds",
+    "applications_expire_due",
     "approval_decide",
     "booking_cancel",
     "booking_check",

@@ -20,14 +20,16 @@ from notifications.text import Text
 from scheduler.errors import Conflict, InvalidInput, NotFound
 from visits.access import facility_of_liaison, lock_household_of
 from visits.application_models import private_storage
-from visits.calendar import local_date
+from visits.calendar import local_date, local_midnight_utc
 from visits.models import (
+    LIVE_STATUSES,
     ApplicationAudit,
     ApplicationStatus,
     ApplicationVisitor,
     ApprovalStatus,
     ApprovedVisitor,
     AuditAction,
+    Booking,
     Facility,
     Resident,
     VisitApplication,
@@ -329,3 +331,57 @@ def application_answer(*, actor: AbstractBaseUser, application_id: int,
         _audit(application, actor, AuditAction.ANSWERED, answer.strip())
         _tell_liaisons(application)
     return application
+
+
+EXPIRY_TEXTS = (
+    gettext_noop("Your approval to visit has run out"),
+    gettext_noop("Your approval to visit %(name)s ended on %(until)s. To keep visiting, "
+                 "send a new application from the My applications page."),
+    gettext_noop("Your approval to visit %(name)s ended on %(until)s, and you have visits "
+                 "booked after that day. The facility sees them flagged: send a new "
+                 "application from the My applications page so they can go ahead."),
+)
+
+
+def applications_expire_due() -> int:
+    """The periodic sweep (run_periodic): approvals past their "approved until" day, in
+    each facility's own calendar, are marked run out, written to the audit trail, and the
+    family is told, with a warning when visits are booked after that day (the roster
+    flags those for the liaison). Each application once: a guarded status update."""
+    expired = 0
+    for facility in Facility.objects.filter(
+            applications__status=ApplicationStatus.APPROVED).distinct():
+        today = local_date(now(), facility.time_zone)
+        due = VisitApplication.objects.filter(
+            facility=facility, status=ApplicationStatus.APPROVED, expires_on__lt=today)
+        for application_id in due.values_list("pk", flat=True):
+            expired += _expire(application_id)
+    return expired
+
+
+def _expire(application_id: int) -> int:
+    with transaction.atomic():
+        if not VisitApplication.objects.filter(
+                pk=application_id, status=ApplicationStatus.APPROVED,
+        ).update(status=ApplicationStatus.EXPIRED, updated_at=now()):
+            return 0  # another worker's sweep took it
+        application = VisitApplication.objects.select_related(
+            "household__caregiver", "facility").get(pk=application_id)
+        _audit(application, None, AuditAction.EXPIRED, str(application.expires_on))
+        _tell_family_expired(application)
+    return 1
+
+
+def _tell_family_expired(application: VisitApplication) -> None:
+    booked_after = Booking.objects.filter(
+        household_id=application.household_id, resident_id=application.resident_id,
+        status__in=LIVE_STATUSES, session__starts_at__gte=local_midnight_utc(
+            application.expires_on + dt.timedelta(days=1), application.facility.time_zone),
+    ).exists()
+    title, body, body_booked = EXPIRY_TEXTS
+    event_emit(type="visits.application.expired", title=Text(title),
+               body=Text(body_booked if booked_after else body, {
+                   "name": application.resident_name,
+                   "until": application.expires_on.isoformat()}),
+               recipients=[application.household.caregiver],
+               data={"application_id": application.pk}, urgent=booked_after)

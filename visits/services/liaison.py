@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from notifications.services import event_emit
 from notifications.text import Text
 from scheduler.errors import Conflict, InvalidInput, NotFound
 from scheduler.inputs import MAX_CLOSURE_DAYS
@@ -255,16 +256,40 @@ def approval_decide(
     if expires_on and expires_on < local_date(now(), facility.time_zone):
         raise InvalidInput(fields={"expires_on": [_("The expiry date is in the past.")]})
     with locked_transaction():
-        approval = ApprovedVisitor.objects.select_for_update().filter(
+        approval = ApprovedVisitor.objects.select_for_update(of=("self",)).select_related(
+            "visitor__household__caregiver", "resident").filter(
             pk=approval_id, resident__facility=facility
         ).first()
         if approval is None:
             raise NotFound(_("We could not find that approval."))
+        withdrawn = (approval.status == ApprovalStatus.APPROVED
+                     and status == ApprovalStatus.REVOKED)
         approval.status = status
         approval.expires_on = expires_on
         if guardian_consent_on_file is not None:
             approval.guardian_consent_on_file = guardian_consent_on_file
         approval.decided_at = now()
         approval.save()
+        if withdrawn:
+            _tell_approval_withdrawn(approval)
     return approval
+
+
+def _tell_approval_withdrawn(approval: ApprovedVisitor) -> None:
+    """The family hears of it (the roster flags her coming visits on its own), warned
+    urgently when a visit with that person is already booked."""
+    visitor = approval.visitor
+    booked = Booking.objects.filter(
+        resident_id=approval.resident_id, status__in=LIVE_STATUSES,
+        session__starts_at__gt=now(), visitors=visitor).exists()
+    body = (gettext_noop("%(visitor)s may no longer visit %(name)s. The visits you booked "
+                         "with them are flagged for the facility: please contact it.")
+            if booked else
+            gettext_noop("%(visitor)s may no longer visit %(name)s."))
+    event_emit(type="visits.approval.revoked",
+               title=Text(gettext_noop("Your approval to visit was withdrawn")),
+               body=Text(body, {"visitor": visitor.first_name,
+                                "name": approval.resident.first_name}),
+               recipients=[visitor.household.caregiver],
+               data={"approval_id": approval.pk}, urgent=booked)
 

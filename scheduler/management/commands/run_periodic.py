@@ -20,6 +20,7 @@ from transport.fund.tasks import apply_pending_stripe_events, send_due_receipts
 from transport.tasks import resume_plan_runs
 from visits.tasks import (
     allocate_due_rounds,
+    expire_approvals,
     expire_waitlist_offers,
     fill_session_horizon,
     open_request_rounds,
@@ -43,6 +44,9 @@ SCHEDULE = (  # task, every N seconds
     (resume_plan_runs, 60),
     # Receipts never confirmed sent (the task was lost or its worker died mid-send).
     (send_due_receipts, 120),
+    # Visitor approvals past their expiry day: the family is told (the roster flags any
+    # visit booked after it on its own).
+    (expire_approvals, 3600),
     # Retention: households unused for HOUSEHOLD_RETENTION_MONTHS lose their personal data.
     (purge_unused_households, 86400),
 )

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('visits', '0009_household_closed_at'),
+        ('visits', '0010_staff_invitations_and_facility_admins'),
     ]
 
     operations = [
