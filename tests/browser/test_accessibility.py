@@ -79,7 +79,7 @@ def catalogue_english() -> tuple[str, ...]:
         if ".venv" in mo.parts:
             continue
         with mo.open("rb") as handle:
-            catalogue = gettext.GNUTranslations(handle)._catalog  # noqa: SLF001 - msgid -> msgstr
+            catalogue = gettext.GNUTranslations(handle)._catalog
         for msgid, msgstr in catalogue.items():
             if not isinstance(msgid, str) or not msgid or msgid == msgstr:
                 continue
