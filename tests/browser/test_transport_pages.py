@@ -117,7 +117,8 @@ def test_the_driver_marks_a_pickup_on_her_phone(page: Page, rides_demo: Demo) ->
     shot_and_fit(page, "driver")
     tz = first.request.booking.session.facility.tz
     if timezone.now().astimezone(tz).date() != trip.day:  # not the trip's day: no buttons
-        expect(card).to_contain_text("You can mark this stop on the day of the trip")
+        expect(page.locator(f"#trip-{trip.pk}")).to_contain_text(
+            "You can mark the stops picked up or dropped off on the day of the trip")
         expect(card.get_by_role("button", name="Picked up")).to_have_count(0)
 
     # On the trip's day, in the facility's zone (the server runs in this process, so its
