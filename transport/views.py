@@ -176,6 +176,7 @@ def driver_day(request: HttpRequest) -> HttpResponse:
                                 else StopStatus.DROPPED_OFF)
             # Buttons only on the trip's day where the facility is (the service checks too).
             stop.markable = selectors.stop_day_today(stop) == trip.day
+        trip.markable = any(stop.markable for stop in trip.stops.all())
     return render(request, "transport/driver.html", {
         "trips": trips, "day": day, "today": selectors.today_for(request.user),
         "prev_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),

@@ -5,6 +5,7 @@ Screenshots go to /tmp/rides-*.png (the system's temporary folder) for a person 
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import os
@@ -21,8 +22,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import DEMO_PASSWORD, Demo
@@ -112,10 +115,19 @@ def test_the_driver_marks_a_pickup_on_her_phone(page: Page, rides_demo: Demo) ->
         expect(card).to_contain_text(visitor.first_name)
         expect(card).not_to_contain_text(visitor.last_name)
     shot_and_fit(page, "driver")
+    tz = first.request.booking.session.facility.tz
+    if timezone.now().astimezone(tz).date() != trip.day:  # not the trip's day: no buttons
+        expect(page.locator(f"#trip-{trip.pk}")).to_contain_text(
+            "You can mark the stops picked up or dropped off on the day of the trip")
+        expect(card.get_by_role("button", name="Picked up")).to_have_count(0)
 
-    card.get_by_role("button", name="Picked up").click()
-    expect(page.get_by_text("Marked picked up.")).to_be_visible()
-    expect(page.locator(f"#stop-{first.pk} .badge.picked_up")).to_be_visible()
+    # On the trip's day, in the facility's zone (the server runs in this process, so its
+    # clock moves too), the button is there and works.
+    with time_machine.travel(dt.datetime.combine(trip.day, dt.time(7), tzinfo=tz), tick=True):
+        page.reload()
+        card.get_by_role("button", name="Picked up").click()
+        expect(page.get_by_text("Marked picked up.")).to_be_visible()
+        expect(page.locator(f"#stop-{first.pk} .badge.picked_up")).to_be_visible()
     first.refresh_from_db()
     assert first.status == "picked_up"
 

@@ -206,8 +206,10 @@ def test_the_board_opens_on_the_next_day_with_rides(world, two_trips, rides):
 
 def test_before_the_trip_day_the_page_offers_no_buttons_and_says_when(two_trips: TripSetup,
                                                                      rides: Rides):
-    for language, says in [("en", "You can mark this stop on the day of the trip"),
-                           ("es", "Podrá marcar esta parada el día del viaje")]:
+    for language, says in [
+        ("en", "You can mark the stops picked up or dropped off on the day of the trip"),
+        ("es", "Podrá marcar las paradas como recogidas o dejadas el día del viaje"),
+    ]:
         client = client_for(two_trips.driver_user)
         client.cookies["django_language"] = language
         html = client.get(f"/rides/driver/?date={rides.day}").content.decode()
