@@ -420,6 +420,11 @@ ACCOUNT_PHONE_VERIFICATION_MAX_ATTEMPTS = 3
 # A mistyped number can be corrected, and a lost text sent again, from the code page.
 ACCOUNT_PHONE_VERIFICATION_SUPPORTS_CHANGE = True
 ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True
+# Forgotten password and no email (she signed up by number): a sign-in code by text, or by
+# email, from the sign-in page (/accounts/login/code/); three tries, as long as other codes.
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = ACCOUNT_PHONE_VERIFICATION_TIMEOUT
+ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = True
 # One address per account, changed by proving the new one with a code (/accounts/email/).
 ACCOUNT_CHANGE_EMAIL = True
 # Each sign-in is recorded (allauth.usersessions) so "sign out everywhere" can end every

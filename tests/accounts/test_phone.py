@@ -218,3 +218,23 @@ def test_with_an_address_and_a_number_she_proves_both(
     assert signed_in(client)
     pref = Preference.objects.get()
     assert pref.phone_verified and not pref.sms_enabled  # she has email: texts stay her choice
+
+
+def test_a_forgotten_password_without_email_is_a_texted_sign_in_code(
+    client: Client, sms_outbox: list
+) -> None:
+    with time_machine.travel(NOW, tick=False) as clock:
+        sign_up(client)
+        client.post(reverse("account_verify_phone"), {"code": code_in(sms_outbox[0][1])})
+        client.post(reverse("logout"))
+        clock.shift(dt.timedelta(minutes=2))
+        page = client.get(reverse("account_login")).content.decode()
+        assert reverse("account_request_login_code") in page
+        unknown = client.post(reverse("account_request_login_code"), {"phone": "12"})
+        assert unknown.status_code == 200 and "country code" in unknown.content.decode()
+        client.post(reverse("account_request_login_code"), {"phone": "(555) 123-4567"})
+        assert len(sms_outbox) == 2 and sms_outbox[-1][0] == NUMBER
+        wrong = client.post(reverse("account_confirm_login_code"), {"code": "AAAAAA"})
+        assert wrong.status_code == 200 and not signed_in(client)
+        client.post(reverse("account_confirm_login_code"), {"code": code_in(sms_outbox[-1][1])})
+        assert signed_in(client)

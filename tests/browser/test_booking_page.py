@@ -97,7 +97,7 @@ def test_language_selector_switches_the_pages_to_spanish(page: Page, demo: Demo)
 
     expect(page.locator("html")).to_have_attribute("lang", "es")
     expect(page.get_by_role("heading", name="Iniciar sesión")).to_be_visible()
-    page.get_by_label("Usuario o correo electrónico").fill("rosa")
+    page.get_by_label("Correo electrónico, número de celular o nombre de usuario").fill("rosa")
     page.get_by_label("Contraseña").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Iniciar sesión").click()
 

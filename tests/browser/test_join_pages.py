@@ -255,3 +255,14 @@ def test_a_grandmother_without_email_joins_by_text_message_and_signs_out_everywh
     page.locator("main button[type=submit]").click()
     expect(page.get_by_role("heading", name=words["who"])).to_be_visible()
     page.context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_sign_in_code_pages_fit_a_phone(browser: Browser, demo: Demo, lang: str) -> None:
+    """No password and no email: the sign-in page offers a code by text instead."""
+    page = phone(browser, demo, lang)
+    page.goto(demo.url + "/login/")
+    page.locator("a[href^='/accounts/login/code/']").first.click()
+    expect(page.locator("#id_phone")).to_be_visible()
+    checked(page, lang, f"{lang}-26-ask-a-code")
+    page.context.close()
