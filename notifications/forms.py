@@ -29,10 +29,6 @@ TIME_INPUT_FORMATS = ["%H:%M", "%H:%M:%S"]
 
 class PreferenceForm(forms.Form):
     email_enabled = forms.BooleanField(label=_("Send me emails"), required=False)
-    email = forms.EmailField(
-        label=_("Email address"), required=False, max_length=254,
-        error_messages={"invalid": _("Enter an email address such as name@example.org.")},
-    )
     sms_enabled = forms.BooleanField(label=_("Send me text messages"), required=False)
     phone = forms.CharField(
         label=_("Mobile phone number"), required=False, max_length=32,
@@ -65,5 +61,4 @@ class PreferenceForm(forms.Form):
 
     def changes(self) -> dict[str, Any]:
         """The cleaned values as `preferences_save` takes them."""
-        data = dict(self.cleaned_data)
-        return {"email": data.pop("email").strip(), **data}
+        return dict(self.cleaned_data)

@@ -7,10 +7,7 @@ import zoneinfo
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -98,49 +95,25 @@ def preference_update(*, user: AbstractBaseUser, **changes: Any) -> Preference:
     return pref
 
 
-def _email_problems(email: str | None) -> dict[str, list[str]]:
-    if not email:
-        return {}
-    try:
-        if len(email) > EMAIL_MAX:
-            raise ValidationError("too long")
-        validate_email(email)
-    except ValidationError:
-        return {"email": [_("Enter an email address such as name@example.org.")]}
-    return {}
+def preferences_save(*, user: AbstractBaseUser, **changes: Any) -> Preference:
+    """The preferences page's save, all or nothing. Raises InvalidInput naming every field
+    to fix; nothing is saved then. The email address is not among them: it changes only
+    once a code sent to the new address is typed (allauth's email page).
 
-
-def preferences_save(*, user: AbstractBaseUser, email: str | None = None,
-                     **changes: Any) -> Preference:
-    """The preferences page's save: the account's email address and the preferences, all or
-    nothing. Raises InvalidInput naming every field to fix; nothing is saved then.
-
-    Locks the user's preference row, then the user's row.
+    Locks the user's preference row.
     """
-    email = email.strip() if email is not None else None
-    problems = _email_problems(email)
     with transaction.atomic():
-        try:
-            pref = preference_update(user=user, **changes)
-        except InvalidInput as error:
-            raise InvalidInput(fields={**problems, **error.fields}) from None
-        if problems:
-            raise InvalidInput(fields=problems)
-        if email is not None:
-            get_user_model().objects.filter(pk=user.pk).exclude(email=email).update(email=email)
-            user.email = email
-    return pref
+        return preference_update(user=user, **changes)
 
 
-def preference_problems(*, user: AbstractBaseUser, email: str | None = None,
-                        **changes: Any) -> dict[str, list[str]]:
+def preference_problems(*, user: AbstractBaseUser, **changes: Any) -> dict[str, list[str]]:
     """What `preferences_save` would refuse in these changes, saving nothing: a form that
     already failed on some fields still names every other problem at once."""
     draft = preference_of(user)
     for name, value in changes.items():
         if name in FIELDS:
             setattr(draft, name, normalise_phone(value) if name == "phone" else value)
-    problems = _email_problems(email.strip() if email is not None else None)
+    problems: dict[str, list[str]] = {}
     try:
         check_preference(draft)
     except InvalidInput as error:

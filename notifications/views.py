@@ -122,7 +122,6 @@ def inbox_mark_all_read(request: HttpRequest) -> HttpResponse:
 def _initial(request: HttpRequest) -> dict[str, object]:
     pref = preference_of(request.user)
     values: dict[str, object] = {name: getattr(pref, name) for name in FIELDS}
-    values["email"] = request.user.email
     return values
 
 
