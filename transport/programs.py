@@ -23,6 +23,11 @@ def rides_q(program_id: int | None) -> Q:
     return facilities_q(program_id, f"{FACILITY}__")
 
 
+def grants_q(program_id: int | None) -> Q:
+    """Travel-fund grants of the program: those for visits to its facilities."""
+    return facilities_q(program_id, f"{FACILITY}__")
+
+
 def trips_q(program_id: int | None) -> Q:
     """Trips of the program: its drivers drive them."""
     return Q(driver__program_id=program_id)

@@ -257,3 +257,47 @@ def test_only_the_program_administrator_sets_its_facilities(two, world):
         assert response.status_code in (302, 403)
     assert set(two.prairie.facilities.values_list("pk", flat=True)) == {world.facility.pk}
     assert Client().post("/rides/staff/facilities/", {"facilities": []}).status_code == 302
+
+
+# --- the travel fund's grants ----------------------------------------------------------------
+
+SUBSIDIES = "/api/v1/fund/subsidies/"
+
+
+def _grant(api, user, booking_id: int) -> Any:
+    return api(user).post(SUBSIDIES, {"booking": booking_id, "kind": "bus_fare",
+                                      "amount_cents": 1500}, format="json")
+
+
+def test_grants_belong_to_the_program_of_the_visits_facility(two, rides, api):
+    from tests.fund.helpers import donate
+    from transport.fund.models import Subsidy
+
+    donate(10_000)
+    lakeview, danville = two.lakeview_ride.booking_id, two.danville_ride.booking_id
+    assert _grant(api, two.prairie_coord, danville).status_code == 404
+    assert not Subsidy.objects.exists()  # nothing drawn from the fund
+    assert _grant(api, two.prairie_coord, lakeview).status_code == 201
+    assert _grant(api, two.danville_coord, danville).status_code == 201
+    seen = {user: [s["booking"] for s in api(user).get(SUBSIDIES).json()]
+            for user in (two.prairie_coord, two.danville_coord)}
+    assert seen == {two.prairie_coord: [lakeview], two.danville_coord: [danville]}
+    day = rides.day.isoformat()
+    export = client_for(two.danville_coord).get(f"/fund/subsidies/export.csv?from={day}&to={day}")
+    assert export.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert [r["facility"] for r in rows] == ["Danville"]
+
+
+def test_a_coordinator_cannot_reverse_another_programs_grant(two, rides):
+    from scheduler.errors import Conflict
+    from tests.fund.helpers import donate
+    from transport.fund.models import Subsidy, SubsidyStatus
+    from transport.fund.subsidies import subsidy_grant, subsidy_reverse
+
+    donate(10_000)
+    grant = subsidy_grant(actor=two.danville_coord, booking_id=two.danville_ride.booking_id,
+                          kind="bus_fare", amount_cents=1500)
+    with pytest.raises(Conflict):
+        subsidy_reverse(actor=two.prairie_coord, subsidy_id=grant.pk, reason="oops")
+    assert Subsidy.objects.get(pk=grant.pk).status == SubsidyStatus.GRANTED
