@@ -29,3 +29,13 @@ def driver_of(user: AbstractBaseUser) -> Driver:
     if driver is None:
         raise NotPermitted(_("Only a volunteer driver can see this."))
     return driver
+
+
+def coordinator_program(user: AbstractBaseUser) -> int | None:
+    """The acting coordinator's program id (None: the unnamed program); NotPermitted for
+    anyone else. Her board, plans and exports hold only this program's rides."""
+    row = Coordinator.objects.filter(user_id=user.pk).values_list("program_id", flat=True)
+    found = list(row[:1])
+    if not found:
+        raise NotPermitted(_("Only a transport coordinator can do this."))
+    return found[0]

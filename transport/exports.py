@@ -12,8 +12,9 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q, QuerySet
 
-from transport.access import check_coordinator
+from transport.access import coordinator_program
 from transport.models import RideRequest
+from transport.programs import rides_q
 from transport.travel import Point, haversine_km
 from visits.calendar import local_date
 
@@ -47,9 +48,10 @@ def _miles_one_way(ride: RideRequest) -> float | None:
 
 
 def ride_rows(*, user: AbstractBaseUser, first: dt.date, last: dt.date) -> list[tuple]:
-    """One row per ride request for a visit in [first, last]. Coordinators only."""
-    check_coordinator(user)
-    rides = in_visit_days(RideRequest.objects.all(), "booking__session__starts_at", first, last)
+    """One row per ride request of the coordinator's program for a visit in [first, last]."""
+    program_id = coordinator_program(user)
+    rides = in_visit_days(RideRequest.objects.filter(rides_q(program_id)),
+                          "booking__session__starts_at", first, last)
     rides = (rides.select_related("booking__session__facility")
              .annotate(planned=Count("stops__trip", distinct=True, filter=Q(stops__isnull=False)))
              .order_by("booking__session__starts_at", "id"))

@@ -30,6 +30,13 @@ class Program(models.Model):
     """The nonprofit that runs rides: its coordinators, drivers, vehicles and pickup points."""
 
     name = models.CharField(_("name"), max_length=150, unique=True)
+    # The facilities whose visitors it drives: a ride belongs to the program serving its
+    # booking's facility. A facility no program serves is the unnamed program's (accounts
+    # made before programs existed).
+    facilities = models.ManyToManyField(
+        "visits.Facility", through="ProgramFacility", blank=True, related_name="+",
+        verbose_name=_("facilities served"),
+    )
 
     class Meta:
         ordering = ["name", "id"]
@@ -38,6 +45,24 @@ class Program(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ProgramFacility(models.Model):
+    """One facility served by one program: at most one program a facility, so every ride
+    has exactly one program and no two coordinators' boards claim it."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="served")
+    facility = models.OneToOneField(
+        "visits.Facility", on_delete=models.CASCADE, related_name="ride_program",
+        verbose_name=_("facility"),
+    )
+
+    class Meta:
+        verbose_name = _("facility served")
+        verbose_name_plural = _("facilities served")
+
+    def __str__(self) -> str:
+        return f"{self.program_id} → {self.facility_id}"
 
 
 class Coordinator(models.Model):
@@ -437,6 +462,10 @@ class PlanRun(models.Model):
     day = models.DateField(_("day"))
     facility = models.ForeignKey(
         "visits.Facility", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # Each program plans its own rides with its own drivers; null is the unnamed program.
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, null=True, blank=True, related_name="plan_runs"
     )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,

@@ -35,10 +35,20 @@ from transport.models import (
     StopKind,
     Trip,
 )
+from transport.programs import program_of_facility
 
 
-def coordinators() -> list[AbstractBaseUser]:
-    return [c.user for c in Coordinator.objects.select_related("user")]
+def coordinators(program_id: int | None) -> list[AbstractBaseUser]:
+    """One program's coordinators (None: the unnamed program's): nobody hears of another
+    program's rides or plans."""
+    return [c.user for c in Coordinator.objects.filter(program_id=program_id)
+            .select_related("user")]
+
+
+def _ride_program(ride_request_id: int | None) -> int | None:
+    ride = RideRequest.objects.filter(pk=ride_request_id).values_list(
+        "booking__session__facility_id", flat=True).first()
+    return program_of_facility(ride) if ride is not None else None
 
 
 # --- families ---------------------------------------------------------------------------
@@ -198,19 +208,20 @@ def plan_progress(run: PlanRun, kind: str) -> None:
     title = Text(PLAN_TITLES[kind], _plan_params(run)).render()
     push_after_commit(event_id=0, event_type=f"transport.plan.{kind}",
                       data={**_plan_data(run), "title": title},
-                      user_ids=sorted(c.pk for c in coordinators()))
+                      user_ids=sorted(c.pk for c in coordinators(run.program_id)))
 
 
 def plan_failed(run: PlanRun) -> None:
     """A run that failed needs a person: one urgent message to every coordinator."""
     event_emit(type="transport.plan.failed", title=Text(PLAN_TITLES["failed"], _plan_params(run)),
-               body=run.error, recipients=coordinators(), urgent=True, data=_plan_data(run))
+               body=run.error, recipients=coordinators(run.program_id), urgent=True,
+               data=_plan_data(run))
 
 
 def plan_unserved(run: PlanRun, requests: list[RideRequest]) -> None:
     """One message per run that left rides out, naming each with its reason, to every
     coordinator in her own language (the reasons are words, not codes)."""
-    readers = coordinators()
+    readers = coordinators(run.program_id)
     languages = {user.pk: _language(user) for user in readers}
     params = {"day": on_day(run.day),
               "count": count(ngettext_noop("%(n)d ride", "%(n)d rides"), len(requests))}
@@ -255,16 +266,16 @@ def board_changed(*, day: dt.date, what: str, ride_request_id: int | None = None
         "ride.pinned_driver": gettext_noop("A ride on %(day)s was pinned to a driver"),
     }
     event_emit(type=f"transport.{what}", title=Text(titles[what], {"day": on_day(day)}),
-               recipients=coordinators(),
+               recipients=coordinators(_ride_program(ride_request_id)),
                data={"day": day.isoformat(), "ride_request_id": ride_request_id,
                      "at": timezone.now().isoformat()})
 
 
-def stop_updated(*, day: dt.date, stop: Stop) -> None:
+def stop_updated(*, day: dt.date, stop: Stop, program_id: int | None) -> None:
     """A driver marked a stop: refresh coordinators' boards live, without an inbox message
     each (a day has dozens of stops); a board opened later reads the state anyway."""
     push_after_commit(
         event_id=0, event_type="transport.stop.updated",
         data={"day": day.isoformat(), "stop_id": stop.pk, "status": stop.status},
-        user_ids=sorted(c.pk for c in coordinators()),
+        user_ids=sorted(c.pk for c in coordinators(program_id)),
     )

@@ -41,11 +41,14 @@ from transport.models import (
     UnservedReason,
 )
 from transport.planning import Built, DriverInput, RideInput, Rules, build_problem
+from transport.programs import rides_q, trips_q
 from transport.travel import Point, TravelTimes, travel_times
 from visits.models import ACTIVE_STATUSES
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
+# `requests_of_day` without a program: every program's rides (the day's bookkeeping).
+ANY_PROGRAM = object()
 
 
 class PlanStale(Exception):
@@ -69,8 +72,10 @@ def session_day(request: RideRequest) -> dt.date:
     return session.starts_at.astimezone(session.facility.tz).date()
 
 
-def requests_of_day(day: dt.date, facility_id: int | None = None) -> list[RideRequest]:
-    """Live ride requests whose visit is on `day` in its facility's time zone."""
+def requests_of_day(day: dt.date, facility_id: int | None = None, *,
+                    program_id: int | None | object = ANY_PROGRAM) -> list[RideRequest]:
+    """Live ride requests whose visit is on `day` in its facility's time zone (of one
+    program, if given: None is the unnamed program)."""
     start = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) - dt.timedelta(hours=14)
     qs = RideRequest.objects.filter(
         status__in=LIVE_RIDE_STATUSES,
@@ -79,6 +84,8 @@ def requests_of_day(day: dt.date, facility_id: int | None = None) -> list[RideRe
     ).select_related("booking__session__facility", "booking__household__caregiver")
     if facility_id is not None:
         qs = qs.filter(booking__session__facility_id=facility_id)
+    if program_id is not ANY_PROGRAM:
+        qs = qs.filter(rides_q(program_id))  # type: ignore[arg-type]
     return [r for r in qs.order_by("pk") if session_day(r) == day]
 
 
@@ -101,16 +108,19 @@ class Scope:
     guest_times: dict[tuple[int, str], tuple[dt.datetime, dt.datetime]] = field(
         default_factory=dict)
     own_ids: frozenset[int] = frozenset()  # the requests this run was asked to plan
-    day_trips: frozenset[int] = frozenset()  # every trip of the day when read
+    day_trips: frozenset[int] = frozenset()  # every trip of the program's day when read
+    # The program planned: its rides, its drivers and vehicles only (None: the unnamed one).
+    program_id: int | None = None
 
 
-def _trips_of_day(day: dt.date) -> list[Trip]:
-    return list(Trip.objects.filter(day=day).prefetch_related("stops"))
+def _trips_of_day(day: dt.date, program_id: int | None) -> list[Trip]:
+    """The program's trips: another program's drivers and vehicles are never ours to plan."""
+    return list(Trip.objects.filter(trips_q(program_id), day=day).prefetch_related("stops"))
 
 
-def read_scope(day: dt.date, facility_id: int | None) -> Scope:
-    own = requests_of_day(day, facility_id)
-    trips = _trips_of_day(day)
+def read_scope(day: dt.date, facility_id: int | None, program_id: int | None = None) -> Scope:
+    own = requests_of_day(day, facility_id, program_id=program_id)
+    trips = _trips_of_day(day, program_id)
     requests, guests = _with_guests(day, own, trips) if facility_id is not None else (own, {})
     ids = {r.pk for r in requests}
     replaceable, frozen, busy_drivers, busy_vehicles = [], set(), set(), set()
@@ -129,7 +139,8 @@ def read_scope(day: dt.date, facility_id: int | None) -> Scope:
             if t.pk in pinned_trip_ids or t.driver_id in guest_drivers}
     scope = Scope(day, facility_id, requests, replaceable, kept, frozen, busy_drivers,
                   busy_vehicles, guests=guests, guest_times=_leg_times(trips, guests),
-                  own_ids=frozenset(r.pk for r in own), day_trips=frozenset(t.pk for t in trips))
+                  own_ids=frozenset(r.pk for r in own), day_trips=frozenset(t.pk for t in trips),
+                  program_id=program_id)
     scope.snapshot = _snapshot(requests, replaceable)
     return scope
 
@@ -220,7 +231,8 @@ def _vehicle_for(availability: DriverAvailability, scope: Scope, taken: set[int]
         return kept.vehicle
     choices = [availability.vehicle] if availability.vehicle else list(
         availability.driver.vehicles.filter(active=True))
-    free = [v for v in choices if v and v.active and v.pk not in taken]
+    free = [v for v in choices if v and v.active and v.pk not in taken
+            and v.program_id == scope.program_id]
     return max(free, key=lambda v: (_capacity(v), -v.pk), default=None)
 
 
@@ -243,7 +255,8 @@ def driver_inputs(scope: Scope) -> list[DriverInput]:
     start, end = _day_bounds(scope)
     windows = (
         DriverAvailability.objects.filter(starts_at__lt=end, ends_at__gt=start,
-                                          driver__active=True)
+                                          driver__active=True,
+                                          driver__program_id=scope.program_id)
         .exclude(driver_id__in=scope.busy_drivers)
         .select_related("driver", "vehicle").order_by("driver_id", "starts_at")
     )
@@ -369,10 +382,12 @@ class PlanOutcome:
     unserved_ids: tuple[int, ...] = ()  # ride requests with a leg not planned
 
 
-def plan_day(*, day: dt.date, facility_id: int | None = None, run: PlanRun | None = None,
+def plan_day(*, day: dt.date, facility_id: int | None = None, program_id: int | None = None,
+             run: PlanRun | None = None,
              time_limit: float | None = None, travel: TravelTimes | None = None,
              on_solving: Callable[[int, int], None] | None = None) -> PlanOutcome:
-    """Plan the day's open rides and write the trips; tries again if the day changed meanwhile.
+    """Plan the program's open rides of the day with its drivers and write the trips; tries
+    again if the day changed meanwhile.
 
     Raises PlanStale if the day kept changing for MAX_ATTEMPTS reads.
     """
@@ -380,7 +395,7 @@ def plan_day(*, day: dt.date, facility_id: int | None = None, run: PlanRun | Non
     limit = settings.TRANSPORT_SOLVER_SECONDS if time_limit is None else time_limit
     cancel_rides_of_dropped_bookings(day)
     for _attempt in range(MAX_ATTEMPTS):
-        scope = read_scope(day, facility_id)
+        scope = read_scope(day, facility_id, program_id)
         rides = [r for req in scope.requests if (r := _ride_input(req, scope)) is not None]
         drivers = driver_inputs(scope)
         built = build_problem(rides, drivers, rules=rules_from_settings(), travel=travel)
@@ -408,11 +423,13 @@ def _lock_and_check(scope: Scope) -> None:
         raise PlanStale()
     if len(trips) != len(scope.replaceable):
         raise PlanStale()
-    fresh = {r.pk for r in requests_of_day(scope.day, scope.facility_id)}
+    fresh = {r.pk for r in requests_of_day(scope.day, scope.facility_id,
+                                           program_id=scope.program_id)}
     if fresh != scope.own_ids:  # a ride was asked for meanwhile
         raise PlanStale()
     # Another run (another facility's) wrote a trip since we read: its driver may be ours.
-    if set(Trip.objects.filter(day=scope.day).values_list("pk", flat=True)) != scope.day_trips:
+    trips = Trip.objects.filter(trips_q(scope.program_id), day=scope.day)
+    if set(trips.values_list("pk", flat=True)) != scope.day_trips:
         raise PlanStale()
 
 

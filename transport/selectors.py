@@ -11,7 +11,7 @@ from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from scheduler.errors import NotFound
-from transport.access import check_coordinator, driver_of
+from transport.access import coordinator_program, driver_of
 from transport.fund.models import Subsidy, SubsidyStatus
 from transport.models import (
     LIVE_RIDE_STATUSES,
@@ -24,6 +24,7 @@ from transport.models import (
     Trip,
 )
 from transport.planner import requests_of_day
+from transport.programs import facilities_q, rides_q, trips_q
 from visits.access import household_of
 from visits.models import Booking, Facility
 
@@ -60,15 +61,17 @@ def _trips_with_stops(qs: QuerySet[Trip]) -> QuerySet[Trip]:
 
 def board_for_day(*, user: AbstractBaseUser, day: dt.date,
                   facility_id: int | None = None) -> Board:
-    """The coordinator's day: every live request, the trips, the last planning run."""
-    check_coordinator(user)
+    """The coordinator's day: her program's live requests, its trips, its last planning run.
+    Another program's facility is not found."""
+    program_id = coordinator_program(user)
+    served = Facility.objects.filter(facilities_q(program_id))
     facility = None
     if facility_id is not None:
-        facility = Facility.objects.filter(pk=facility_id).first()
+        facility = served.filter(pk=facility_id).first()
         if facility is None:
             raise NotFound()
-    requests = requests_of_day(day, facility_id)
-    trips = list(_trips_with_stops(Trip.objects.filter(day=day)))
+    requests = requests_of_day(day, facility_id, program_id=program_id)
+    trips = list(_trips_with_stops(Trip.objects.filter(trips_q(program_id), day=day)))
     if facility_id is not None:
         ids = {r.pk for r in requests}
         trips = [t for t in trips if not t.stops.all() or any(
@@ -76,11 +79,11 @@ def board_for_day(*, user: AbstractBaseUser, day: dt.date,
     # The travel fund's ride seats, so each ride shows what is paid for it (one query).
     prefetch_related_objects(requests, Prefetch("subsidies", to_attr="seats", queryset=(
         Subsidy.objects.filter(status=SubsidyStatus.GRANTED).select_related("fund"))))
-    runs = PlanRun.objects.filter(day=day, facility_id=facility_id)
+    runs = PlanRun.objects.filter(day=day, facility_id=facility_id, program_id=program_id)
     return Board(
         day=day, facility=facility, requests=requests,
         unassigned=[r for r in requests if r.status != RideStatus.PLANNED],
-        trips=trips, last_run=runs.first(), facilities=list(Facility.objects.all()),
+        trips=trips, last_run=runs.first(), facilities=list(served),
     )
 
 
@@ -130,14 +133,16 @@ def week_for(*, user: AbstractBaseUser, day: dt.date,
              facility_id: int | None = None) -> list[DayState]:
     """The seven days (Monday first) of `day`'s week, each with its rides' state, in three
     queries whatever the number of rides (a week has hundreds)."""
-    check_coordinator(user)
+    program_id = coordinator_program(user)
     monday = week_start(day)
     days = {monday + dt.timedelta(days=i): DayState(monday + dt.timedelta(days=i))
             for i in range(7)}
-    _count_rides(days, monday, facility_id)
-    for trip_day in Trip.objects.filter(day__in=list(days)).values_list("day", flat=True):
+    _count_rides(days, monday, facility_id, program_id)
+    for trip_day in Trip.objects.filter(trips_q(program_id), day__in=list(days)).values_list(
+            "day", flat=True):
         days[trip_day].trips += 1
-    runs = PlanRun.objects.filter(day__in=list(days), facility_id=facility_id).order_by(
+    runs = PlanRun.objects.filter(day__in=list(days), facility_id=facility_id,
+                                  program_id=program_id).order_by(
         "day", "-created_at", "-id").values_list("day", "status", "started_at", "created_at")
     for run_day, status, started, created in runs:
         if days[run_day].run_status:
@@ -149,11 +154,11 @@ def week_for(*, user: AbstractBaseUser, day: dt.date,
 
 
 def _count_rides(days: dict[dt.date, DayState], monday: dt.date,
-                 facility_id: int | None) -> None:
+                 facility_id: int | None, program_id: int | None) -> None:
     """Each live ride on its visit's local day (a facility's zone decides the day)."""
     start = dt.datetime.combine(monday, dt.time(), tzinfo=dt.UTC) - dt.timedelta(hours=14)
     rows = RideRequest.objects.filter(
-        status__in=LIVE_RIDE_STATUSES, booking__session__starts_at__gte=start,
+        rides_q(program_id), status__in=LIVE_RIDE_STATUSES, booking__session__starts_at__gte=start,
         booking__session__starts_at__lt=start + dt.timedelta(days=7, hours=28))
     if facility_id is not None:
         rows = rows.filter(booking__session__facility_id=facility_id)
@@ -204,15 +209,18 @@ def next_busy_day(*, user: AbstractBaseUser) -> dt.date:
     """The first day from today with a ride asked for or a trip planned (else today): a
     coordinator opening the board sees the work ahead, not an empty today."""
     today = today_for(user)
+    program_id = coordinator_program(user)
     days = []
     trip_day = (
-        Trip.objects.filter(day__gte=today).order_by("day").values_list("day", flat=True).first()
+        Trip.objects.filter(trips_q(program_id), day__gte=today).order_by("day")
+        .values_list("day", flat=True).first()
     )
     if trip_day is not None:
         days.append(trip_day)
     ride = (
         RideRequest.objects.filter(
-            status__in=LIVE_RIDE_STATUSES, booking__session__starts_at__gte=timezone.now()
+            rides_q(program_id), status__in=LIVE_RIDE_STATUSES,
+            booking__session__starts_at__gte=timezone.now()
         )
         .select_related("booking__session__facility")
         .order_by("booking__session__starts_at")

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from scheduler.errors import Conflict, InvalidInput, NotFound
 from transport import notify
-from transport.access import check_coordinator, driver_of, is_coordinator
+from transport.access import coordinator_program, driver_of, is_coordinator
 from transport.models import (
     LIVE_RIDE_STATUSES,
     Coordinator,
@@ -31,6 +31,7 @@ from transport.models import (
     PlanRun,
     PlanStatus,
     Program,
+    ProgramFacility,
     RideRequest,
     RideStatus,
     Stop,
@@ -41,6 +42,7 @@ from transport.models import (
     new_feed_token,
 )
 from transport.planner import PlanStale, plan_day, session_day
+from transport.programs import facilities_q, rides_q
 from transport.selectors import stop_day_today
 from visits.access import household_of
 from visits.models import Booking, BookingStatus, VisitKind
@@ -201,12 +203,13 @@ def ride_request_create(*, actor: AbstractBaseUser, booking_id: int, ask: RideAs
 
 
 def _ride_for(actor: AbstractBaseUser, request_id: int, *, lock: bool = False) -> RideRequest:
-    """A ride request the actor may change: a coordinator any, a caregiver her household's."""
+    """A ride request the actor may change: a coordinator her program's, a caregiver her
+    household's (another program's ride is not found, as if it did not exist)."""
     qs = RideRequest.objects.select_related("booking__session__facility")
     if lock:
         qs = qs.select_for_update(of=("self",))
     if is_coordinator(actor):
-        request = qs.filter(pk=request_id).first()
+        request = qs.filter(rides_q(coordinator_program(actor)), pk=request_id).first()
     else:
         request = qs.filter(pk=request_id, booking__household=household_of(actor)).first()
     if request is None:
@@ -247,8 +250,7 @@ def ride_request_pin(*, actor: AbstractBaseUser, request_id: int, trip_id: int |
     another day or under way, driver not available that day or already under way).
     Locks the request.
     """
-    check_coordinator(actor)
-    program_id = Coordinator.objects.get(user_id=actor.pk).program_id
+    program_id = coordinator_program(actor)
     with transaction.atomic():
         request = _ride_for(actor, request_id, lock=True)
         if request.status not in LIVE_RIDE_STATUSES:
@@ -321,7 +323,7 @@ def stop_mark(*, actor: AbstractBaseUser, stop_id: int, status: str) -> Stop:
             raise Conflict(_("This stop is already marked."))
         _advance_trip(trip)
         stop.refresh_from_db()
-        notify.stop_updated(day=trip.day, stop=stop)
+        notify.stop_updated(day=trip.day, stop=stop, program_id=driver.program_id)
     return stop
 
 
@@ -372,7 +374,8 @@ def _plan_lease() -> dt.timedelta:
 
 def plan_run_start(*, actor: AbstractBaseUser, day: dt.date,
                    facility_id: int | None = None) -> PlanRun:
-    """Queue planning the day (one facility or all); a run already waiting is reused.
+    """Queue planning the day for the coordinator's program (one of its facilities or all);
+    a run already waiting is reused.
 
     A waiting run whose task should have started by now (lost, or its worker died before
     it began) is enqueued again, so a re-plan never waits on a dead run. Raises
@@ -381,18 +384,21 @@ def plan_run_start(*, actor: AbstractBaseUser, day: dt.date,
     """
     from visits.models import Facility
 
-    check_coordinator(actor)
-    if facility_id is not None and not Facility.objects.filter(pk=facility_id).exists():
+    program_id = coordinator_program(actor)
+    if facility_id is not None and not Facility.objects.filter(
+            facilities_q(program_id), pk=facility_id).exists():
         raise NotFound(_("We could not find that facility."))
     with transaction.atomic():
         waiting = (PlanRun.objects.select_for_update()
-                   .filter(day=day, facility_id=facility_id, status=PlanStatus.QUEUED)
+                   .filter(day=day, facility_id=facility_id, program_id=program_id,
+                           status=PlanStatus.QUEUED)
                    .order_by("-id").first())
         if waiting is not None:
             if waiting.lease_until is None or waiting.lease_until <= timezone.now():
                 _enqueue_plan(waiting)
             return waiting
-        run = PlanRun.objects.create(day=day, facility_id=facility_id, requested_by=actor,
+        run = PlanRun.objects.create(day=day, facility_id=facility_id, program_id=program_id,
+                                     requested_by=actor,
                                      lease_until=timezone.now() + PLAN_QUEUE_GRACE)
         _enqueue_plan(run)
     return run
@@ -465,7 +471,8 @@ def plan_run_execute(*, run_id: int, time_limit: float | None = None) -> PlanRun
 
     began = time.monotonic()
     try:
-        outcome = plan_day(day=run.day, facility_id=run.facility_id, run=run,
+        outcome = plan_day(day=run.day, facility_id=run.facility_id,
+                           program_id=run.program_id, run=run,
                            time_limit=time_limit, on_solving=solving)
     except PlanStale:
         _finish_run(run, status=PlanStatus.FAILED, began=began, error=_(
@@ -532,9 +539,14 @@ def driver_feed_reset(*, actor: AbstractBaseUser, language: str = "") -> DriverF
 DEMO_PROGRAM = "Prairie Family Rides"
 
 
-def program_ensure(*, name: str) -> Program:
-    """The ride program of this name, made if missing: for seeding."""
+def program_ensure(*, name: str, facility_ids: list[int] | tuple[int, ...] = ()) -> Program:
+    """The ride program of this name, made if missing, serving the given facilities that no
+    other program serves yet: for seeding."""
     program, _created = Program.objects.get_or_create(name=name)
+    free = set(facility_ids) - set(ProgramFacility.objects.filter(
+        facility_id__in=facility_ids).values_list("facility_id", flat=True))
+    ProgramFacility.objects.bulk_create(
+        [ProgramFacility(program=program, facility_id=f) for f in sorted(free)])
     return program
 
 

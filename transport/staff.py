@@ -22,10 +22,12 @@ from transport.models import (
     DriverAvailability,
     PickupPoint,
     Program,
+    ProgramFacility,
     StaffInvitation,
     StaffRole,
     Vehicle,
 )
+from visits.models import Facility
 
 
 def coordinator_of(user: AbstractBaseUser) -> Coordinator:
@@ -381,3 +383,48 @@ def upcoming_windows(*, drivers: list[Driver]) -> dict[int, list[DriverAvailabil
             driver__in=drivers, ends_at__gt=timezone.now()).order_by("starts_at")[:500]:
         out.setdefault(window.driver_id, []).append(window)
     return out
+
+
+# --- facilities served -------------------------------------------------------------------
+
+
+def facilities_for_program(*, user: AbstractBaseUser) -> list[tuple[Facility, bool, str]]:
+    """Every facility with whether the admin's program serves it and, if another program
+    does, its name (a facility has one program: its rides must land on one board)."""
+    admin = program_admin_of(user)
+    served = dict(ProgramFacility.objects.select_related("program").values_list(
+        "facility_id", "program__name"))
+    mine = set(ProgramFacility.objects.filter(program_id=admin.program_id).values_list(
+        "facility_id", flat=True)) if admin.program_id else set()
+    return [(f, f.pk in mine, "" if f.pk in mine else served.get(f.pk, ""))
+            for f in Facility.objects.order_by("name", "pk")]
+
+
+def program_facilities_set(*, actor: AbstractBaseUser, facility_ids: list[int]) -> Program:
+    """The facilities the actor's program serves, replaced by `facility_ids`: from now on
+    their rides are on its board and its planner's. Raises NotPermitted (not its
+    administrator), Conflict (no program; a facility another program serves), InvalidInput
+    (no such facility). Locks the program (two saves at once apply one after the other)."""
+    admin = program_admin_of(actor)
+    if admin.program_id is None:
+        raise Conflict(_("Your account belongs to no program yet."), code="no_program")
+    wanted = set(facility_ids)
+    if Facility.objects.filter(pk__in=wanted).count() != len(wanted):
+        message = _("Choose facilities from the list.")
+        raise InvalidInput(message, fields={"facilities": [message]})
+    with transaction.atomic():
+        program = Program.objects.select_for_update().get(pk=admin.program_id)
+        taken = ProgramFacility.objects.filter(facility_id__in=wanted).exclude(
+            program=program).select_related("facility", "program").first()
+        if taken is not None:
+            message = _("%(facility)s is served by %(program)s. Ask them to let it go "
+                        "first.") % {"facility": taken.facility.name,
+                                     "program": taken.program.name}
+            raise Conflict(message, fields={"facilities": [message]}, code="served_elsewhere")
+        ProgramFacility.objects.filter(program=program).exclude(
+            facility_id__in=wanted).delete()
+        have = set(ProgramFacility.objects.filter(program=program).values_list(
+            "facility_id", flat=True))
+        ProgramFacility.objects.bulk_create(
+            [ProgramFacility(program=program, facility_id=f) for f in sorted(wanted - have)])
+    return program

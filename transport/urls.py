@@ -30,6 +30,8 @@ page_urlpatterns = [
             name="ride-calendar-feed"),
     path("rides/bookings/<id:booking_id>/", views.ride_for_booking, name="ride-for-booking"),
     path("rides/staff/", views_staff.program_staff, name="program-staff"),
+    path("rides/staff/facilities/", views_staff.program_facilities,
+         name="program-facilities"),
     path("rides/staff/invitations/<id:invitation_id>/cancel/",
          views_staff.program_invitation_cancel, name="program-invitation-cancel"),
     path("rides/staff/coordinators/<id:coordinator_id>/remove/",

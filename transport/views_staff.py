@@ -73,7 +73,26 @@ def program_staff(request: HttpRequest) -> HttpResponse:
             return redirect("program-staff")
     return render(request, "transport/staff.html", {
         "program": admin.program, "form": form, "me": admin, **people,
+        "facilities": staff.facilities_for_program(user=request.user),
     }, status=400 if form.errors else 200)
+
+
+@require_POST
+@login_required
+def program_facilities(request: HttpRequest) -> HttpResponse:
+    """The administrator ticks the facilities her program drives families to."""
+    raw = request.POST.getlist("facilities")
+    ids = [parse_id(value) for value in raw]
+
+    def save() -> None:
+        if None in ids:
+            message = _("Choose facilities from the list.")
+            raise InvalidInput(message, fields={"facilities": [message]})
+        staff.program_facilities_set(actor=request.user,
+                                     facility_ids=[i for i in ids if i is not None])
+
+    return run_action(request, save, _("Saved. Rides to these facilities are your program's."),
+                      reverse("program-staff") + "#facilities")
 
 
 @require_POST

@@ -108,7 +108,7 @@ def test_a_driver_gives_two_windows_for_one_day_and_the_planner_uses_both(
     assert DriverAvailability.objects.filter(driver=joe).count() == 2
 
     morning, afternoon = _rides_on(day)
-    plan_day(day=day, time_limit=2)
+    plan_day(day=day, program_id=joe.program_id, time_limit=2)
     assert set(RideRequest.objects.filter(pk__in=[morning.pk, afternoon.pk])
                .values_list("status", flat=True)) == {RideStatus.PLANNED}
     trip = Trip.objects.get(day=day, driver=joe)

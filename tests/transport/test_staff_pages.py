@@ -23,6 +23,7 @@ from transport.models import (
     DriverAvailability,
     PickupPoint,
     Program,
+    ProgramFacility,
     RideRequest,
     StaffInvitation,
     Vehicle,
@@ -56,6 +57,8 @@ class Programs:
 def p(world: World) -> Programs:
     mine, other = Program.objects.create(name="Prairie Rides"), Program.objects.create(
         name="Desert Rides")
+    # Prairie drives families to the world's facility: its rides are Prairie's.
+    ProgramFacility.objects.create(program=mine, facility=world.facility)
     Coordinator.objects.filter(user=world.coordinator).update(program=mine, is_admin=True)
     other_coordinator = f.make_coordinator("desert_coord")
     Coordinator.objects.filter(user=other_coordinator).update(program=other, is_admin=True)

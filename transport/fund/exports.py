@@ -6,19 +6,21 @@ import datetime as dt
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from transport.access import check_coordinator
+from transport.access import coordinator_program
 from transport.exports import in_visit_days, visit_day
 from transport.fund.models import Subsidy
+from transport.programs import grants_q
 
 GRANTS_HEADER = ("visit_date", "facility", "grant", "kind", "status", "amount", "currency",
                  "miles", "household", "granted_at_utc", "note")
 
 
 def grant_rows(*, user: AbstractBaseUser, first: dt.date, last: dt.date) -> list[tuple]:
-    """One row per travel-fund grant for a visit in [first, last]. Coordinators only.
+    """One row per travel-fund grant of her program for a visit in [first, last].
     Amounts in the fund's currency units with two decimals (cents kept exact)."""
-    check_coordinator(user)
-    grants = in_visit_days(Subsidy.objects.all(), "booking__session__starts_at", first, last)
+    program_id = coordinator_program(user)
+    grants = in_visit_days(Subsidy.objects.filter(grants_q(program_id)),
+                           "booking__session__starts_at", first, last)
     grants = grants.select_related("booking__session__facility", "household", "fund").order_by(
         "booking__session__starts_at", "id")
     rows = []

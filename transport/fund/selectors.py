@@ -11,10 +11,11 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from transport.access import check_coordinator
+from transport.access import coordinator_program
 from transport.fund.ledger import balances_by_earmark, fund_balance, fund_default
 from transport.fund.models import EntryKind, LedgerEntry, Subsidy, SubsidyStatus
 from transport.models import Stop, StopKind
+from transport.programs import grants_q
 from visits.models import Facility
 
 MONEY_IN = (EntryKind.DONATION, EntryKind.DISPUTE_WON)
@@ -87,10 +88,11 @@ def last_twelve_months() -> list[MonthBar]:
 
 
 def subsidy_report(*, user: AbstractBaseUser | None) -> QuerySet[Subsidy]:
-    """Every subsidy with its visit and family: coordinators only (NotPermitted otherwise)."""
-    check_coordinator(user)
+    """Her program's subsidies with their visits and families: coordinators only
+    (NotPermitted otherwise)."""
+    program_id = coordinator_program(user)
     return (
-        Subsidy.objects.select_related(
+        Subsidy.objects.filter(grants_q(program_id)).select_related(
             "booking__session__facility", "household", "granted_by"
         ).prefetch_related(Prefetch("ride_request__stops", queryset=Stop.objects.filter(
             kind=StopKind.PICKUP).select_related("trip__driver__user").order_by("leg")))

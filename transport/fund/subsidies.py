@@ -14,19 +14,20 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from notifications.services import event_emit
 from notifications.text import Text
 from scheduler.errors import Conflict, InvalidInput, NotFound
-from transport.access import check_coordinator
+from transport.access import coordinator_program
 from transport.fund.donations import money_text
 from transport.fund.errors import InsufficientFunds, MonthlyCapReached
 from transport.fund.ledger import bucket_balance, entry_append, fund_default, fund_lock
 from transport.fund.models import EntryKind, Fund, Subsidy, SubsidyKind, SubsidyStatus
 from transport.models import LIVE_RIDE_STATUSES, Leg, RideRequest, Stop
+from transport.programs import facilities_q, grants_q
 from visits.models import HOLDING_STATUSES, Booking, BookingStatus
 
 MAX_MILES = 2000
@@ -65,13 +66,15 @@ def _whole_number(raw: Any, field: str, message: str) -> int:
         raise InvalidInput(fields={field: [message]}) from None
 
 
-def _booking_for_subsidy(booking_id: Any) -> Booking:
+def _booking_for_subsidy(booking_id: Any, program_id: int | None) -> Booking:
+    """A visit to a facility the coordinator's program serves: a grant belongs to the
+    program of the visit's facility, like its ride (another program's visit is not found)."""
     try:
         pk = int(booking_id)
     except (TypeError, ValueError):
         raise InvalidInput(fields={"booking": [_("Choose a visit.")]}) from None
     booking = Booking.objects.select_related("session__facility", "household__caregiver") \
-        .filter(pk=pk).first()
+        .filter(facilities_q(program_id, "session__facility__"), pk=pk).first()
     if booking is None:
         raise NotFound(_("We could not find that visit."))
     if booking.status not in PAYABLE_STATUSES:
@@ -134,12 +137,12 @@ def subsidy_grant(
     Conflict (visit off, same help already granted, no planned ride for a ride seat),
     InsufficientFunds, MonthlyCapReached.
     """
-    check_coordinator(actor)
+    program_id = coordinator_program(actor)
     cents, mile_count = subsidy_amount(kind=kind, amount=amount_cents, miles=miles)
     note_text, ride_text = str(note or "").strip(), str(ride_reference or "").strip()
     if len(note_text) > 300 or len(ride_text) > 80:
         raise InvalidInput(fields={"note": [_("The note is too long (300 characters at most).")]})
-    booking = _booking_for_subsidy(booking_id)
+    booking = _booking_for_subsidy(booking_id, program_id)
     seat = _seat_for(booking, leg) if kind == SubsidyKind.RIDE_SEAT else None
     try:
         with transaction.atomic():
@@ -206,14 +209,16 @@ def subsidy_reverse(*, actor: AbstractBaseUser, subsidy_id: Any, reason: Any) ->
 
     Locks the fund row. Raises NotPermitted, NotFound, InvalidInput (no reason), Conflict.
     """
-    check_coordinator(actor)
+    program_id = coordinator_program(actor)
+    # A coordinator undoes her program's grants; a superuser (in the admin) any.
+    mine = Q() if getattr(actor, "is_superuser", False) else grants_q(program_id)
     reason_text = str(reason or "").strip()
     if not reason_text or len(reason_text) > 300:
         raise InvalidInput(fields={"reason": [_("Say why (300 characters at most).")]})
     with transaction.atomic():
         fund = fund_lock(fund_default().pk)
         changed = Subsidy.objects.filter(
-            pk=_whole_number(subsidy_id, "subsidy", _("Choose a subsidy.")),
+            mine, pk=_whole_number(subsidy_id, "subsidy", _("Choose a subsidy.")),
             status=SubsidyStatus.GRANTED,
         ).update(status=SubsidyStatus.REVERSED)
         if not changed:

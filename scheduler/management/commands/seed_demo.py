@@ -237,7 +237,8 @@ class Command(BaseCommand):
         facilityadmin = self._user("facilityadmin", "Ruth", "Okafor")
         Liaison.objects.update_or_create(user=facilityadmin, defaults={
             "facility": facilities[0], "is_admin": True})
-        program = program_ensure(name=DEMO_PROGRAM)
+        # The demo's nonprofit drives families to every demo facility.
+        program = program_ensure(name=DEMO_PROGRAM, facility_ids=[f.pk for f in facilities])
         coordinator = self._user("coordinator", "Priya", "Shah")
         coordinator_ensure(user=coordinator, program=program)
         # The program's administrator invites coordinators and drivers (/rides/staff/).

@@ -73,7 +73,8 @@ class Command(BaseCommand):
         if not Facility.objects.filter(name=LAKEVIEW).exists():
             raise CommandError("Run `manage.py seed_demo` first.")
         with transaction.atomic():
-            self.program = program_ensure(name=DEMO_PROGRAM)
+            self.program = program_ensure(name=DEMO_PROGRAM, facility_ids=list(
+                Facility.objects.values_list("pk", flat=True)))
             vehicles = {name: self._vehicle(name, *rest) for name, *rest in VEHICLES}
             self._pickup_points()
             drivers = [self._driver(row, vehicles) for row in DRIVERS]
@@ -91,7 +92,7 @@ class Command(BaseCommand):
         if not options["no_plan"]:
             for day in ride_days:
                 # The same run the board's button queues, done here and now.
-                run = PlanRun.objects.create(day=day)
+                run = PlanRun.objects.create(day=day, program=self.program)
                 run = plan_run_execute(run_id=run.pk, time_limit=options["time_limit"])
                 self.stdout.write(f"Planned {day}: {run.planned_count} rides on "
                                   f"{run.trips_count} trips, {run.unserved_count} legs not "
