@@ -42,6 +42,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """On SQLite the browser suite's test database is a file, not Django's in-memory one.
+
+    With an in-memory database the live server hands one shared connection to all its
+    request threads; a page and the request a browser sends beside it (the live socket's
+    fallback) then read through the same connection at once, and one of them gets the
+    other's rows (an IndexError deep in Django: a flaky 500). With a file each thread opens
+    its own connection, and SQLite's own locking (IMMEDIATE, timeout) keeps writes apart.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        folder = tmp_path_factory.mktemp("browser-db")
+        database.setdefault("TEST", {})["NAME"] = str(folder / "test.sqlite3")
+
+
+@pytest.fixture(scope="session")
 def live_server() -> Iterator[LiveServer]:
     """pytest-django's live server, bound to loopback only (its default is 'localhost')."""
     server = LiveServer("127.0.0.1")
