@@ -1,9 +1,10 @@
 import os
 
-from django.core.asgi import get_asgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "scheduler.settings")
-django_asgi_app = get_asgi_application()
+
+from scheduler.asgi_handler import one_hop_asgi_application
+
+django_asgi_app = one_hop_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402

@@ -1,0 +1,68 @@
+"""Under ASGI a request crosses from the event loop to a thread once for its work.
+
+Django's own ASGI handler runs async middlewares' request and response halves through
+`sync_to_async`, and the sync-only ones below them back through `async_to_sync`: eight
+crossings per request with our middleware list. `scheduler.asgi` serves HTTP with the
+one-hop handler; these tests count the crossings of real requests through it and Django's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+from asgiref.sync import AsyncToSync, SyncToAsync
+from django.core.handlers.asgi import ASGIHandler
+
+from scheduler.asgi_handler import OneHopASGIHandler
+
+# The request's work, and Django's own request_started and response.close() around it.
+MOST_CROSSINGS = 3
+
+
+def _counted(call: Any, made: list[Any]) -> Any:
+    def counting(self: Any, *args: Any, **kwargs: Any) -> Any:
+        made.append(self)
+        return call(self, *args, **kwargs)
+
+    return counting
+
+
+def _crossings(monkeypatch: pytest.MonkeyPatch, app: Any, path: str) -> tuple[int, httpx.Response]:
+    made: list[Any] = []
+    for crossing in (SyncToAsync, AsyncToSync):
+        monkeypatch.setattr(crossing, "__call__", _counted(crossing.__call__, made))
+
+    async def get() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            return await client.get(path, headers={"Accept-Language": "es"})
+
+    response = asyncio.run(get())
+    return len(made), response
+
+
+@pytest.mark.parametrize("path", ["/api/v1/me/", "/a-page-that-is-not-here/"])
+def test_a_request_crosses_to_a_thread_once_for_its_work(
+    monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    crossings, response = _crossings(monkeypatch, OneHopASGIHandler(), path)
+    # Served as ever: the API's JSON answer and the translated page, from the sync chain.
+    assert response.status_code in (401, 403, 404)
+    assert "es" in response.headers.get("Content-Language", "")
+    assert crossings <= MOST_CROSSINGS
+
+
+def test_djangos_own_handler_crosses_many_times(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reason for the one-hop handler: if Django's own gets as cheap, drop ours."""
+    crossings, response = _crossings(monkeypatch, ASGIHandler(), "/api/v1/me/")
+    assert response.status_code in (401, 403)
+    assert crossings > MOST_CROSSINGS + 2
+
+
+def test_the_served_application_uses_the_one_hop_handler() -> None:
+    from scheduler.asgi import django_asgi_app
+
+    assert isinstance(django_asgi_app, OneHopASGIHandler)
