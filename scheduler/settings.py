@@ -182,7 +182,7 @@ APPLICATION_DOCUMENT_MAX_BYTES = env_int("APPLICATION_DOCUMENT_MAX_BYTES", 5 * 1
 REDIS_URL = env_str("REDIS_URL", "")
 # The cache holds throttle counters: shared through Redis when there are several processes.
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+    CACHES = {"default": {"BACKEND": "scheduler.cache.SharedPoolRedisCache",
                           "LOCATION": REDIS_URL, "KEY_PREFIX": "visits"}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -1,0 +1,40 @@
+"""The Redis cache (the API's throttles) keeps one connection pool per process.
+
+Under ASGI every request runs in a thread of its own, and Django builds a cache object per
+thread; with Django's own Redis client each of them opened its own connection. Here ten
+"requests" in ten threads against a private redis-server must share the process's pool.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import redis
+
+from scheduler.cache import SharedPoolRedisCache
+from tests.procs import Redis
+
+
+def test_requests_in_their_own_threads_share_one_redis_connection_pool(tmp_path: Path) -> None:
+    server = Redis(tmp_path)
+    server.start()
+    try:
+        counted = redis.Redis.from_url(server.url)
+        before = counted.info("stats")["total_connections_received"]
+
+        def one_request(n: int) -> None:
+            # A fresh cache object, as each request's thread gets one.
+            cache = SharedPoolRedisCache(server.url, {"KEY_PREFIX": "pool-test"})
+            cache.set(f"throttle-{n}", [n], 60)
+            assert cache.get(f"throttle-{n}") == [n]
+
+        for n in range(10):
+            thread = threading.Thread(target=one_request, args=(n,))
+            thread.start()
+            thread.join()
+
+        opened = counted.info("stats")["total_connections_received"] - before
+        assert opened <= 1  # one pooled connection, reused by every thread in turn
+    finally:
+        server.stop()
