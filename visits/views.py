@@ -389,8 +389,10 @@ def _roster_page(request: HttpRequest, *, failed: dict | None = None,
 
 
 def _own_zone_differs(user: object, facility: Facility) -> bool:
-    own = preference_of(user).time_zone
-    return bool(own) and own != facility.time_zone
+    """Her saved zone (chosen, or her device's) is not the facility's. Nothing saved yet
+    (the default, UTC) is no zone of hers."""
+    own = preference_of(user)
+    return own.pk is not None and own.time_zone != facility.time_zone
 
 
 def _with_reason(request: HttpRequest, kind: str, key: int, action: Callable[[], object],
@@ -399,8 +401,8 @@ def _with_reason(request: HttpRequest, kind: str, key: int, action: Callable[[],
     try:
         action()
     except InvalidInput as error:
-        failed = {"kind": kind, "id": key, "errors": error.fields or {"reason": [error.message]},
-                  "posted": request.POST}
+        failed = {"kind": kind, "id": int(key), "posted": request.POST,
+                  "errors": error.fields or {"reason": [error.message]}}
         return _roster_page(request, failed=failed, status=400)
     except DomainError as error:
         show_error(request, error)
