@@ -212,3 +212,31 @@ def test_reasons_typed_before_the_lists_become_notes_of_another_reason(world: Wo
         "other", "Count")
     assert code_and_note(Closure, closure.pk) == ("other", "New Year")
     assert code_and_note(VisitApplication, application.pk) == ("other", "No ID")
+
+
+def test_calendar_feeds_word_the_reason_in_the_feeds_language(world: World) -> None:
+    from django.test import Client
+    from django.urls import reverse
+    from icalendar import Calendar
+
+    from visits.models import CalendarTokenKind
+    from visits.services import calendar_token_ensure
+
+    booking = _booked(world)
+    with translation.override("en"):
+        services.session_close(actor=world.liaison, session_id=world.session.pk,
+                               reason_code="lockdown", reason=NOTE)
+
+    def description(user, kind: str, language: str, uid: str) -> str:
+        token = calendar_token_ensure(owner=user, kind=kind, language=language)
+        body = Client().get(reverse("calendar-feed", args=[token.token])).content
+        event = next(e for e in Calendar.from_ical(body).walk("VEVENT")
+                     if str(e["UID"]) == uid)
+        return str(event["DESCRIPTION"])
+
+    mine = description(world.caregiver, CalendarTokenKind.CAREGIVER, "es",
+                       f"booking-{booking.pk}@visits")
+    assert "Motivo: Cierre de seguridad" in mine and f"Nota del centro: {NOTE}" in mine
+    desk = description(world.liaison, CalendarTokenKind.FACILITY, "en",
+                       f"session-{world.session.pk}@visits")
+    assert "Reason: Lockdown" in desk and f"Note from the facility: {NOTE}" in desk
