@@ -205,6 +205,10 @@ DECISIONS = {
     "revoke": ([ApplicationStatus.APPROVED], ApplicationStatus.REVOKED, AuditAction.REVOKED),
 }
 
+# Events written before the reason lists carry this message id: kept in the catalogue so
+# they still read in each reader's language.
+LEGACY_DECISION_BODY = gettext_noop("The facility says: %(reason)s")
+
 # What the family reads about each decision, in her own language.
 DECISION_TEXTS = {
     "approve": (gettext_noop("Your visitor application is approved"),
