@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from notifications.preferences import preference_of
 from notifications.selectors import inbox_for_user, live_start
+from notifications.text import render_stored
 from scheduler.errors import DomainError, InvalidInput, NotFound
 from scheduler.http import error_summary, run_action, show_error
 from scheduler.inputs import parse_day, parse_ids
@@ -62,8 +63,8 @@ def _inbox_items(deliveries: list) -> list[dict[str, str]]:
     """The caregiver's messages, worded in the reader's language and the facility's time.
 
     An event is stored in the language of whoever caused it (often a liaison's), so the
-    booking events a family gets are worded again here from their data; any other event
-    shows as it was stored.
+    booking events a family gets are worded again here from their data, and a body kept
+    as a message id (a staff reason) is rendered now; any other event shows as stored.
     """
     titles = {
         "visits.booking.confirmed": _("Your visit is confirmed"),
@@ -78,7 +79,8 @@ def _inbox_items(deliveries: list) -> list[dict[str, str]]:
     items = []
     for delivery in deliveries:
         event, data = delivery.event, delivery.event.data or {}
-        item = {"title": event.title, "when": "", "body": event.body}
+        item = {"title": event.title, "when": "",
+                "body": render_stored(event.i18n, "body", event.body)}
         facility = facilities.get(data.get("facility_id"))
         if facility and data.get("starts_at") and (
             event.type in titles or event.type == "visits.session.closed"

@@ -240,3 +240,14 @@ def test_calendar_feeds_word_the_reason_in_the_feeds_language(world: World) -> N
     desk = description(world.liaison, CalendarTokenKind.FACILITY, "en",
                        f"session-{world.session.pk}@visits")
     assert "Reason: Lockdown" in desk and f"Note from the facility: {NOTE}" in desk
+
+
+def test_my_visits_messages_word_the_reason_when_read_not_when_written(
+    world: World, django_capture_on_commit_callbacks
+) -> None:
+    """No saved language: the event was written in English, her page reads Spanish."""
+    _booked(world)
+    _close_days(world, django_capture_on_commit_callbacks, reason_code="lockdown", reason=NOTE)
+    visits = text(browser_for(world.caregiver, "es").get("/bookings/"))
+    assert f"Motivo: Cierre de seguridad. Nota del centro: {NOTE}" in visits  # the message
+    assert "Note from the facility" not in visits and "Lockdown" not in visits
