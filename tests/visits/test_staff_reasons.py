@@ -159,6 +159,17 @@ def test_the_api_takes_a_code_keeps_old_free_text_and_says_the_label(
     assert (body["reason_code"], body["reason"]) == ("capacity", "")
     assert body["reason_label"] == "No queda lugar en este horario"
 
+    bad = staff.post(f"/api/v1/sessions/{world.session.pk}/close/",
+                     {"reason_code": "flood", "reason": "x"}, format="json",
+                     HTTP_ACCEPT_LANGUAGE="es")
+    assert bad.status_code == 400
+    assert bad.json()["fields"]["reason_code"] == ["«flood» no es un motivo de la lista."]
+    bare = staff.post(f"/api/v1/sessions/{world.session.pk}/close/", {"reason_code": "other"},
+                      format="json")
+    assert bare.status_code == 400
+    assert "say in a few words" in bare.json()["fields"]["reason"][0]
+    assert Session.objects.get(pk=world.session.pk).status == SessionStatus.OPEN
+
     old_style = staff.post(f"/api/v1/sessions/{world.session.pk}/close/",
                            {"reason": "Count at noon"}, format="json")
     assert old_style.status_code == 200
