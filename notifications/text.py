@@ -6,7 +6,8 @@ parameters (`Text`), rendered again under each recipient's language when their e
 or inbox is shown. Mark the msgid with `gettext_noop` so `makemessages` finds it.
 
 A parameter is plain text, or a value worded at reading time too: a moment in a zone
-(`moment()`), a calendar day (`day()`), or a counted phrase with its plural (`count()`).
+(`moment()`), a calendar day (`day()`), a counted phrase with its plural (`count()`), or a
+phrase of ours such as a reason picked from a list (`term()`).
 So a stored event holds no English sentence and no ISO date: "domingo, 6 de diciembre,
 13:00" and "1 conductor" come out right in each reader's language.
 """
@@ -56,6 +57,12 @@ def day(value: dt.date) -> dict[str, str]:
     return {"day": value.isoformat()}
 
 
+def term(msgid: str) -> dict[str, str]:
+    """A word or phrase of ours (e.g. a reason picked from a list), translated when read:
+    the msgid is stored, never the writer's language."""
+    return {"term": msgid}
+
+
 def ngettext_noop(singular: str, plural: str) -> tuple[str, str]:
     """Marks a plural pair for `makemessages` (scheduler's override knows this keyword)."""
     return singular, plural
@@ -90,6 +97,8 @@ def param_text(value: Any) -> Any:
     try:
         if "moment" in value:
             return _say_moment(value)
+        if "term" in value:
+            return gettext(value["term"])
         if "day" in value:
             return say_day(dt.date.fromisoformat(value["day"]))
         if "singular" in value:

@@ -302,6 +302,9 @@ SPECTACULAR_SETTINGS = {
         "StopKindEnum": "transport.models.StopKind",
         "DonationKindEnum": "transport.fund.models.DonationKind",
         "SubsidyKindEnum": "transport.fund.models.SubsidyKind",
+        "ClosureReasonEnum": "visits.reasons.ClosureReason",
+        "DeclineReasonEnum": "visits.reasons.DeclineReason",
+        "BookingReasonEnum": "visits.reasons.BOOKING_REASON_CHOICES",
     },
 }
 

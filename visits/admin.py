@@ -62,7 +62,7 @@ class ClosureAdmin(admin.ModelAdmin):
     """View only: a closure cancels bookings and tells every family, so liaisons make it
     from the roster page or the API (`closure_create`), never by writing the row."""
 
-    list_display = ["facility", "starts_on", "ends_on", "reason"]
+    list_display = ["facility", "starts_on", "ends_on", "reason_code", "reason"]
     list_filter = ["facility"]
 
     def has_add_permission(self, request) -> bool:
@@ -82,7 +82,7 @@ class SessionAdmin(admin.ModelAdmin):
     date_hierarchy = "starts_at"
     # Closing a session cancels its bookings and tells the families (`session_close`), and
     # capacity must never fall below the places held: neither is a field to type over.
-    readonly_fields = ["held", "status", "capacity"]
+    readonly_fields = ["held", "status", "capacity", "close_reason_code", "close_reason"]
 
 
 @admin.register(Resident)
@@ -128,7 +128,7 @@ class BookingVisitorInline(admin.TabularInline):
 class StatusChangeInline(admin.TabularInline):
     model = BookingStatusChange
     extra = 0
-    readonly_fields = ["from_status", "to_status", "actor", "reason", "at"]
+    readonly_fields = ["from_status", "to_status", "actor", "reason_code", "reason", "at"]
 
 
 @admin.register(Booking)
@@ -137,7 +137,8 @@ class BookingAdmin(admin.ModelAdmin):
 
     list_display = ["id", "session", "resident", "household", "status", "created_at"]
     list_filter = ["status", "session__facility"]
-    readonly_fields = ["session", "resident", "household", "status", "idempotency_key"]
+    readonly_fields = ["session", "resident", "household", "status", "idempotency_key",
+                       "reason_code", "reason"]
     inlines = [BookingVisitorInline, StatusChangeInline]
 
 

@@ -26,14 +26,16 @@ from visits.models import Booking, Household
 from visits.serializers import (
     ApprovalDecideSerializer,
     ApprovalSerializer,
+    BookingActionSerializer,
     BookingCreateSerializer,
     BookingSerializer,
+    CloseReasonSerializer,
     ClosureCreateSerializer,
+    DeclineReasonSerializer,
     FacilitySerializer,
     HouseholdSerializer,
     MeSerializer,
     OptionalReasonSerializer,
-    ReasonSerializer,
     ResidentSerializer,
     RosterQuerySerializer,
     RosterSessionSerializer,
@@ -163,7 +165,7 @@ class BookingActionApi(APIView):
 
     @extend_schema(
         operation_id="v1_bookings_action",
-        request=OptionalReasonSerializer, responses=BookingSerializer,
+        request=BookingActionSerializer, responses=BookingSerializer,
         parameters=[
             OpenApiParameter("booking_id", int, OpenApiParameter.PATH),
             OpenApiParameter("action", str, OpenApiParameter.PATH,
@@ -180,8 +182,8 @@ class BookingActionApi(APIView):
             reason = valid(OptionalReasonSerializer, request.data).get("reason", "")
             return services.booking_cancel(actor=actor, booking_id=booking_id, reason=reason)
         if action == "decline":
-            reason = valid(ReasonSerializer, request.data)["reason"]
-            return services.booking_decline(actor=actor, booking_id=booking_id, reason=reason)
+            why = valid(DeclineReasonSerializer, request.data)
+            return services.booking_decline(actor=actor, booking_id=booking_id, **why)
         simple = {
             "accept-offer": services.offer_accept,
             "pass-offer": services.offer_pass,
@@ -194,10 +196,10 @@ class BookingActionApi(APIView):
 
 
 class SessionCloseApi(APIView):
-    @extend_schema(request=ReasonSerializer, responses={200: dict})
+    @extend_schema(request=CloseReasonSerializer, responses={200: dict})
     def post(self, request: Request, session_id: int) -> Response:
-        reason = valid(ReasonSerializer, request.data)["reason"]
-        cancelled = services.session_close(actor=request.user, session_id=session_id, reason=reason)
+        why = valid(CloseReasonSerializer, request.data)
+        cancelled = services.session_close(actor=request.user, session_id=session_id, **why)
         return Response({"session_id": session_id, "status": "closed", "cancelled": cancelled})
 
 
@@ -209,10 +211,12 @@ class ClosureCreateApi(APIView):
             actor=request.user,
             starts_on=data["starts_on"],
             ends_on=data["ends_on"],
-            reason=data["reason"],
+            reason_code=data.get("reason_code", ""),
+            reason=data.get("reason", ""),
             unit_ids=data.get("unit_ids"),
         )
         body = {"id": closure.pk, "starts_on": closure.starts_on, "ends_on": closure.ends_on,
+                "reason_code": closure.reason_code, "reason_label": closure.reason_label,
                 "reason": closure.reason, "cancelled": cancelled}
         return Response(body, status=status.HTTP_201_CREATED)
 

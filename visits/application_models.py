@@ -15,6 +15,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from visits.reasons import CODE_LENGTH, ApplicationReason, label_of
+
 
 def private_storage() -> Storage:
     """Documents live outside the static and media folders: only a view that checks who is
@@ -53,8 +55,11 @@ class VisitApplication(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=ApplicationStatus.choices,
                               default=ApplicationStatus.PENDING)
     expires_on = models.DateField(_("approved until"), null=True, blank=True)
-    # What the facility tells the family: why not, or what it needs.
-    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    # What the facility tells the family: why not, or what it needs; a code picked from a
+    # list (read in the family's language) and the liaison's note as typed.
+    reason_code = models.CharField(_("reason"), max_length=CODE_LENGTH,
+                                   choices=ApplicationReason.choices, blank=True)
+    reason = models.CharField(_("note from the facility"), max_length=500, blank=True)
     # The family's answer when the facility asked for more.
     answer = models.CharField(_("your answer"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("sent on"), auto_now_add=True)
@@ -68,6 +73,10 @@ class VisitApplication(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.household} → {self.resident_name}"
+
+    @property
+    def reason_label(self) -> str:
+        return label_of(self.reason_code)
 
 
 class ApplicationVisitor(models.Model):

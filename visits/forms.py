@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from visits.info_models import INFO_FIELDS, INFO_MAX_LENGTH, FacilityInfo
 from visits.models import AllocationMode, Facility, HousingUnit, VisitingRule, VisitKind
+from visits.reasons import ClosureReason
 from visits.recurrence import WEEKDAY_NAMES, Recurrence, check_times, from_rrule, to_rrule
 
 TIME_INPUT_FORMATS = ["%H:%M", "%H:%M:%S"]
@@ -98,6 +99,9 @@ class RuleForm(forms.Form):
         starts, ends = data.get("starts_on"), data.get("ends_on")
         if starts and ends and ends < starts:
             self.add_error("ends_on", _("The last day must be on or after the first day."))
+        if data.get("reason_code") == ClosureReason.OTHER and not data.get("reason"):
+            self.add_error("reason", _("You chose “another reason”: say in a few words what "
+                                       "it is."))
         return data
 
     def recurrence(self) -> Recurrence:
@@ -164,7 +168,13 @@ class ClosureForm(forms.Form):
         error_messages={"invalid_choice": _("Choose units of your own facility."),
                         "invalid_pk_value": _("Choose units of your own facility.")},
     )
-    reason = forms.CharField(label=_("Reason families will read"), max_length=200)
+    reason_code = forms.ChoiceField(
+        label=_("Reason families will read"),
+        choices=[("", _("Choose…")), *ClosureReason.choices],
+        error_messages={"required": _("Choose a reason from the list."),
+                        "invalid_choice": _("Choose a reason from the list.")})
+    reason = forms.CharField(label=_("Your own words, as families will read them (needed "
+                                     "for “another reason”)"), max_length=200, required=False)
 
     def __init__(self, *args: Any, facility: Facility, today: dt.date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

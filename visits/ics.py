@@ -37,6 +37,7 @@ from visits.models import (
     SessionStatus,
     VisitKind,
 )
+from visits.reasons import label_of
 
 PRODID = "-//Family visit scheduler//Visits//EN"
 # How often a calendar app should fetch the feed again.
@@ -115,13 +116,24 @@ def _join_link(booking: Booking) -> str:
     return link if link.startswith(("https://", "http://")) else ""
 
 
+def _reason_lines(code: str, note: str) -> list[str]:
+    """A staff reason in the feed's language, the note as typed; the system's own reasons
+    are msgids, translated here too."""
+    if not code:
+        return [_("Reason: %(reason)s") % {"reason": _(note)}] if note else []
+    lines = [_("Reason: %(reason)s") % {"reason": label_of(code)}] if label_of(code) else []
+    if note:
+        lines.append(_("Note from the facility: %(note)s") % {"note": note})
+    return lines
+
+
 def _booking_description(booking: Booking, link: str) -> str:
     lines = [_("Status: %(status)s") % {"status": BookingStatus(booking.status).label}]
     names = ", ".join(v.first_name for v in booking.visitors.all())
     if names:
         lines.append(_("Who: %(names)s") % {"names": names})
-    if booking.reason and booking.status in (BookingStatus.CANCELLED, BookingStatus.DECLINED):
-        lines.append(_("Reason: %(reason)s") % {"reason": booking.reason})
+    if booking.status in (BookingStatus.CANCELLED, BookingStatus.DECLINED):
+        lines.extend(_reason_lines(booking.reason_code, booking.reason))
     if link:
         lines.append(_("Join the video call: %(url)s") % {"url": link})
         if booking.session.rule.shown_join_instructions:
@@ -225,7 +237,8 @@ def _session_description(session: Session) -> str:
     day = _local(session.starts_at, session.facility).date()
     lines = []
     if session.status == SessionStatus.CLOSED:
-        lines.append(_("Closed: %(reason)s") % {"reason": session.close_reason})
+        lines.append(str(SessionStatus.CLOSED.label))
+        lines.extend(_reason_lines(session.close_reason_code, session.close_reason))
     for booking in session.holding:
         lines.append(" — ".join([
             booking.resident.first_name,

@@ -15,6 +15,12 @@ from django.utils.translation import gettext_lazy as _
 
 from scheduler.inputs import validate_time_zone
 from scheduler.invitations import Invitation
+from visits.reasons import (
+    BOOKING_REASON_CHOICES,
+    CODE_LENGTH,
+    ClosureReason,
+    label_of,
+)
 from visits.rules import age_on, is_child_age
 
 
@@ -175,7 +181,11 @@ class Closure(models.Model):
     )
     starts_on = models.DateField(_("first day"))
     ends_on = models.DateField(_("last day"))
-    reason = models.CharField(_("reason"), max_length=200)
+    # Picked from a list, so each family reads it in her own language (visits.reasons).
+    reason_code = models.CharField(_("reason"), max_length=CODE_LENGTH,
+                                   choices=ClosureReason.choices, default=ClosureReason.OTHER)
+    # The liaison's own words, shown as typed ("Note from the facility").
+    reason = models.CharField(_("note from the facility"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -189,7 +199,11 @@ class Closure(models.Model):
         verbose_name_plural = _("closures")
 
     def __str__(self) -> str:
-        return f"{self.facility.name} {self.starts_on}–{self.ends_on}: {self.reason}"
+        return f"{self.facility.name} {self.starts_on}–{self.ends_on}: {self.reason_code}"
+
+    @property
+    def reason_label(self) -> str:
+        return label_of(self.reason_code)
 
 
 class SessionStatus(models.TextChoices):
@@ -215,7 +229,9 @@ class Session(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=SessionStatus.choices, default=SessionStatus.OPEN
     )
-    close_reason = models.CharField(_("reason closed"), max_length=200, blank=True)
+    close_reason_code = models.CharField(_("reason closed"), max_length=CODE_LENGTH,
+                                         choices=ClosureReason.choices, blank=True)
+    close_reason = models.CharField(_("note from the facility"), max_length=200, blank=True)
     # Set when the rule changed after families had booked: a liaison decides.
     needs_review = models.BooleanField(_("needs review"), default=False)
 
@@ -237,6 +253,10 @@ class Session(models.Model):
     def __str__(self) -> str:
         local = self.starts_at.astimezone(self.facility.tz)
         return f"{self.facility.name} {local:%Y-%m-%d %H:%M} ({self.get_kind_display()})"
+
+    @property
+    def close_reason_label(self) -> str:
+        return label_of(self.close_reason_code)
 
     @property
     def remaining(self) -> int:
@@ -382,7 +402,11 @@ class Booking(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # NULL, not "": the unique (household, key) constraint must ignore bookings without a key.
     idempotency_key = models.CharField(max_length=80, null=True, blank=True)  # noqa: DJ001
-    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    # Set when staff declined or cancelled it (visits.reasons); blank for the system's own
+    # reasons, which `reason` then holds as a msgid ("Cancelled by the family").
+    reason_code = models.CharField(_("reason"), max_length=CODE_LENGTH,
+                                   choices=BOOKING_REASON_CHOICES, blank=True)
+    reason = models.CharField(_("note"), max_length=300, blank=True)
     offer_expires_at = models.DateTimeField(_("offer expires at"), null=True, blank=True)
     room_code = models.CharField(max_length=32, default=new_room_code, editable=False)
     # What the family asks the facility to have ready; shown to its liaisons only.
@@ -412,6 +436,10 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.resident.first_name} · {self.session}"
+
+    @property
+    def reason_label(self) -> str:
+        return label_of(self.reason_code)
 
     @property
     def reference(self) -> str:
@@ -450,6 +478,7 @@ class BookingStatusChange(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
+    reason_code = models.CharField(max_length=CODE_LENGTH, blank=True)
     reason = models.CharField(max_length=300, blank=True)
     at = models.DateTimeField(auto_now_add=True)
 

@@ -35,7 +35,8 @@ def _applications(household: Household) -> list[dict[str, Any]]:
         rows.append({
             "facility": application.facility.name, "resident_name": application.resident_name,
             "prison_id_given": application.prison_id_given, "status": application.status,
-            "reason": application.reason, "answer": application.answer,
+            "reason_code": application.reason_code, "reason": application.reason,
+            "answer": application.answer,
             "sent_at": _iso(application.created_at), "approved_until": _iso(
                 application.expires_on),
             "people": [{"name": str(p.visitor), "consent_given_by": p.consent_given_by,
@@ -53,7 +54,8 @@ def _bookings(household: Household) -> list[dict[str, Any]]:
     return [{"facility": b.session.facility.name,
              "resident": f"{b.resident.first_name} {b.resident.last_name}",
              "kind": b.session.kind, "starts_at": _iso(b.session.starts_at),
-             "ends_at": _iso(b.session.ends_at), "status": b.status, "reason": b.reason,
+             "ends_at": _iso(b.session.ends_at), "status": b.status,
+             "reason_code": b.reason_code, "reason": b.reason,
              "visitors": [str(v) for v in b.visitors.all()]} for b in bookings]
 
 

@@ -24,6 +24,7 @@ from visits.models import (
     Facility,
     Session,
 )
+from visits.reasons import reason_text
 
 # Statuses that are no visit at all (kept in the exports, with who dropped them). The gate's
 # list has only the families coming: not those waiting for a place or offered one.
@@ -111,7 +112,7 @@ def visit_rows(*, user: AbstractBaseUser, first: dt.date, last: dt.date) -> list
             local.date().isoformat(), local.strftime("%H:%M"), b.session.get_kind_display(),
             b.session.unit.name if b.session.unit else "", str(b.resident),
             b.resident.prison_id, b.household.name, b.get_status_display(), adults, children,
-            _cancelled_by(b), b.reason,
+            _cancelled_by(b), reason_text(b.reason_code, b.reason),
         ))
     return rows
 

@@ -20,6 +20,7 @@ from visits.models import (
     Session,
     Visitor,
 )
+from visits.reasons import OTHER, ClosureReason, DeclineReason
 
 
 class UnitSerializer(serializers.ModelSerializer):
@@ -43,13 +44,16 @@ class SessionSerializer(serializers.ModelSerializer):
                                       allow_null=True)
     local_start = serializers.SerializerMethodField()
     join_instructions = serializers.CharField(source="rule.shown_join_instructions", read_only=True)
+    close_reason_label = serializers.CharField(
+        read_only=True, help_text="close_reason_code in the request's language; '' for none "
+                                  "or 'other' (close_reason, the facility's note, says it)")
 
     class Meta:
         model = Session
         fields = [
             "id", "facility", "facility_name", "unit", "unit_name", "kind", "starts_at",
-            "ends_at", "local_start", "capacity", "remaining", "status", "close_reason",
-            "join_instructions",
+            "ends_at", "local_start", "capacity", "remaining", "status", "close_reason_code",
+            "close_reason_label", "close_reason", "join_instructions",
         ]
 
     def get_local_start(self, session: Session) -> str:
@@ -116,11 +120,14 @@ class BookingSerializer(serializers.ModelSerializer):
     resident = ResidentSerializer(read_only=True)
     visitors = BookingVisitorSerializer(many=True, read_only=True)
     join_url = serializers.CharField(read_only=True)
+    reason_label = serializers.CharField(
+        read_only=True, help_text="reason_code in the request's language; '' for none or "
+                                  "'other' (reason, the facility's note, says it)")
 
     class Meta:
         model = Booking
-        fields = ["id", "status", "session", "resident", "visitors", "reason",
-                  "offer_expires_at", "join_url", "created_at"]
+        fields = ["id", "status", "session", "resident", "visitors", "reason_code",
+                  "reason_label", "reason", "offer_expires_at", "join_url", "created_at"]
 
     def to_representation(self, booking: Booking) -> dict[str, Any]:
         return booking_payload(booking)
@@ -155,6 +162,8 @@ def session_payload(session: Session) -> dict[str, Any]:
         "capacity": session.capacity,
         "remaining": session.remaining,
         "status": session.status,
+        "close_reason_code": session.close_reason_code,
+        "close_reason_label": session.close_reason_label,
         "close_reason": session.close_reason,
         "join_instructions": session.rule.shown_join_instructions,
     }
@@ -186,6 +195,8 @@ def booking_payload(booking: Booking) -> dict[str, Any]:
         "session": session_payload(booking.session),
         "resident": resident_payload(booking.resident),
         "visitors": [{"id": v.id, "first_name": v.first_name} for v in visitors],
+        "reason_code": booking.reason_code,
+        "reason_label": booking.reason_label,
         "reason": booking.reason,
         "offer_expires_at": _datetime_or_none(booking.offer_expires_at),
         "join_url": booking.join_url,
@@ -204,7 +215,8 @@ class RosterBookingSerializer(serializers.ModelSerializer):
     class Meta:
         model = Booking
         fields = ["id", "status", "resident_name", "prison_id", "household_name", "visitors",
-                  "reason", "needs_wheelchair", "interpreter_language", "support_note"]
+                  "reason_code", "reason", "needs_wheelchair", "interpreter_language",
+                  "support_note"]
 
     def get_visitors(self, booking: Booking) -> list[str]:
         return [str(v) for v in booking.visitors.all()]
@@ -240,8 +252,52 @@ def closure_too_long_message() -> str:
                % {"days": MAX_CLOSURE_DAYS})
 
 
-class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=300, allow_blank=False, trim_whitespace=True)
+NOTE_HELP = ("The staff's own words, shown to the family as typed (\"Note from the "
+             "facility\"). Required when reason_code is \"other\"; given without "
+             "reason_code (the API before the list) it is kept as code \"other\".")
+
+
+def reason_code_field(choices: type, what: str) -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=choices.choices, required=False,
+        error_messages={"invalid_choice": _("“{input}” is not a reason on the list.")},
+        help_text=f"Why {what}, from the list; each family reads it in her own language.")
+
+
+class StaffReasonSerializer(serializers.Serializer):
+    """A reason picked from a list plus the staff's note; which list is the subclass's."""
+
+    reason_code: serializers.ChoiceField
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True,
+                                   help_text=NOTE_HELP)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        code, note = attrs.get("reason_code", ""), attrs.get("reason", "").strip()
+        if not code and not note:
+            raise serializers.ValidationError(
+                {"reason_code": [_("Choose a reason from the list.")]})
+        if code == OTHER and not note:
+            raise serializers.ValidationError({"reason": [
+                _("You chose “another reason”: say in a few words what it is.")]})
+        return {"reason_code": code, "reason": note}
+
+
+class DeclineReasonSerializer(StaffReasonSerializer):
+    reason_code = reason_code_field(DeclineReason, "the booking is declined")
+
+
+class CloseReasonSerializer(StaffReasonSerializer):
+    reason_code = reason_code_field(ClosureReason, "the session is closed")
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True,
+                                   help_text=NOTE_HELP)
+
+
+class BookingActionSerializer(serializers.Serializer):
+    """What an action may carry: `decline` needs a reason (a code, a note or both);
+    `cancel` takes the family's own words in `reason`; the others take nothing."""
+
+    reason_code = reason_code_field(DeclineReason, "the booking is declined (decline only)")
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
 
 class OptionalReasonSerializer(serializers.Serializer):
@@ -251,7 +307,9 @@ class OptionalReasonSerializer(serializers.Serializer):
 class ClosureCreateSerializer(serializers.Serializer):
     starts_on = SaneDateField()
     ends_on = SaneDateField()
-    reason = serializers.CharField(max_length=200)
+    reason_code = reason_code_field(ClosureReason, "the days are closed")
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True,
+                                   help_text=NOTE_HELP)
     # Left out: the whole facility. Given: at least one unit (an empty list closing
     # nothing, or everything, would be a guess).
     unit_ids = id_list(max_length=100, required=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -20,9 +20,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from notifications.preferences import preference_of
 from notifications.selectors import inbox_for_user, live_start
-from scheduler.errors import DomainError, NotFound
-from scheduler.http import error_summary, run_action
+from notifications.text import render_stored
+from scheduler.errors import DomainError, InvalidInput, NotFound
+from scheduler.http import error_summary, run_action, show_error
 from scheduler.inputs import parse_day, parse_ids
 from visits import round_selectors, selectors, services
 from visits.access import facility_of_liaison, household_of, is_caregiver, is_liaison
@@ -36,6 +38,7 @@ from visits.models import (
     VisitKind,
     Visitor,
 )
+from visits.reasons import ClosureReason, DeclineReason
 from visits.rules import booking_window
 
 
@@ -60,8 +63,8 @@ def _inbox_items(deliveries: list) -> list[dict[str, str]]:
     """The caregiver's messages, worded in the reader's language and the facility's time.
 
     An event is stored in the language of whoever caused it (often a liaison's), so the
-    booking events a family gets are worded again here from their data; any other event
-    shows as it was stored.
+    booking events a family gets are worded again here from their data, and a body kept
+    as a message id (a staff reason) is rendered now; any other event shows as stored.
     """
     titles = {
         "visits.booking.confirmed": _("Your visit is confirmed"),
@@ -76,7 +79,8 @@ def _inbox_items(deliveries: list) -> list[dict[str, str]]:
     items = []
     for delivery in deliveries:
         event, data = delivery.event, delivery.event.data or {}
-        item = {"title": event.title, "when": "", "body": event.body}
+        item = {"title": event.title, "when": "",
+                "body": render_stored(event.i18n, "body", event.body)}
         facility = facilities.get(data.get("facility_id"))
         if facility and data.get("starts_at") and (
             event.type in titles or event.type == "visits.session.closed"
@@ -361,6 +365,13 @@ def _roster_day(request: HttpRequest, tz) -> dt.date:
 
 @login_required
 def roster(request: HttpRequest) -> HttpResponse:
+    return _roster_page(request)
+
+
+def _roster_page(request: HttpRequest, *, failed: dict | None = None,
+                 status: int = 200) -> HttpResponse:
+    """The liaison's day; `failed`: a decline or close form refused, shown open again with
+    each problem next to its field and what she had chosen."""
     facility = facility_of_liaison(request.user)
     day = _roster_day(request, facility.tz)
     sessions = selectors.roster_for_day(user=request.user, day=day)
@@ -372,7 +383,34 @@ def roster(request: HttpRequest) -> HttpResponse:
         "prev_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
         "today": timezone.now().astimezone(facility.tz).date(),
         "feed": feed_urls(request, kind=CalendarTokenKind.FACILITY),
-    })
+        # Times are the facility's; named when her own saved zone is another one.
+        "name_zone": _own_zone_differs(request.user, facility),
+        "decline_reasons": DeclineReason.choices, "close_reasons": ClosureReason.choices,
+        "failed": failed,
+    }, status=status)
+
+
+def _own_zone_differs(user: object, facility: Facility) -> bool:
+    """Her saved zone (chosen, or her device's) is not the facility's. Nothing saved yet
+    (the default, UTC) is no zone of hers."""
+    own = preference_of(user)
+    return own.pk is not None and own.time_zone != facility.time_zone
+
+
+def _with_reason(request: HttpRequest, kind: str, key: int, action: Callable[[], object],
+                 done: str) -> HttpResponse:
+    """Decline or close: a reason refused comes back next to its field, the form open."""
+    try:
+        action()
+    except InvalidInput as error:
+        failed = {"kind": kind, "id": int(key), "posted": request.POST,
+                  "errors": error.fields or {"reason": [error.message]}}
+        return _roster_page(request, failed=failed, status=400)
+    except DomainError as error:
+        show_error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect(_roster_url(request))
 
 
 @require_POST
@@ -380,12 +418,13 @@ def roster(request: HttpRequest) -> HttpResponse:
 def roster_action(request: HttpRequest, booking_id: int, action: str) -> HttpResponse:
     """The liaison's buttons on the roster."""
     user = request.user
-    reason = request.POST.get("reason", "")
+    reason, reason_code = request.POST.get("reason", ""), request.POST.get("reason_code", "")
     actions = {
         "confirm": (lambda: services.booking_confirm(actor=user, booking_id=booking_id),
                     _("Booking confirmed.")),
         "decline": (lambda: services.booking_decline(actor=user, booking_id=booking_id,
-                                                     reason=reason), _("Booking declined.")),
+                                                     reason_code=reason_code, reason=reason),
+                    _("Booking declined.")),
         "check-in": (lambda: services.booking_check_in(actor=user, booking_id=booking_id),
                      _("Family checked in.")),
         "no-show": (lambda: services.booking_mark_no_show(actor=user, booking_id=booking_id),
@@ -396,6 +435,8 @@ def roster_action(request: HttpRequest, booking_id: int, action: str) -> HttpRes
     if action not in actions:
         raise NotFound()
     func, done = actions[action]
+    if action == "decline":
+        return _with_reason(request, "decline", booking_id, func, done)
     return run_action(request, func, done, _roster_url(request))
 
 
@@ -409,12 +450,13 @@ def _roster_url(request: HttpRequest) -> str:
 @require_POST
 @login_required
 def session_close_view(request: HttpRequest, session_id: int) -> HttpResponse:
-    reason = request.POST.get("reason", "")
+    reason, reason_code = request.POST.get("reason", ""), request.POST.get("reason_code", "")
 
     def close() -> None:
-        count = services.session_close(actor=request.user, session_id=session_id, reason=reason)
+        count = services.session_close(actor=request.user, session_id=session_id,
+                                       reason_code=reason_code, reason=reason)
         messages.info(request, ngettext("%(count)d family was told.",
                                         "%(count)d families were told.", count)
                       % {"count": count})
 
-    return run_action(request, close, _("Session closed."), _roster_url(request))
+    return _with_reason(request, "close", session_id, close, _("Session closed."))

@@ -25,6 +25,7 @@ from visits.models import (
     Resident,
     VisitApplication,
 )
+from visits.reasons import ApplicationReason
 from visits.services.applications import Consent
 from visits.views_household import DateInput, people_with_ages
 
@@ -205,7 +206,7 @@ def _review_page(request: HttpRequest, application: VisitApplication, *, errors:
     return render(request, "visits/approval_review.html", {
         "application": application, "people": people, "residents": residents,
         "audit": application.audit.all(), "errors": errors, "posted": request.POST,
-        "tz": application.facility.tz,
+        "tz": application.facility.tz, "application_reasons": ApplicationReason.choices,
         "today": timezone.now().astimezone(application.facility.tz).date(),
     }, status=status)
 
@@ -221,7 +222,8 @@ def decide(request: HttpRequest, application_id: int) -> HttpResponse:
         expires_on = parse_day(post.get("expires_on"))  # not a date: "choose a date"
         services.application_decide(
             actor=request.user, application_id=application.pk,
-            decision=post.get("decision", ""), reason=post.get("reason", ""),
+            decision=post.get("decision", ""), reason_code=post.get("reason_code", ""),
+            reason=post.get("reason", ""),
             expires_on=expires_on, resident_id=resident_id)
     except DomainError as error:
         if error.status in (403, 404):

@@ -36,12 +36,14 @@ def closures(request: HttpRequest) -> HttpResponse:
         return _page(request, form, facility, today, status=400)
     data = form.cleaned_data
     try:
-        services.closure_check(data["starts_on"], data["ends_on"], data["reason"])
+        services.closure_check(data["starts_on"], data["ends_on"], data["reason"],
+                               reason_code=data["reason_code"])
         if request.POST.get("step") != "confirm":
             return _preview(request, form, facility, today)
         _closure, cancelled = services.closure_create(
             actor=request.user, starts_on=data["starts_on"], ends_on=data["ends_on"],
-            reason=data["reason"], unit_ids=form.unit_ids() or None)
+            reason_code=data["reason_code"], reason=data["reason"],
+            unit_ids=form.unit_ids() or None)
     except InvalidInput as error:
         for name, problems in (error.fields or {"__all__": [error.message]}).items():
             for problem in problems:

@@ -6,7 +6,7 @@
    The part says how it listens: data-after="<cursor of what the page shows>" and
    data-topics="facility.3.places" (public topics). Its data-live-state is "open" while
    the socket is up. A swap never throws away what someone is typing: it waits while a
-   field has the focus, keeps what was typed, and <details> they opened stay open. */
+   field has the focus, keeps what was typed or picked, and <details> they opened stay open. */
 (function () {
   "use strict";
   var root = document.querySelector("[data-live]");
@@ -32,7 +32,7 @@
 
   function typedValues() {
     var values = {};
-    var fields = root.querySelectorAll("input[type=text], textarea");
+    var fields = root.querySelectorAll("input[type=text], textarea, select");
     for (var i = 0; i < fields.length; i++) {
       if (fields[i].value) { values[fieldKey(fields[i])] = fields[i].value; }
     }
@@ -60,7 +60,7 @@
     root.innerHTML = fresh.innerHTML;
     var all = root.querySelectorAll("details");
     for (var i = 0; i < all.length; i++) { if (keep[detailsKey(all[i])]) { all[i].open = true; } }
-    var fields = root.querySelectorAll("input[type=text], textarea");
+    var fields = root.querySelectorAll("input[type=text], textarea, select");
     for (var j = 0; j < fields.length; j++) {
       var value = typed[fieldKey(fields[j])];
       if (value) { fields[j].value = value; }

@@ -346,3 +346,64 @@ def test_every_time_is_in_the_facilitys_zone_or_the_readers(
         assert wrong == {}
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_refused_reason_and_a_closed_visits_reason_read_right(
+    browser: Browser, demo: Demo, language: str
+) -> None:
+    """The liaison's reason forms on the roster, refused ("another reason" without her
+    words) with the problem next to the field; then the session closed for a lockdown with
+    her note, and Rosa's "My visits" giving the reason in her language and the note as
+    typed. Every page axe-clean, 360 px wide, in the reader's language."""
+    seeded = seed_bookings()
+    note = "Water pipe burst in the visiting room"
+    problems: dict[str, list[str]] = {}
+    staff = browser.new_context(viewport=PHONE_360, locale=f"{language}-US",
+                                timezone_id="America/Chicago")
+    staff.add_cookies([{"name": "django_language", "value": language, "url": demo.url}])
+    page = staff.new_page()
+    try:
+        sign_in(page, demo, "liaison")
+        page.goto(f"{demo.url}/roster/?date={seeded['day']}")
+        booking, session = seeded["booking"], seeded["session"]
+        page.locator(f"#decline-{booking} summary").click()
+        page.locator(f"#decline-{booking}-code").select_option("other")
+        page.locator(f"#decline-{booking} button[type=submit]").click()
+        page.locator(f"#decline-{booking}-note_error").wait_for()
+        if found := page_problems(page, language):
+            problems["roster, refused"] = found
+        page.locator(f"#close-{session} summary").click()
+        page.locator(f"#close-{session}-code").select_option("lockdown")
+        page.locator(f"#close-{session}-note").fill(note)
+        page.locator(f"#close-{session} button[type=submit]").click()
+        page.wait_for_load_state()
+        if found := page_problems(page, language):
+            problems["roster, closed"] = found
+    finally:
+        staff.close()
+    assert Booking.objects.get(pk=seeded["booking"]).reason_code == "lockdown"
+
+    family = browser.new_context(viewport=PHONE_360, locale=f"{language}-US",
+                                 timezone_id="America/Chicago")
+    family.add_cookies([{"name": "django_language", "value": language, "url": demo.url}])
+    page = family.new_page()
+    try:
+        sign_in(page, demo, "rosa")
+        page.goto(demo.url + "/bookings/")
+        card = " ".join(page.locator(f"#booking-{seeded['booking']}").inner_text().split())
+        with translation.override(language):
+            reason, noted = gettext_reason("lockdown"), translation.gettext(
+                "Note from the facility:")
+        assert f"{reason}" in card and f"{noted} {note}" in card, card
+        if found := page_problems(page, language):
+            problems["my visits"] = found
+    finally:
+        family.close()
+    assert problems == {}
+
+
+def gettext_reason(code: str) -> str:
+    from visits.reasons import label_of
+
+    return label_of(code)

@@ -29,7 +29,8 @@ def test_liaison_closes_two_days_and_the_families_are_told(browser, page: Page,
         expect(liaison.get_by_role("heading", name="Close days")).to_be_visible()
         liaison.get_by_label("First day closed").fill(first.isoformat())
         liaison.get_by_label("Last day closed").fill((first + dt.timedelta(days=1)).isoformat())
-        liaison.get_by_label("Reason families will read").fill("Water main repair")
+        liaison.get_by_label("Reason families will read").select_option("maintenance")
+        liaison.get_by_label("Your own words", exact=False).fill("Water main repair")
         liaison.get_by_role("button", name="See what it would cancel").click()
 
         preview = liaison.locator("#preview")

@@ -204,11 +204,11 @@ def test_my_visits_shows_the_confirmation_and_the_closure_without_reload(
 
     with site.api("liaison") as api:  # a lockdown: the session is closed for everyone
         response = api.post(f"/api/v1/sessions/{session['id']}/close/",
-                            json={"reason": "Lockdown at the facility"})
+                            json={"reason_code": "lockdown"})
         assert response.status_code == 200, response.text
 
     expect(card.locator(".badge.cancelled")).to_have_text("Cancelled", timeout=LIVE_TIMEOUT_MS)
-    expect(card).to_contain_text("Lockdown at the facility")
+    expect(card).to_contain_text("Reason: Lockdown")
     assert not_reloaded(phone)
 
 
@@ -253,6 +253,7 @@ def test_a_decline_reason_being_typed_survives_a_live_update(phone: Page, site: 
     phone.goto(f"{site.url}/roster/?date={local_day(session)}")
     listening(phone)
     phone.locator(f"#decline-{first} summary").click()
+    phone.locator(f"#decline-{first} select[name=reason_code]").select_option("other")
     phone.locator(f"#decline-{first} input[name=reason]").fill("Visitor list changed")
 
     later = book(site, "linda", session["id"])
@@ -260,7 +261,8 @@ def test_a_decline_reason_being_typed_survives_a_live_update(phone: Page, site: 
 
     expect(phone.locator(f"#booking-{later}")).to_be_visible(timeout=LIVE_TIMEOUT_MS)
     expect(phone.locator(f"#decline-{first}")).to_have_attribute("open", "")
-    # What she typed is still in the box, ready to send.
+    # What she picked and typed is still there, ready to send.
+    expect(phone.locator(f"#decline-{first} select[name=reason_code]")).to_have_value("other")
     expect(phone.locator(f"#decline-{first} input[name=reason]")).to_have_value(
         "Visitor list changed")
     assert not_reloaded(phone)

@@ -217,11 +217,16 @@ ACTION_CASES = [
     Bad("accept-offer-nothing-offered", "caregiver", action("accept-offer"), EMPTY, 409),
     Bad("pass-offer-nothing-offered", "caregiver", action("pass-offer"), EMPTY, 409,
         "wrong_status"),
-    Bad("decline-no-reason", "liaison", action("decline"), EMPTY, 400, "invalid", ("reason",)),
+    Bad("decline-no-reason", "liaison", action("decline"), EMPTY, 400, "invalid",
+        ("reason_code",)),
     Bad("decline-empty-reason", "liaison", action("decline"), lambda s: {"reason": ""}, 400,
-        "invalid", ("reason",)),
+        "invalid", ("reason_code",)),
     Bad("decline-blank-reason", "liaison", action("decline"), lambda s: {"reason": "   "}, 400,
-        "invalid", ("reason",)),
+        "invalid", ("reason_code",)),
+    Bad("decline-unknown-code", "liaison", action("decline"),
+        lambda s: {"reason_code": "lockdown"}, 400, "invalid", ("reason_code",)),
+    Bad("decline-other-without-note", "liaison", action("decline"),
+        lambda s: {"reason_code": "other", "reason": " "}, 400, "invalid", ("reason",)),
     Bad("decline-reason-list", "liaison", action("decline"), lambda s: {"reason": ["no"]}, 400,
         "invalid", ("reason",)),
     Bad("decline-reason-too-long", "liaison", action("decline"),
@@ -233,11 +238,17 @@ ACTION_CASES = [
 ]
 
 CLOSE_CASES = [
-    Bad("close-no-reason", "liaison", close_path, EMPTY, 400, "invalid", ("reason",)),
+    Bad("close-no-reason", "liaison", close_path, EMPTY, 400, "invalid", ("reason_code",)),
     Bad("close-empty-reason", "liaison", close_path, lambda s: {"reason": ""}, 400, "invalid",
-        ("reason",)),
+        ("reason_code",)),
     Bad("close-blank-reason", "liaison", close_path, lambda s: {"reason": " \t "}, 400,
-        "invalid", ("reason",)),
+        "invalid", ("reason_code",)),
+    Bad("close-unknown-code", "liaison", close_path, lambda s: {"reason_code": "flood"}, 400,
+        "invalid", ("reason_code",)),
+    Bad("close-code-not-text", "liaison", close_path, lambda s: {"reason_code": ["lockdown"]},
+        400, "invalid", ("reason_code",)),
+    Bad("close-other-without-note", "liaison", close_path,
+        lambda s: {"reason_code": "other"}, 400, "invalid", ("reason",)),
     Bad("close-reason-wrong-type", "liaison", close_path, lambda s: {"reason": {"why": "x"}},
         400, "invalid", ("reason",)),
     Bad("close-reason-longer-than-stored", "liaison", close_path,
@@ -254,8 +265,7 @@ CLOSE_CASES = [
 ]
 
 CLOSURE_CASES = [
-    Bad("closure-empty", "liaison", closures, EMPTY, 400, "invalid",
-        ("starts_on", "ends_on", "reason")),
+    Bad("closure-empty", "liaison", closures, EMPTY, 400, "invalid", ("starts_on", "ends_on")),
     Bad("closure-bad-dates", "liaison", closures,
         closure_body(starts_on="2026-13-01", ends_on="tomorrow"), 400, "invalid",
         ("starts_on", "ends_on")),
@@ -264,9 +274,13 @@ CLOSURE_CASES = [
                    "ends_on": (s.day - dt.timedelta(days=1)).isoformat(), "reason": "Count"},
         400, "invalid", ("ends_on",)),
     Bad("closure-empty-reason", "liaison", closures, closure_body(reason=""), 400, "invalid",
-        ("reason",)),
+        ("reason_code",)),
     Bad("closure-blank-reason", "liaison", closures, closure_body(reason="   "), 400, "invalid",
-        ("reason",)),
+        ("reason_code",)),
+    Bad("closure-unknown-code", "liaison", closures, closure_body(reason_code="flood"), 400,
+        "invalid", ("reason_code",)),
+    Bad("closure-other-without-note", "liaison", closures,
+        closure_body(reason_code="other", reason=""), 400, "invalid", ("reason",)),
     Bad("closure-reason-too-long", "liaison", closures, closure_body(reason="x" * 201), 400,
         "invalid", ("reason",)),
     Bad("closure-unit-ids-not-ids", "liaison", closures, closure_body(unit_ids=["x"]), 400,
@@ -628,9 +642,9 @@ def test_roster_page_and_its_buttons(scene: Scene) -> None:
     assert f"booking-{scene.booking.pk}" in html and "W48213" in html
     assert staff.get("/roster/?date=not-a-date").status_code == 200
 
-    assert staff.post(f"/roster/{scene.booking.pk}/decline/", {"reason": ""}).status_code == 302
+    assert staff.post(f"/roster/{scene.booking.pk}/decline/", {"reason": ""}).status_code == 400
     assert staff.post(f"/roster/{scene.booking.pk}/decline/",
-                      {"reason": "x" * 400}).status_code == 302
+                      {"reason": "x" * 400}).status_code == 400
     scene.booking.refresh_from_db()
     assert scene.booking.status == BookingStatus.REQUESTED
     assert staff.post(f"/roster/{scene.booking.pk}/confirm/",
@@ -639,7 +653,7 @@ def test_roster_page_and_its_buttons(scene: Scene) -> None:
     assert scene.booking.status == BookingStatus.CONFIRMED
 
     long_reason = staff.post(f"/roster/sessions/{w.session.pk}/close/", {"reason": "x" * 400})
-    assert long_reason.status_code == 302
+    assert long_reason.status_code == 400
     w.session.refresh_from_db()
     assert w.session.status == SessionStatus.OPEN
     closed = staff.post(f"/roster/sessions/{w.session.pk}/close/", {"reason": "Lockdown"})

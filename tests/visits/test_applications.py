@@ -160,7 +160,9 @@ def applied(world: World, family: dict) -> VisitApplication:
     ({"decision": "approve", "resident_id": "RESIDENT", "expires_on": "June"}, "expires_on"),
     ({"decision": "approve", "resident_id": "OTHER", "expires_on": "2027-06-01"},
      "resident_id"),
-    ({"decision": "deny", "reason": " "}, "reason"),
+    ({"decision": "deny", "reason": " "}, "reason_code"),
+    ({"decision": "deny", "reason_code": "lockdown"}, "reason_code"),
+    ({"decision": "deny", "reason_code": "other", "reason": " "}, "reason"),
     ({"decision": "deny", "reason": "x" * 501}, "reason"),
     ({"decision": "explode"}, "decision"),
 ])

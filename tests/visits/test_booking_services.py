@@ -395,15 +395,17 @@ def test_decline_needs_a_reason_and_gives_the_place_onwards(world: World, queue)
     for blank in ("", "   "):
         with pytest.raises(InvalidInput) as no_reason:
             services.booking_decline(actor=world.liaison, booking_id=holder.pk, reason=blank)
-        assert "reason" in no_reason.value.fields
+        assert "reason_code" in no_reason.value.fields
     assert status_of(holder) == BookingStatus.REQUESTED
 
     services.booking_decline(actor=world.liaison, booking_id=holder.pk,
                              reason="  Visitor list under review ")
     holder.refresh_from_db()
-    assert (holder.status, holder.reason) == (BookingStatus.DECLINED, "Visitor list under review")
+    # A note typed without a code (as before the list) is kept whole, as "another reason".
+    assert (holder.status, holder.reason_code, holder.reason) == (
+        BookingStatus.DECLINED, "other", "Visitor list under review")
     event = Delivery.objects.get(user=world.caregiver, event__type="visits.booking.declined").event
-    assert event.body == "Visitor list under review"
+    assert event.body == "Note from the facility: Visitor list under review"
     assert status_of(ana_booking) == BookingStatus.OFFERED
     assert held(session) == 1
     with pytest.raises(Conflict):
@@ -560,7 +562,15 @@ def test_closure_input_is_checked_before_anything_is_written(world: World) -> No
     assert "ends_on" in backwards.value.fields
     with pytest.raises(InvalidInput) as blank:
         services.closure_create(actor=world.liaison, starts_on=day, ends_on=day, reason=" ")
-    assert "reason" in blank.value.fields
+    assert "reason_code" in blank.value.fields
+    with pytest.raises(InvalidInput) as unknown:
+        services.closure_create(actor=world.liaison, starts_on=day, ends_on=day,
+                                reason_code="flood")
+    assert "reason_code" in unknown.value.fields
+    with pytest.raises(InvalidInput) as other_bare:
+        services.closure_create(actor=world.liaison, starts_on=day, ends_on=day,
+                                reason_code="other", reason="  ")
+    assert "reason" in other_bare.value.fields
     foreign_unit = world.other_facility.units.first()
     with pytest.raises(InvalidInput) as foreign:
         services.closure_create(actor=world.liaison, starts_on=day, ends_on=day,

@@ -295,7 +295,8 @@ def test_closure_days_are_created_closed(facility) -> None:
     Closure.objects.create(facility=facility, starts_on=today + dt.timedelta(days=2),
                            ends_on=today + dt.timedelta(days=3), reason="Count day")
     unit_closure = Closure.objects.create(facility=facility, starts_on=today + dt.timedelta(days=5),
-                                          ends_on=today + dt.timedelta(days=5), reason="Search")
+                                          ends_on=today + dt.timedelta(days=5), reason="Search",
+                                          reason_code="incident")
     unit_closure.units.set([unit_b])
 
     for rule in (whole, rule_a, rule_b):
@@ -308,6 +309,9 @@ def test_closure_days_are_created_closed(facility) -> None:
     assert closed_days(whole) == {2: "Count day", 3: "Count day"}
     assert closed_days(rule_a) == {2: "Count day", 3: "Count day"}
     assert closed_days(rule_b) == {2: "Count day", 3: "Count day", 5: "Search"}
+    # A session made later for closed days carries the closure's reason from the list too.
+    assert Session.objects.get(rule=rule_b, status=SessionStatus.CLOSED, close_reason="Search"
+                               ).close_reason_code == "incident"
     assert Session.objects.filter(rule=whole, status=SessionStatus.OPEN).exists()
 
 

@@ -45,8 +45,8 @@ def client_for(user: Any) -> Client:
 
 
 def closure_form(**changes: Any) -> dict[str, Any]:
-    data = {"starts_on": "2026-12-05", "ends_on": "2026-12-06", "reason": "Water main repair",
-            "step": "confirm"}
+    data = {"starts_on": "2026-12-05", "ends_on": "2026-12-06", "reason_code": "maintenance",
+            "reason": "Water main repair", "step": "confirm"}
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -100,8 +100,11 @@ BAD_INPUTS = [
     ({"ends_on": "2027-12-06"}, "A closure can last at most 366 days"),
     ({"starts_on": "12/05/2026"}, "Enter a date such as 2026-12-24."),
     ({"starts_on": None}, "This field is required."),
-    ({"reason": ""}, "This field is required."),
-    ({"reason": "   "}, "This field is required."),
+    ({"reason_code": ""}, "Choose a reason from the list."),
+    ({"reason_code": None}, "Choose a reason from the list."),
+    ({"reason_code": "flood"}, "Choose a reason from the list."),
+    ({"reason_code": "other", "reason": ""}, "You chose “another reason”: say in a few words"),
+    ({"reason_code": "other", "reason": "   "}, "You chose “another reason”: say in a few"),
     ({"reason": "x" * 201}, "at most 200 characters"),
     ({"units": ["999999"]}, "Choose units of your own facility."),
     ({"units": ["abc"]}, "Choose units of your own facility."),

@@ -35,6 +35,7 @@ from visits.models import (
     VisitApplication,
     Visitor,
 )
+from visits.reasons import ApplicationReason, reason_check, reason_message
 from visits.services.common import check_reason_fits, liaison_languages, now
 
 # What a consent form may be: the first bytes of the file decide, not its name.
@@ -204,28 +205,27 @@ DECISIONS = {
     "revoke": ([ApplicationStatus.APPROVED], ApplicationStatus.REVOKED, AuditAction.REVOKED),
 }
 
+# Events written before the reason lists carry this message id: kept in the catalogue so
+# they still read in each reader's language.
+LEGACY_DECISION_BODY = gettext_noop("The facility says: %(reason)s")
+
 # What the family reads about each decision, in her own language.
 DECISION_TEXTS = {
     "approve": (gettext_noop("Your visitor application is approved"),
                 gettext_noop("You can now book visits with %(name)s until %(until)s.")),
-    "deny": (gettext_noop("Your visitor application was not approved"),
-             gettext_noop("The facility says: %(reason)s")),
-    "more_info": (gettext_noop("The facility needs more about your visitor application"),
-                  gettext_noop("The facility says: %(reason)s")),
-    "revoke": (gettext_noop("Your approval to visit was withdrawn"),
-               gettext_noop("The facility says: %(reason)s")),
+    # The others' body is the reason: `reason_message` of the code and the note.
+    "deny": (gettext_noop("Your visitor application was not approved"), ""),
+    "more_info": (gettext_noop("The facility needs more about your visitor application"), ""),
+    "revoke": (gettext_noop("Your approval to visit was withdrawn"), ""),
 }
 
 
-def _check_decision(facility: Facility, *, decision: str, reason: str,
-                    expires_on: dt.date | None, resident_id: int | None) -> Resident | None:
+def _check_decision(facility: Facility, *, decision: str, expires_on: dt.date | None,
+                    resident_id: int | None) -> Resident | None:
     if decision not in DECISIONS:
         raise InvalidInput(fields={"decision": [_("Choose approve, refuse, ask for more "
                                                   "or withdraw.")]})
     if decision != "approve":
-        if not reason.strip():
-            raise InvalidInput(fields={"reason": [_("Tell the family why, in a few words.")]})
-        check_reason_fits(reason, VisitApplication)
         return None
     fields: dict[str, list[str]] = {}
     if expires_on is None or expires_on <= local_date(now(), facility.time_zone):
@@ -240,15 +240,19 @@ def _check_decision(facility: Facility, *, decision: str, reason: str,
 
 
 def application_decide(
-    *, actor: AbstractBaseUser, application_id: int, decision: str, reason: str = "",
-    expires_on: dt.date | None = None, resident_id: int | None = None,
+    *, actor: AbstractBaseUser, application_id: int, decision: str, reason_code: str = "",
+    reason: str = "", expires_on: dt.date | None = None, resident_id: int | None = None,
 ) -> VisitApplication:
     """A liaison approves (with the matched resident and an expiry), refuses, asks for more
-    or withdraws an approval. Raises NotPermitted, NotFound (another facility's), InvalidInput,
-    Conflict (decided meanwhile). Locks the application row."""
+    or withdraws an approval; the last three with an `ApplicationReason` code and her note
+    as typed (a note alone is kept as "other"). Raises NotPermitted, NotFound (another
+    facility's), InvalidInput, Conflict (decided meanwhile). Locks the application row."""
     facility = facility_of_liaison(actor)
-    resident = _check_decision(facility, decision=decision, reason=reason,
-                               expires_on=expires_on, resident_id=resident_id)
+    resident = _check_decision(facility, decision=decision, expires_on=expires_on,
+                               resident_id=resident_id)
+    code, note = ("", "") if decision == "approve" else reason_check(
+        ApplicationReason, reason_code, reason,
+        limit=VisitApplication._meta.get_field("reason").max_length)
     allowed, to, action = DECISIONS[decision]
     with transaction.atomic():
         application = (VisitApplication.objects.select_for_update()
@@ -260,22 +264,21 @@ def application_decide(
             raise Conflict(_("This application is %(status)s now, so it cannot be changed "
                              "that way.") % {"status": application.get_status_display()},
                            code="wrong_status")
-        _apply_decision(application, decision, to=to, reason=reason.strip(),
+        _apply_decision(application, decision, to=to, why=(code, note),
                         expires_on=expires_on, resident=resident)
         _audit(application, actor, action, _decision_detail(application, decision))
         _tell_family(application, decision)
     return application
 
 
-def _apply_decision(application: VisitApplication, decision: str, *, to: str, reason: str,
-                    expires_on: dt.date | None, resident: Resident | None) -> None:
+def _apply_decision(application: VisitApplication, decision: str, *, to: str,
+                    why: tuple[str, str], expires_on: dt.date | None,
+                    resident: Resident | None) -> None:
     application.status = to
+    application.reason_code, application.reason = why
     if decision == "approve":
-        application.resident, application.expires_on, application.reason = (
-            resident, expires_on, "")
+        application.resident, application.expires_on = resident, expires_on
         _approve_people(application)
-    else:
-        application.reason = reason
     if decision == "revoke":
         ApprovedVisitor.objects.filter(
             resident_id=application.resident_id,
@@ -297,15 +300,18 @@ def _approve_people(application: VisitApplication) -> None:
 def _decision_detail(application: VisitApplication, decision: str) -> str:
     if decision == "approve":
         return f"{application.resident} · {application.expires_on}"
-    return application.reason
+    # The staff's record, in English whoever reads it later: the code, then the note.
+    return " · ".join(part for part in (application.reason_code, application.reason) if part)
 
 
 def _tell_family(application: VisitApplication, decision: str) -> None:
     title, body = DECISION_TEXTS[decision]
-    params = {"reason": application.reason, "name": application.resident_name,
+    params = {"name": application.resident_name,
               "until": application.expires_on.isoformat() if application.expires_on else ""}
+    told = Text(body, params) if body else reason_message(application.reason_code,
+                                                          application.reason)
     event_emit(type=f"visits.application.{decision}", title=Text(title),
-               body=Text(body, params), recipients=[application.household.caregiver],
+               body=told, recipients=[application.household.caregiver],
                data={"application_id": application.pk}, urgent=decision == "revoke")
 
 

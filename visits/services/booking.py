@@ -454,7 +454,7 @@ def offer_pass(*, actor: AbstractBaseUser, booking_id: int) -> Booking:
         session = lock_session(booking.session_id)
         booking.session = session
         transition(booking, to=BookingStatus.CANCELLED, allowed_from=[BookingStatus.OFFERED],
-                   actor=actor, reason=_("The family let the offered place go"))
+                   actor=actor, reason=gettext_noop("The family let the offered place go"))
         release_place(session)
     return booking
 
@@ -473,7 +473,7 @@ def offers_expire() -> int:
                 continue
             booking.session = session
             transition(booking, to=BookingStatus.CANCELLED, allowed_from=[BookingStatus.OFFERED],
-                       actor=None, reason=_("The offer expired"))
+                       actor=None, reason=gettext_noop("The offer expired"))
             tell_household(booking, type="visits.booking.offer_expired",
                            title=Text(gettext_noop("The offered place has expired")),
                            body=local_when(session))

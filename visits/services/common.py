@@ -145,6 +145,7 @@ def transition(
     allowed_from: Iterable[str],
     actor: AbstractBaseUser | None,
     reason: str = "",
+    reason_code: str = "",
     **fields: object,
 ) -> str:
     """Move a booking to `to` only if it is still in one of `allowed_from` (compare-and-swap).
@@ -153,8 +154,10 @@ def transition(
     """
     allowed = list(allowed_from)
     old = booking.status
+    # A new reason (a code, a note or both) replaces the old one whole; none keeps it.
+    why = ({"reason": reason, "reason_code": reason_code} if reason or reason_code else {})
     changed = Booking.objects.filter(pk=booking.pk, status__in=allowed).update(
-        status=to, reason=reason or booking.reason, updated_at=timezone.now(), **fields
+        status=to, updated_at=timezone.now(), **why, **fields
     )
     if not changed:
         booking.refresh_from_db(fields=["status"])
@@ -164,10 +167,13 @@ def transition(
             code="wrong_status",
         )
     booking.status = to
+    for name, value in why.items():
+        setattr(booking, name, value)
     for name, value in fields.items():
         setattr(booking, name, value)
     BookingStatusChange.objects.create(
-        booking=booking, from_status=old, to_status=to, actor=actor, reason=reason
+        booking=booking, from_status=old, to_status=to, actor=actor, reason=reason,
+        reason_code=reason_code,
     )
     if old in HOLDING_STATUSES and to not in HOLDING_STATUSES:
         booking_released.send(sender=Booking, booking=booking, old_status=old, actor=actor,
@@ -200,6 +206,7 @@ def booking_event_data(booking: Booking) -> dict[str, object]:
         "kind": session.kind,
         "starts_at": session.starts_at.isoformat(),
         "resident_first_name": booking.resident.first_name,
+        "reason_code": booking.reason_code,
         "reason": booking.reason,
     }
 

@@ -26,11 +26,11 @@ from visits.models import (
     Session,
     SessionStatus,
 )
+from visits.reasons import ClosureReason, DeclineReason, reason_check, reason_message
 from visits.services.booking import release_place
 from visits.services.common import (
     announce_places,
     announce_roster,
-    check_reason_fits,
     local_when,
     lock_session,
     locked_transaction,
@@ -58,22 +58,27 @@ def booking_confirm(*, actor: AbstractBaseUser, booking_id: int) -> Booking:
     return booking
 
 
-def booking_decline(*, actor: AbstractBaseUser, booking_id: int, reason: str) -> Booking:
-    """Decline a request (with a reason the family will read); the place goes onwards."""
-    if not reason.strip():
-        raise InvalidInput(fields={"reason": [_("Tell the family why, in a few words.")]})
-    check_reason_fits(reason, Booking)
+def booking_decline(*, actor: AbstractBaseUser, booking_id: int, reason_code: str = "",
+                    reason: str = "") -> Booking:
+    """Decline a request with a reason the family will read: a `DeclineReason` code and
+    the liaison's note as typed (a note alone is kept as "other"). The place goes onwards.
+
+    Raises InvalidInput (no reason, an unknown code, "other" without a note), NotPermitted,
+    NotFound, Conflict. Locks the session.
+    """
+    code, note = reason_check(DeclineReason, reason_code, reason,
+                              limit=Booking._meta.get_field("reason").max_length)
     booking = _liaison_booking(actor, booking_id)
     with locked_transaction():
         session = lock_session(booking.session_id)
         booking.session = session
         transition(booking, to=BookingStatus.DECLINED,
                    allowed_from=[BookingStatus.REQUESTED, BookingStatus.CONFIRMED],
-                   actor=actor, reason=reason.strip())
+                   actor=actor, reason=note, reason_code=code)
         release_place(session)
         tell_household(booking, type="visits.booking.declined",
                        title=Text(gettext_noop("Your visit was declined")),
-                       body=reason.strip(), urgent=True)
+                       body=reason_message(code, note), urgent=True)
     return booking
 
 
@@ -133,7 +138,7 @@ def booking_undo_arrival(*, actor: AbstractBaseUser, booking_id: int) -> Booking
     return booking
 
 
-def _cancel_all_in(session: Session, *, actor: AbstractBaseUser, reason: str) -> int:
+def _cancel_all_in(session: Session, *, actor: AbstractBaseUser, code: str, note: str) -> int:
     """Cancel every live booking of a locked session and tell each household."""
     bookings = list(
         Booking.objects.filter(session=session, status__in=LIVE_STATUSES)
@@ -142,28 +147,30 @@ def _cancel_all_in(session: Session, *, actor: AbstractBaseUser, reason: str) ->
     for booking in bookings:
         booking.session = session
         transition(booking, to=BookingStatus.CANCELLED, allowed_from=LIVE_STATUSES,
-                   actor=actor, reason=reason, offer_expires_at=None)
+                   actor=actor, reason=note, reason_code=code, offer_expires_at=None)
         tell_household(booking, type="visits.session.closed",
                        title=Text(gettext_noop("Your visit on %(when)s is cancelled"),
                                   {"when": session_moment(session)}),
-                       body=reason, urgent=True)
+                       body=reason_message(code, note), urgent=True)
     Session.objects.filter(pk=session.pk).update(
-        status=SessionStatus.CLOSED, close_reason=reason, held=0
+        status=SessionStatus.CLOSED, close_reason_code=code, close_reason=note, held=0
     )
-    session.status, session.close_reason, session.held = SessionStatus.CLOSED, reason, 0
+    session.status, session.close_reason_code, session.close_reason, session.held = (
+        SessionStatus.CLOSED, code, note, 0)
     announce_places(session)
     return len(bookings)
 
 
-def session_close(*, actor: AbstractBaseUser, session_id: int, reason: str) -> int:
-    """Close one session (e.g. a lockdown): every booking cancelled with the reason.
+def session_close(*, actor: AbstractBaseUser, session_id: int, reason_code: str = "",
+                  reason: str = "") -> int:
+    """Close one session (e.g. a lockdown): every booking cancelled with the reason (a
+    `ClosureReason` code and the liaison's note as typed; a note alone is kept as "other").
 
     Returns how many bookings were cancelled. Raises NotPermitted, NotFound, InvalidInput,
     Conflict (already closed). Locks the session.
     """
-    if not reason.strip():
-        raise InvalidInput(fields={"reason": [_("Give the reason families will read.")]})
-    check_reason_fits(reason, Session, "close_reason")
+    code, note = reason_check(ClosureReason, reason_code, reason,
+                              limit=Session._meta.get_field("close_reason").max_length)
     facility = facility_of_liaison(actor)
     with locked_transaction():
         session = lock_session(session_id)
@@ -171,7 +178,7 @@ def session_close(*, actor: AbstractBaseUser, session_id: int, reason: str) -> i
             raise NotFound(_("We could not find that session."))
         if session.status == SessionStatus.CLOSED:
             raise Conflict(_("This session is already closed."), code="already_closed")
-        return _cancel_all_in(session, actor=actor, reason=reason.strip())
+        return _cancel_all_in(session, actor=actor, code=code, note=note)
 
 
 def closure_create(
@@ -179,48 +186,54 @@ def closure_create(
     actor: AbstractBaseUser,
     starts_on: dt.date,
     ends_on: dt.date,
-    reason: str,
+    reason_code: str = "",
+    reason: str = "",
     unit_ids: list[int] | None = None,
 ) -> tuple[Closure, int]:
-    """Close the liaison's facility (or some units) for a date range.
+    """Close the liaison's facility (or some units) for a date range, with a `ClosureReason`
+    code and the liaison's note as typed (a note alone is kept as "other").
 
     Every session inside it is closed and its bookings cancelled with the reason; sessions
     made later for those days start closed. Returns the closure and how many bookings were
     cancelled. Raises NotPermitted, InvalidInput. Locks each affected session in id order.
     """
     facility = facility_of_liaison(actor)
-    closure_check(starts_on, ends_on, reason)
+    code, note = closure_check(starts_on, ends_on, reason, reason_code=reason_code)
     units = list(HousingUnit.objects.filter(facility=facility, pk__in=unit_ids or []))
     if unit_ids and len(units) != len(set(unit_ids)):
         raise InvalidInput(fields={"unit_ids": [_("Choose units of your own facility.")]})
     with locked_transaction():
         closure = Closure.objects.create(
-            facility=facility, starts_on=starts_on, ends_on=ends_on, reason=reason.strip()
-        )
+            facility=facility, starts_on=starts_on, ends_on=ends_on, reason_code=code,
+            reason=note)
         closure.units.set(units)
         cancelled = 0
         for session_id in sessions_in_closure(closure).values_list("pk", flat=True):
             session = lock_session(session_id)
             if session.status == SessionStatus.OPEN:
-                cancelled += _cancel_all_in(session, actor=actor, reason=closure.reason)
+                cancelled += _cancel_all_in(session, actor=actor, code=code, note=note)
     return closure, cancelled
 
 
-def closure_check(starts_on: dt.date, ends_on: dt.date, reason: str) -> None:
-    """Raise InvalidInput naming each field's problem; the page's preview asks it too."""
+def closure_check(starts_on: dt.date, ends_on: dt.date, reason: str, *,
+                  reason_code: str = "") -> tuple[str, str]:
+    """The (code, note) to keep, or InvalidInput naming each field's problem; the page's
+    preview asks it too."""
     fields = {}
     if ends_on < starts_on:
         fields["ends_on"] = [_("The last day must be on or after the first day.")]
     elif (ends_on - starts_on).days >= MAX_CLOSURE_DAYS:
         fields["ends_on"] = [_("A closure can last at most %(days)d days; open another one "
                                "after it.") % {"days": MAX_CLOSURE_DAYS}]
-    if not reason.strip():
-        fields["reason"] = [_("Give the reason families will read.")]
-    elif len(reason.strip()) > Closure._meta.get_field("reason").max_length:
-        fields["reason"] = [_("Keep the reason to %(limit)d characters or fewer.")
-                            % {"limit": Closure._meta.get_field("reason").max_length}]
+    why: tuple[str, str] = ("", "")
+    try:
+        why = reason_check(ClosureReason, reason_code, reason,
+                           limit=Closure._meta.get_field("reason").max_length)
+    except InvalidInput as error:
+        fields.update(error.fields)
     if fields:
         raise InvalidInput(fields=fields)
+    return why
 
 
 def sessions_in_closure(closure: Closure):

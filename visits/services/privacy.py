@@ -9,7 +9,6 @@ import datetime as dt
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from notifications.text import Text
@@ -66,7 +65,7 @@ def _cancel_future_bookings(household: Household, actor: AbstractBaseUser | None
         booking.session = session
         old = transition(booking, to=BookingStatus.CANCELLED, actor=actor,
                          allowed_from=list(LIVE_STATUSES),
-                         reason=_("The family closed its account"))
+                         reason=gettext_noop("The family closed its account"))
         if old in HOLDING_STATUSES:
             release_place(session)
         tell_liaisons(booking, type="visits.booking.cancelled",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from scheduler.errors import Conflict
 from visits.access import booking_of_household
@@ -44,7 +45,7 @@ def booking_reschedule(
     with locked_transaction():
         lock_household(old.household_id)
         lock_resident(old.resident_id)
-        booking_cancel(actor=actor, booking_id=old.pk, reason=_("Moved to another time"))
+        booking_cancel(actor=actor, booking_id=old.pk, reason=gettext_noop("Moved to another time"))
         return booking_create(
             actor=actor, session_id=session_id, resident_id=old.resident_id,
             visitor_ids=visitor_ids, idempotency_key=idempotency_key,

@@ -25,13 +25,14 @@ def _occurrences(rule: VisitingRule, first: dt.date, last: dt.date) -> list[Occu
     )
 
 
-def _closure_reason(rule: VisitingRule, day: dt.date, closures: list[Closure]) -> str:
+def _closure_covering(rule: VisitingRule, day: dt.date,
+                      closures: list[Closure]) -> Closure | None:
     for closure in closures:
         unit_ids = {u.pk for u in closure.units.all()}
         covers_unit = not unit_ids or (rule.unit_id in unit_ids)
         if closure.starts_on <= day <= closure.ends_on and covers_unit:
-            return closure.reason
-    return ""
+            return closure
+    return None
 
 
 def wanted_occurrences(rule: VisitingRule, *, horizon_days: int | None = None) -> list[Occurrence]:
@@ -93,8 +94,8 @@ def _reconcile(
         counts[_reconcile_one(rule, session, occurrence, session.pk in booked_ids)] += 1
     new = []
     for occurrence in by_start.values():
-        reason = _closure_reason(rule, local_date(occurrence.starts_at, tz), closures)
-        new.append(_new_session(rule, occurrence, reason))
+        closure = _closure_covering(rule, local_date(occurrence.starts_at, tz), closures)
+        new.append(_new_session(rule, occurrence, closure))
     Session.objects.bulk_create(new, ignore_conflicts=True)
     counts["created"] = len(new)
     return counts
@@ -126,7 +127,8 @@ def _flag(session: Session) -> str:
     return "flagged"
 
 
-def _new_session(rule: VisitingRule, occurrence: Occurrence, closed_reason: str) -> Session:
+def _new_session(rule: VisitingRule, occurrence: Occurrence,
+                 closure: Closure | None) -> Session:
     return Session(
         rule=rule,
         facility_id=rule.facility_id,
@@ -135,8 +137,9 @@ def _new_session(rule: VisitingRule, occurrence: Occurrence, closed_reason: str)
         starts_at=occurrence.starts_at,
         ends_at=occurrence.ends_at,
         capacity=rule.capacity,
-        status=SessionStatus.CLOSED if closed_reason else SessionStatus.OPEN,
-        close_reason=closed_reason,
+        status=SessionStatus.CLOSED if closure else SessionStatus.OPEN,
+        close_reason_code=closure.reason_code if closure else "",
+        close_reason=closure.reason if closure else "",
     )
 
 
