@@ -273,7 +273,8 @@ def test_grants_belong_to_the_program_of_the_visits_facility(two, rides, api):
     from tests.fund.helpers import donate
     from transport.fund.models import Subsidy
 
-    donate(10_000)
+    donate(10_000, program_id=two.prairie.pk)
+    donate(10_000, program_id=two.danville.pk)
     lakeview, danville = two.lakeview_ride.booking_id, two.danville_ride.booking_id
     assert _grant(api, two.prairie_coord, danville).status_code == 404
     assert not Subsidy.objects.exists()  # nothing drawn from the fund
@@ -295,7 +296,7 @@ def test_a_coordinator_cannot_reverse_another_programs_grant(two, rides):
     from transport.fund.models import Subsidy, SubsidyStatus
     from transport.fund.subsidies import subsidy_grant, subsidy_reverse
 
-    donate(10_000)
+    donate(10_000, program_id=two.danville.pk)
     grant = subsidy_grant(actor=two.danville_coord, booking_id=two.danville_ride.booking_id,
                           kind="bus_fare", amount_cents=1500)
     with pytest.raises(Conflict):
