@@ -146,10 +146,13 @@ def test_a_programs_locked_fund_does_not_hold_up_another_programs_stripe_event(
     prairie_fund = fund_for_program(prairie.pk)
     held, release, done = threading.Event(), threading.Event(), threading.Event()
 
-    def hold_prairie() -> None:  # a long Prairie grant or event, holding its fund's lock
+    def hold_prairie() -> None:
+        # A long Prairie grant or event holding its fund's lock; the unnamed program's fund
+        # (the one shared fund before) is held too, so a global lock would block below.
         try:
             with transaction.atomic():
                 fund_lock(prairie_fund.pk)
+                fund_lock(fund_default().pk)
                 held.set()
                 release.wait(timeout=60)
         finally:
