@@ -384,3 +384,11 @@ def test_only_a_superuser_moves_a_facility_by_the_service(two, world):
     with pytest.raises(NotFound):
         facility_program_set(actor=root, facility_id=world.facility.pk, program_id=999999)
     assert ProgramFacility.objects.get(facility=world.facility).program == two.prairie
+
+
+def test_the_administrator_finds_her_programs_donation_link(two):
+    page = client_for(two.danville_coord).get("/rides/staff/").content.decode()
+    link = f"http://testserver/fund/donate/?program={two.danville.pk}"
+    assert f'value="{link}"' in page
+    donate = Client().get(link).content.decode()
+    assert f'<option value="{two.danville.pk}" selected>' in donate
