@@ -296,7 +296,7 @@ def facility_moved(*, facility_id: int, old_program_id: int | None,
                  {"facility": facility.name, "program": new_name}) if new_name else \
         Text(gettext_noop("Rides to %(facility)s now belong to no program"),
              {"facility": facility.name})
-    body = Text(gettext_noop("%(rides)s not yet done wait to be planned again."),
+    body = Text(gettext_noop("Rides not yet done, waiting to be planned again: %(rides)s."),
                 {"rides": count(ngettext_noop("%(n)d ride", "%(n)d rides"), len(requests))})
     recipients = {u.pk: u for p in (old_program_id, new_program_id) for u in coordinators(p)}
     event_emit(type="transport.facility.moved", title=title, body=body,
