@@ -43,7 +43,7 @@ class Fund(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return f"{self.name} · {self.program}" if self.program_id else self.name
 
 
 class DonationStatus(models.TextChoices):
