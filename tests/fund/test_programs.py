@@ -321,3 +321,16 @@ def test_paid_gifts_land_in_the_chosen_programs_fund_through_stripe(
     assert fund_balance(fund_for_program(two.prairie.pk)) == 3000
     assert fund_balance(fund_for_program(two.danville.pk)) == 1234
     assert whole_ledger() == 3000 + 1234
+
+
+def test_the_receipt_names_the_program_the_gift_went_to(two: Two, mailoutbox: list) -> None:
+    from transport.fund.receipts import receipt_send
+
+    gift = donate(2500, program_id=two.danville.pk)
+    Donation.objects.filter(pk=gift.pk).update(email="ann@example.org")
+    assert receipt_send(donation_id=gift.pk)
+    assert "It goes to the travel fund of Danville Rides." in mailoutbox[0].body
+    unnamed = donate(1000)
+    Donation.objects.filter(pk=unnamed.pk).update(email="bo@example.org")
+    assert receipt_send(donation_id=unnamed.pk)
+    assert "travel fund of" not in mailoutbox[1].body
