@@ -53,12 +53,14 @@ def rides_follow_facility(*, facility_id: int, old_program_id: int | None,
     """
     if old_program_id == new_program_id:
         return []
+    under_way = Stop.objects.filter(
+        status__in=[StopStatus.PICKED_UP, StopStatus.DROPPED_OFF]).values("request_id")
     requests = list(
         RideRequest.objects.select_for_update(of=("self",))
         .filter(booking__session__facility_id=facility_id, status__in=LIVE_RIDE_STATUSES,
                 booking__session__ends_at__gt=timezone.now())
-        .exclude(stops__status__in=[StopStatus.PICKED_UP, StopStatus.DROPPED_OFF])
-        .select_related("booking__session__facility").order_by("pk").distinct()
+        .exclude(pk__in=under_way)
+        .select_related("booking__session__facility").order_by("pk")
     )
     trips = list(Trip.objects.filter(stops__request__in=requests)
                  .select_related("driver__user").distinct().order_by("pk"))

@@ -11,7 +11,7 @@ from transport.fund.ledger import fund_balance, fund_default, fund_for_program
 from transport.fund.models import Donation, Fund, LedgerEntry
 
 BEFORE = [("fund", "0003_subsidy_ride_seat_links_the_ride")]
-AFTER = [("fund", "0004_fund_per_program")]
+AFTER = [("fund", "0006_one_fund_per_program")]
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -334,3 +334,14 @@ def test_the_receipt_names_the_program_the_gift_went_to(two: Two, mailoutbox: li
     Donation.objects.filter(pk=unnamed.pk).update(email="bo@example.org")
     assert receipt_send(donation_id=unnamed.pk)
     assert "travel fund of" not in mailoutbox[1].body
+
+
+def test_with_one_program_its_link_or_a_broken_one_changes_nothing_for_the_donor(
+    world: World,
+) -> None:
+    only = Program.objects.create(name="Prairie Rides")
+    linked = Client().get(f"/fund/donate/?program={only.pk}").content.decode()
+    assert f'<input type="hidden" name="program" value="{only.pk}">' in linked
+    assert "<select id=\"id_program\"" not in linked
+    broken = Client().get("/fund/donate/?program=nope").content.decode()
+    assert 'name="program"' not in broken

@@ -41,14 +41,17 @@ def _donate_form(request: HttpRequest, values: dict[str, Any], errors: dict[str,
     programs = list(Program.objects.order_by("name", "id"))
     facilities = Facility.objects.order_by("name")
     chosen = parse_id(str(values.get("program") or ""))
-    if chosen and any(p.pk == chosen for p in programs):
+    known = chosen is not None and any(p.pk == chosen for p in programs)
+    if known:
         # A program's own link: only the facilities it drives families to.
         facilities = facilities.filter(facilities_q(chosen))
     context = {
         "values": values, "errors": errors, "presets": PRESET_AMOUNTS,
         "facilities": facilities,
-        # With one program (or none) the donor is not asked: nothing changes for her.
+        # With one program (or none) the donor is not asked: nothing changes for her (its
+        # own link's choice is kept, hidden).
         "programs": programs if len(programs) > 1 else [],
+        "hidden_program": chosen if known and len(programs) <= 1 else None,
         "currency": settings.FUND_CURRENCY.upper(),
         "minimum": money_text(settings.FUND_MIN_DONATION_CENTS, settings.FUND_CURRENCY),
         "maximum": money_text(settings.FUND_MAX_DONATION_CENTS, settings.FUND_CURRENCY),

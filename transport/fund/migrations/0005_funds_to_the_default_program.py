@@ -2,11 +2,13 @@
 to one fund, the default program's: the only program if there is exactly one, else the
 unnamed program (coordinators made before programs existed). Rows only change which fund
 they name; no amount changes, so every balance stays exact to the cent.
+
+A migration of its own, between the new column and the unique index (one fund a program):
+PostgreSQL refuses to build an index on a table in the transaction that moved its rows
+(their foreign-key checks are still pending).
 """
 
-import django.db.models.deletion
-import django.db.models.functions.comparison
-from django.db import migrations, models
+from django.db import migrations
 
 
 def assign_to_default_program(apps, schema_editor):
@@ -31,19 +33,9 @@ def assign_to_default_program(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('fund', '0003_subsidy_ride_seat_links_the_ride'),
-        ('transport', '0006_program_facilities_plan_run_program'),
+        ('fund', '0004_fund_program'),
     ]
 
     operations = [
-        migrations.AddField(
-            model_name='fund',
-            name='program',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='funds', to='transport.program', verbose_name='program'),
-        ),
         migrations.RunPython(assign_to_default_program, migrations.RunPython.noop),
-        migrations.AddConstraint(
-            model_name='fund',
-            constraint=models.UniqueConstraint(django.db.models.functions.comparison.Coalesce('program', models.Value(0)), name='one_fund_per_program'),
-        ),
     ]
