@@ -83,8 +83,8 @@ def _too_many(request: HttpRequest, values: dict[str, Any]) -> HttpResponse | No
     return response
 
 
-def _earmark(raw: str) -> str | int:
-    """A facility id (or program id), "" for none, or "?" (which the service refuses by
+def _picked_id(raw: str) -> str | int:
+    """A chosen id (facility, program), "" for none, or "?" (which the service refuses by
     name)."""
     return "" if not raw.strip() else (parse_id(raw) or "?")
 
@@ -105,8 +105,8 @@ def donate_page(request: HttpRequest) -> HttpResponse:
             # A typed amount wins over the chosen button.
             amount=values["amount"].strip() or values["preset"],
             email=values["email"], name=values["name"],
-            earmark=_earmark(values["earmark"]), kind=values["kind"] or DonationKind.ONE_TIME,
-            program=_earmark(values["program"]),
+            earmark=_picked_id(values["earmark"]), kind=values["kind"] or DonationKind.ONE_TIME,
+            program=_picked_id(values["program"]),
         )
     except InvalidInput as error:
         return _donate_form(request, values, error.fields or {"amount": [error.message]}, 400)
