@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext_lazy as _
 
@@ -39,3 +41,24 @@ def coordinator_program(user: AbstractBaseUser) -> int | None:
     if not found:
         raise NotPermitted(_("Only a transport coordinator can do this."))
     return found[0]
+
+
+def me_part(user: AbstractBaseUser) -> dict[str, Any]:
+    """Her transport roles for `/api/v1/me/` (visits.me asks; transport registers this):
+    the program she coordinates (and administers) and the one she drives for."""
+    coordinator = Coordinator.objects.filter(user_id=user.pk).select_related("program").first()
+    driver = Driver.objects.filter(user_id=user.pk, active=True).select_related(
+        "program").first()
+    roles = [role for role, row in (("coordinator", coordinator), ("driver", driver)) if row]
+    return {
+        "roles": roles,
+        "coordinates_for": _program(coordinator.program) if coordinator else None,
+        "programs_administered": [_program(coordinator.program)]
+        if coordinator and coordinator.is_admin and coordinator.program else [],
+        "drives_for": _program(driver.program) if driver else None,
+    }
+
+
+def _program(program: Any) -> dict[str, Any]:
+    """Id and name; both null for the unnamed program (accounts made before programs)."""
+    return {"id": program.pk if program else None, "name": program.name if program else None}

@@ -1,4 +1,8 @@
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from transport.models import (
     Coordinator,
@@ -8,12 +12,14 @@ from transport.models import (
     PickupPoint,
     PlanRun,
     Program,
+    ProgramFacility,
     RideRequest,
     StaffInvitation,
     Stop,
     Trip,
     Vehicle,
 )
+from transport.staff import facility_program_set
 
 
 @admin.register(Program)
@@ -21,6 +27,29 @@ class ProgramAdmin(admin.ModelAdmin):
     """A superuser opens a new program here; its administrator runs it from /rides/staff/."""
 
     list_display = ["name"]
+
+
+@admin.register(ProgramFacility)
+class ProgramFacilityAdmin(admin.ModelAdmin):
+    """Which program drives a facility's families. A change goes through the service: the
+    facility's rides not yet done are unplanned and both programs' coordinators told."""
+
+    list_display = ["facility", "program"]
+    list_filter = ["program"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["facility"] if obj is not None else []
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        facility_program_set(actor=request.user, facility_id=obj.facility_id,
+                             program_id=obj.program_id)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        facility_program_set(actor=request.user, facility_id=obj.facility_id, program_id=None)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for row in queryset:
+            self.delete_model(request, row)
 
 
 @admin.register(PickupPoint)

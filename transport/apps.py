@@ -12,3 +12,8 @@ class TransportConfig(AppConfig):
         from visits.signals import booking_released
 
         booking_released.connect(rides_follow_booking, dispatch_uid="transport.rides_follow")
+
+        from transport.access import me_part
+        from visits.me import me_part_register
+
+        me_part_register(me_part)

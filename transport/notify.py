@@ -29,6 +29,7 @@ from transport.models import (
     Driver,
     Leg,
     PlanRun,
+    Program,
     RideRequest,
     RideStatus,
     Stop,
@@ -279,3 +280,35 @@ def stop_updated(*, day: dt.date, stop: Stop, program_id: int | None) -> None:
         data={"day": day.isoformat(), "stop_id": stop.pk, "status": stop.status},
         user_ids=sorted(c.pk for c in coordinators(program_id)),
     )
+
+
+def facility_moved(*, facility_id: int, old_program_id: int | None,
+                   new_program_id: int | None, requests: list[RideRequest],
+                   trips: list[Trip]) -> None:
+    """A facility changed program: both programs' coordinators hear how many of its rides
+    wait to be planned again; each driver whose trip lost its stops hears her trip changed."""
+    from visits.models import Facility
+
+    facility = Facility.objects.get(pk=facility_id)
+    new_name = Program.objects.filter(pk=new_program_id or 0).values_list(
+        "name", flat=True).first()
+    title = Text(gettext_noop("Rides to %(facility)s now belong to %(program)s"),
+                 {"facility": facility.name, "program": new_name}) if new_name else \
+        Text(gettext_noop("Rides to %(facility)s now belong to no program"),
+             {"facility": facility.name})
+    body = Text(gettext_noop("Rides not yet done, waiting to be planned again: %(rides)s."),
+                {"rides": count(ngettext_noop("%(n)d ride", "%(n)d rides"), len(requests))})
+    recipients = {u.pk: u for p in (old_program_id, new_program_id) for u in coordinators(p)}
+    event_emit(type="transport.facility.moved", title=title, body=body,
+               recipients=list(recipients.values()),
+               data={"facility_id": facility_id, "old_program_id": old_program_id,
+                     "new_program_id": new_program_id,
+                     "ride_request_ids": [r.pk for r in requests]})
+    for trip in trips:
+        event_emit(type="transport.trip.changed",
+                   title=Text(gettext_noop("Your trip on %(day)s has changed"),
+                              {"day": on_day(trip.day)}),
+                   body=Text(gettext_noop("Another program now drives some of its families; "
+                                          "their stops are off your trip.")),
+                   recipients=[trip.driver.user], urgent=True,
+                   data={"day": trip.day.isoformat(), "trip_id": trip.pk})

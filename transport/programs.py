@@ -24,8 +24,9 @@ def rides_q(program_id: int | None) -> Q:
 
 
 def grants_q(program_id: int | None) -> Q:
-    """Travel-fund grants of the program: those for visits to its facilities."""
-    return facilities_q(program_id, f"{FACILITY}__")
+    """Travel-fund grants of the program: those drawn from its fund (a grant is made for a
+    visit to one of its facilities, and stays the program's if the facility moves)."""
+    return Q(fund__program_id=program_id)  # None: the unnamed program's fund
 
 
 def trips_q(program_id: int | None) -> Q:

@@ -27,6 +27,7 @@ from transport.models import (
     StaffRole,
     Vehicle,
 )
+from transport.rides_follow import rides_follow_facility
 from visits.models import Facility
 
 
@@ -421,10 +422,40 @@ def program_facilities_set(*, actor: AbstractBaseUser, facility_ids: list[int]) 
                         "first.") % {"facility": taken.facility.name,
                                      "program": taken.program.name}
             raise Conflict(message, fields={"facilities": [message]}, code="served_elsewhere")
-        ProgramFacility.objects.filter(program=program).exclude(
-            facility_id__in=wanted).delete()
         have = set(ProgramFacility.objects.filter(program=program).values_list(
             "facility_id", flat=True))
+        ProgramFacility.objects.filter(program=program, facility_id__in=have - wanted).delete()
         ProgramFacility.objects.bulk_create(
             [ProgramFacility(program=program, facility_id=f) for f in sorted(wanted - have)])
+        # A facility let go goes to the unnamed program; one taken came from it.
+        for facility_id in sorted(have - wanted):
+            rides_follow_facility(facility_id=facility_id, old_program_id=program.pk,
+                                  new_program_id=None)
+        for facility_id in sorted(wanted - have):
+            rides_follow_facility(facility_id=facility_id, old_program_id=None,
+                                  new_program_id=program.pk)
     return program
+
+
+def facility_program_set(*, actor: AbstractBaseUser, facility_id: int,
+                         program_id: int | None) -> None:
+    """A superuser (in the admin) moves a facility to another program, or to none: its rides
+    not yet done are unplanned and both programs' coordinators told (see
+    `rides_follow_facility`). Raises NotPermitted, NotFound. Locks the facility's row of
+    programs (two moves at once apply one after the other)."""
+    if not getattr(actor, "is_superuser", False):
+        raise NotPermitted(_("Only a site administrator can move a facility."))
+    if not Facility.objects.filter(pk=facility_id).exists() or (
+            program_id is not None and not Program.objects.filter(pk=program_id).exists()):
+        raise NotFound(_("We could not find that facility or program."))
+    with transaction.atomic():
+        Facility.objects.select_for_update().filter(pk=facility_id).first()
+        old = ProgramFacility.objects.filter(facility_id=facility_id).values_list(
+            "program_id", flat=True).first()
+        if program_id is None:
+            ProgramFacility.objects.filter(facility_id=facility_id).delete()
+        else:
+            ProgramFacility.objects.update_or_create(facility_id=facility_id,
+                                                     defaults={"program_id": program_id})
+        rides_follow_facility(facility_id=facility_id, old_program_id=old,
+                              new_program_id=program_id)

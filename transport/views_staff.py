@@ -71,8 +71,11 @@ def program_staff(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Invitation sent to %(email)s. The link works once, "
                                         "for a limited time.") % {"email": invitation.email})
             return redirect("program-staff")
+    donate_link = request.build_absolute_uri(
+        f"{reverse('fund-donate')}?program={admin.program_id}") if admin.program_id else ""
     return render(request, "transport/staff.html", {
         "program": admin.program, "form": form, "me": admin, **people,
+        "donate_link": donate_link,
         "facilities": staff.facilities_for_program(user=request.user),
     }, status=400 if form.errors else 200)
 

@@ -19,9 +19,8 @@ from visits.access import (
     BOOKING_RELATED,
     facility_of_liaison,
     household_of,
-    is_caregiver,
-    is_liaison,
 )
+from visits.me import me_of
 from visits.models import Booking, Household
 from visits.serializers import (
     ApprovalDecideSerializer,
@@ -60,14 +59,13 @@ def idempotency_key(request: Request) -> str | None:
 
 
 class MeApi(APIView):
-    """Who is signed in. Also the benchmark's bare authenticated endpoint."""
+    """Who is signed in, with her staff roles: the facility she is a liaison at, the
+    facilities and programs she administers, the program she coordinates or drives for.
+    Also the benchmark's bare authenticated endpoint."""
 
     @extend_schema(responses=MeSerializer)
     def get(self, request: Request) -> Response:
-        user = request.user
-        checks = (("caregiver", is_caregiver), ("liaison", is_liaison))
-        roles = [role for role, has_role in checks if has_role(user)]
-        return Response({"id": user.pk, "username": user.get_username(), "roles": roles})
+        return Response(me_of(request.user))
 
 
 class FacilityListApi(APIView):

@@ -339,7 +339,24 @@ class RosterQuerySerializer(serializers.Serializer):
     date = SaneDateField(required=False)
 
 
+class NamedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ProgramNamedSerializer(serializers.Serializer):
+    # null id and name: the unnamed program (accounts made before programs existed).
+    id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField(allow_null=True)
+
+
 class MeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
-    roles = serializers.ListField(child=serializers.CharField())
+    roles = serializers.ListField(child=serializers.ChoiceField(choices=[
+        "caregiver", "liaison", "coordinator", "driver"]))
+    liaison_at = NamedSerializer(allow_null=True)
+    facilities_administered = NamedSerializer(many=True)
+    programs_administered = NamedSerializer(many=True)
+    coordinates_for = ProgramNamedSerializer(allow_null=True)
+    drives_for = ProgramNamedSerializer(allow_null=True)

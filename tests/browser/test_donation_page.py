@@ -19,10 +19,12 @@ from playwright.sync_api import Page, Route, expect
 
 from tests import factories as f
 from tests.browser.conftest import PHONE, Demo
+from tests.browser.test_accessibility import PHONE_360, axe_violations, page_problems
 from tests.fund.conftest import localstripe, localstripe_server  # noqa: F401 - fixtures
 from tests.fund.helpers import donate, refund
 from transport.fund.models import Donation, DonationStatus, LedgerEntry
 from transport.fund.subsidies import subsidy_grant
+from transport.models import Program
 from visits.models import Booking, Household, Session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -85,9 +87,10 @@ def test_bad_amount_is_explained_next_to_the_field(
 
 def give_and_grant() -> None:
     coordinator = get_user_model().objects.get(username="coordinator")
+    program_id = coordinator.coordinator.program_id  # grants draw from her program's fund
     try:
-        gift = donate(250_00)
-        donate(40_00)
+        gift = donate(250_00, program_id=program_id)
+        donate(40_00, program_id=program_id)
         refund(gift, 20_00)
         for household, kind, cents in zip(Household.objects.order_by("id")[:3],
                                           ("bus_fare", "fuel_card", "bus_fare"),
@@ -124,8 +127,43 @@ def test_totals_and_report_at_phone_width(page: Page, demo: Demo) -> None:
     demo.login(page, "coordinator")
     page.goto(demo.url + "/fund/subsidies/")
     expect(page.get_by_role("heading", name="Travel help paid")).to_be_visible()
+    # Her program's fund: its gifts and its ledger, as tables that fit a phone.
+    expect(page.locator("#gifts tbody tr")).to_have_count(2)
+    expect(page.locator("#ledger tbody tr")).to_have_count(6)  # 2 gifts, a refund, 3 grants
     page.screenshot(path=SHOTS.format("report"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_with_two_programs_the_donor_picks_one_on_a_phone(
+    browser: Any, demo: Demo, language: str
+) -> None:
+    second = Program.objects.create(name="Danville Family Rides")
+    first = Program.objects.exclude(pk=second.pk).get()
+    context = browser.new_context(viewport=PHONE_360, locale=f"{language}-US")
+    context.add_cookies([{"name": "django_language", "value": language, "url": demo.url}])
+    page = context.new_page()
+    try:
+        page.goto(demo.url + "/fund/donate/")
+        assert page_problems(page, language) == []
+        page.locator("#id_amount").fill("10")
+        page.locator("#id_email").fill("ana@example.org")
+        page.locator("form.give button[type=submit]").click()
+        error = page.locator("#program-error")  # no program chosen: said by the field
+        expect(error).to_have_text("Choose the program your gift goes to." if language == "en"
+                                   else "Elige el programa al que va tu donativo.")
+        expect(page.locator("#id_program")).to_have_attribute("aria-describedby",
+                                                              "program-error")
+        assert page_problems(page, language) == []
+        page.screenshot(path=SHOTS.format(f"two-programs-{language}"), full_page=True)
+        assert not Donation.objects.exists()
+        # A program's own link preselects it, and offers only its facilities.
+        page.goto(demo.url + f"/fund/donate/?program={first.pk}")
+        expect(page.locator("#id_program")).to_have_value(str(first.pk))
+        assert page_problems(page, language) == []
+    finally:
+        context.close()
 
 
 def test_card_form_failure_is_explained_in_spanish(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 
 from transport.fund.events import event_apply
-from transport.fund.ledger import fund_default
+from transport.fund.ledger import fund_for_program
 from transport.fund.models import Donation, DonationKind, StripeEvent
 
 _seq = itertools.count(1)
@@ -25,10 +25,12 @@ def _apply(event_type: str, obj: dict) -> str:
     return event_apply(event_pk=row.pk)
 
 
-def donate(amount_cents: int, *, earmark_id: int | None = None) -> Donation:
-    """A one-time gift, paid: its `payment_intent.succeeded` applied."""
+def donate(amount_cents: int, *, earmark_id: int | None = None,
+           program_id: int | None = None) -> Donation:
+    """A one-time gift to the program's fund (None: the unnamed program's), paid: its
+    `payment_intent.succeeded` applied."""
     n = next(_seq)
-    fund = fund_default()
+    fund = fund_for_program(program_id)
     donation = Donation.objects.create(
         fund=fund, kind=DonationKind.ONE_TIME, payment_intent_id=f"pi_test_{n}",
         amount_cents=amount_cents, currency=fund.currency, earmark_id=earmark_id,
@@ -36,7 +38,7 @@ def donate(amount_cents: int, *, earmark_id: int | None = None) -> Donation:
     _apply("payment_intent.succeeded", {
         "id": donation.payment_intent_id, "object": "payment_intent", "amount": amount_cents,
         "currency": fund.currency, "latest_charge": f"ch_test_{n}", "invoice": None,
-        "metadata": {"fund": "travel", "kind": "one_time"},
+        "metadata": {"fund": "travel", "fund_id": str(fund.pk), "kind": "one_time"},
     })
     donation.refresh_from_db()
     return donation

@@ -13,13 +13,15 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from tests import factories as f
 from tests.fund.helpers import donate
-from transport.fund.ledger import fund_balance, fund_default
-from transport.fund.models import LedgerEntry, Subsidy
+from transport.fund.events import event_apply
+from transport.fund.ledger import fund_balance, fund_default, fund_for_program, fund_lock
+from transport.fund.models import Donation, DonationKind, LedgerEntry, StripeEvent, Subsidy
 from transport.fund.subsidies import subsidy_grant
+from transport.models import Program
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql",
@@ -115,3 +117,84 @@ def test_many_coordinators_never_overdraw(pool_for_threads: None) -> None:
     assert sum(1 for kind, _ in results if kind == "ok") == 5
     assert fund_balance(fund_default()) == 0
     assert sum(LedgerEntry.objects.values_list("amount_cents", flat=True)) == 0
+
+
+# --- two programs' funds: their Stripe events never wait on each other ------------------
+
+
+def _paid_event(program_id: int | None, cents: int, n: int) -> int:
+    """A gift to the program's fund and its stored (not yet applied) payment event."""
+    fund = fund_for_program(program_id)
+    donation = Donation.objects.create(
+        fund=fund, kind=DonationKind.ONE_TIME, payment_intent_id=f"pi_two_{n}",
+        amount_cents=cents, currency=fund.currency)
+    return StripeEvent.objects.create(
+        event_id=f"evt_two_{n}", type="payment_intent.succeeded",
+        payload={"id": f"evt_two_{n}", "type": "payment_intent.succeeded", "data": {"object": {
+            "id": donation.payment_intent_id, "object": "payment_intent", "amount": cents,
+            "currency": fund.currency, "invoice": None,
+            "metadata": {"fund": "travel", "fund_id": str(fund.pk), "kind": "one_time"}}}},
+    ).pk
+
+
+def test_a_programs_locked_fund_does_not_hold_up_another_programs_stripe_event(
+    pool_for_threads: None,
+) -> None:
+    prairie, danville = (Program.objects.create(name=n) for n in ("Prairie", "Danville"))
+    prairie_event = _paid_event(prairie.pk, 1000, 1)
+    danville_event = _paid_event(danville.pk, 2500, 2)
+    prairie_fund = fund_for_program(prairie.pk)
+    held, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def hold_prairie() -> None:
+        # A long Prairie grant or event holding its fund's lock; the unnamed program's fund
+        # (the one shared fund before) is held too, so a global lock would block below.
+        try:
+            with transaction.atomic():
+                fund_lock(prairie_fund.pk)
+                fund_lock(fund_default().pk)
+                held.set()
+                release.wait(timeout=60)
+        finally:
+            connection.close()
+
+    def apply_danville() -> None:
+        try:
+            event_apply(event_pk=danville_event)
+            done.set()
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_prairie)
+    holder.start()
+    assert held.wait(timeout=30)
+    applier = threading.Thread(target=apply_danville)
+    applier.start()
+    landed_while_held = done.wait(timeout=15)
+    release.set()
+    holder.join(timeout=30)
+    applier.join(timeout=30)
+    assert landed_while_held, "Danville's event waited for Prairie's fund lock"
+    event_apply(event_pk=prairie_event)
+    assert fund_balance(fund_for_program(danville.pk)) == 2500
+    assert fund_balance(prairie_fund) == 1000
+
+
+def test_many_events_of_two_programs_at_once_land_once_each_in_their_own_fund(
+    pool_for_threads: None,
+) -> None:
+    prairie, danville = (Program.objects.create(name=n) for n in ("Prairie", "Danville"))
+    programs = [prairie.pk, danville.pk, None]  # and the unnamed program's fund
+    events = [_paid_event(programs[i % 3], 100 + i, 100 + i) for i in range(THREADS // 2)]
+
+    # Every event applied twice at once (Stripe's retries, two workers).
+    results = race(THREADS, lambda i: event_apply(event_pk=events[i % len(events)]))
+
+    assert all(kind == "ok" for kind, _ in results), results
+    expected = {pk: 0 for pk in programs}
+    for i in range(len(events)):
+        expected[programs[i % 3]] += 100 + i
+    got = {pk: fund_balance(fund_for_program(pk)) for pk in programs}
+    assert got == expected
+    assert sum(got.values()) == sum(LedgerEntry.objects.values_list("amount_cents", flat=True))
+    assert LedgerEntry.objects.count() == len(events)

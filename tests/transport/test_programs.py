@@ -273,7 +273,8 @@ def test_grants_belong_to_the_program_of_the_visits_facility(two, rides, api):
     from tests.fund.helpers import donate
     from transport.fund.models import Subsidy
 
-    donate(10_000)
+    donate(10_000, program_id=two.prairie.pk)
+    donate(10_000, program_id=two.danville.pk)
     lakeview, danville = two.lakeview_ride.booking_id, two.danville_ride.booking_id
     assert _grant(api, two.prairie_coord, danville).status_code == 404
     assert not Subsidy.objects.exists()  # nothing drawn from the fund
@@ -295,9 +296,99 @@ def test_a_coordinator_cannot_reverse_another_programs_grant(two, rides):
     from transport.fund.models import Subsidy, SubsidyStatus
     from transport.fund.subsidies import subsidy_grant, subsidy_reverse
 
-    donate(10_000)
+    donate(10_000, program_id=two.danville.pk)
     grant = subsidy_grant(actor=two.danville_coord, booking_id=two.danville_ride.booking_id,
                           kind="bus_fare", amount_cents=1500)
     with pytest.raises(Conflict):
         subsidy_reverse(actor=two.prairie_coord, subsidy_id=grant.pk, reason="oops")
     assert Subsidy.objects.get(pk=grant.pk).status == SubsidyStatus.GRANTED
+
+
+# --- a facility moves to another program ----------------------------------------------------
+
+
+def _move_lakeview_to_danville(two, world) -> None:
+    """Prairie lets Lakeview go on its staff page; Danville takes it on its own."""
+    client_for(two.prairie_coord).post("/rides/staff/facilities/", {"facilities": []})
+    client_for(two.danville_coord).post("/rides/staff/facilities/", {
+        "facilities": [two.danville_facility.pk, world.facility.pk]})
+
+
+def test_a_moved_facilitys_rides_are_unplanned_and_both_programs_told(two, rides, world):
+    plan_day(day=rides.day, program_id=two.prairie.pk, time_limit=1.0)
+    assert _drivers_of(two.lakeview_ride) == {two.joe.pk}
+    RideRequest.objects.filter(pk=two.lakeview_ride.pk).update(pinned_driver=two.joe)
+
+    _move_lakeview_to_danville(two, world)
+
+    ride = RideRequest.objects.get(pk=two.lakeview_ride.pk)
+    assert (ride.status, ride.pinned_driver_id, ride.pinned_trip_id) == (
+        RideStatus.OPEN, None, None)
+    assert not Stop.objects.filter(request=ride).exists()  # Joe keeps no stop of it
+    told = Delivery.objects.filter(event__type="transport.facility.moved")
+    assert {d.user_id for d in told} == {two.prairie_coord.pk, two.danville_coord.pk}
+    titles = {d.event.title for d in told}
+    assert "Rides to Lakeview now belong to Danville Rides" in titles
+    assert Delivery.objects.filter(user=two.joe.user, event__type="transport.trip.changed",
+                                   event__data__trip_id__isnull=False).exists()
+    # Danville plans it now, with its own driver; Prairie's board no longer shows it.
+    assert not selectors.board_for_day(user=two.prairie_coord, day=rides.day).requests
+    bea = rides.add_driver("bea", "Champaign", Vehicle.objects.create(
+        name="Danville van", seats=6, child_seats=2, program=two.danville))
+    Driver.objects.filter(pk=bea.pk).update(program=two.danville)
+    plan_day(day=rides.day, program_id=two.danville.pk, time_limit=1.0)
+    ride = RideRequest.objects.get(pk=two.lakeview_ride.pk)
+    assert ride.status == RideStatus.PLANNED
+    assert _drivers_of(ride) <= {two.ann.pk, bea.pk} and _drivers_of(ride)
+
+
+def test_a_move_leaves_a_ride_under_way_and_the_other_programs_rides_alone(two, rides, world):
+    plan_day(day=rides.day, program_id=two.prairie.pk, time_limit=1.0)
+    plan_day(day=rides.day, program_id=two.danville.pk, time_limit=1.0)
+    Stop.objects.filter(request=two.lakeview_ride, leg="outbound", kind="pickup").update(
+        status="picked_up")  # the family is in Joe's car
+
+    _move_lakeview_to_danville(two, world)
+
+    assert RideRequest.objects.get(pk=two.lakeview_ride.pk).status == RideStatus.PLANNED
+    assert _drivers_of(two.lakeview_ride) == {two.joe.pk}
+    assert RideRequest.objects.get(pk=two.danville_ride.pk).status == RideStatus.PLANNED
+    assert _drivers_of(two.danville_ride) == {two.ann.pk}
+
+
+def test_the_superuser_moves_a_facility_in_the_admin_through_the_service(two, rides, world):
+    plan_day(day=rides.day, program_id=two.prairie.pk, time_limit=1.0)
+    root = f.make_user("root", is_superuser=True, is_staff=True)
+    row = ProgramFacility.objects.get(facility=world.facility)
+    response = client_for(root).post(
+        f"/admin/transport/programfacility/{row.pk}/change/", {"program": two.danville.pk})
+    assert response.status_code == 302
+    assert ProgramFacility.objects.get(facility=world.facility).program == two.danville
+    assert RideRequest.objects.get(pk=two.lakeview_ride.pk).status == RideStatus.OPEN
+    assert not Stop.objects.filter(request=two.lakeview_ride).exists()
+    told = set(Delivery.objects.filter(event__type="transport.facility.moved").values_list(
+        "user_id", flat=True))
+    assert told == {two.prairie_coord.pk, two.danville_coord.pk}
+
+
+def test_only_a_superuser_moves_a_facility_by_the_service(two, world):
+    from scheduler.errors import NotFound, NotPermitted
+    from transport.staff import facility_program_set
+
+    for user in (two.prairie_coord, two.danville_coord, world.caregiver, world.liaison,
+                 world.driver):
+        with pytest.raises(NotPermitted):
+            facility_program_set(actor=user, facility_id=world.facility.pk,
+                                 program_id=two.danville.pk)
+    root = f.make_user("root", is_superuser=True)
+    with pytest.raises(NotFound):
+        facility_program_set(actor=root, facility_id=world.facility.pk, program_id=999999)
+    assert ProgramFacility.objects.get(facility=world.facility).program == two.prairie
+
+
+def test_the_administrator_finds_her_programs_donation_link(two):
+    page = client_for(two.danville_coord).get("/rides/staff/").content.decode()
+    link = f"http://testserver/fund/donate/?program={two.danville.pk}"
+    assert f'value="{link}"' in page
+    donate = Client().get(link).content.decode()
+    assert f'<option value="{two.danville.pk}" selected>' in donate

@@ -478,7 +478,10 @@ def test_approval_decide_through_the_api(scene: Scene, api: Callable) -> None:
 def test_token_auth(world: World, api: Callable) -> None:
     me = api(world.caregiver).get("/api/v1/me/")
     assert me.status_code == 200
-    assert me.json() == {"id": world.caregiver.pk, "username": "rosa", "roles": ["caregiver"]}
+    assert me.json() == {"id": world.caregiver.pk, "username": "rosa", "roles": ["caregiver"],
+                         "liaison_at": None, "facilities_administered": [],
+                         "programs_administered": [], "coordinates_for": None,
+                         "drives_for": None}
     assert api(world.liaison).get("/api/v1/me/").json()["roles"] == ["liaison"]
     bad = APIClient()
     bad.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")

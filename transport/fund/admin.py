@@ -36,7 +36,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Fund)
 class FundAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "currency"]
+    list_display = ["name", "program", "slug", "currency"]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -66,8 +66,8 @@ def reverse_with_reason(
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdmin):
-    list_display = ["id", "created_at", "kind", "amount_cents", "earmark", "source_key"]
-    list_filter = ["kind", "earmark"]
+    list_display = ["id", "created_at", "fund", "kind", "amount_cents", "earmark", "source_key"]
+    list_filter = ["fund", "kind", "earmark"]
     search_fields = ["source_key", "stripe_object_id"]
     actions = ["reverse_entries"]
 
@@ -79,9 +79,9 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(Donation)
 class DonationAdmin(ReadOnlyAdmin):
-    list_display = ["id", "created_at", "kind", "amount_cents", "status", "earmark",
+    list_display = ["id", "created_at", "fund", "kind", "amount_cents", "status", "earmark",
                     "receipt_sent_at"]
-    list_filter = ["status", "kind"]
+    list_filter = ["fund", "status", "kind"]
     search_fields = ["payment_intent_id", "invoice_id", "email"]
 
 
@@ -100,9 +100,9 @@ class StripeEventAdmin(ReadOnlyAdmin):
 
 @admin.register(Subsidy)
 class SubsidyAdmin(ReadOnlyAdmin):
-    list_display = ["id", "granted_at", "kind", "amount_cents", "household", "booking",
+    list_display = ["id", "granted_at", "fund", "kind", "amount_cents", "household", "booking",
                     "status"]
-    list_filter = ["kind", "status"]
+    list_filter = ["fund", "kind", "status"]
     actions = ["reverse_subsidies"]
 
     @admin.action(description=_("Reverse the selected subsidies (money back to the fund)"))

@@ -16,7 +16,6 @@ from rest_framework.views import APIView
 from scheduler.api_inputs import IdField
 from scheduler.errors import InvalidInput
 from scheduler.throttles import DonationStartThrottle
-from transport.access import check_coordinator
 from transport.fund import selectors
 from transport.fund.donations import donation_start
 from transport.fund.models import DonationKind, SubsidyKind
@@ -45,6 +44,12 @@ class DonationStartSerializer(serializers.Serializer):
         "min_value": gettext_lazy("Choose a facility from the list.")})
     currency = serializers.CharField(max_length=3, required=False, allow_blank=True)
     kind = serializers.ChoiceField(choices=DonationKind.choices, required=False)
+    program = IdField(required=False, allow_null=True, help_text=gettext_lazy(
+        "The program whose fund the gift goes to: needed when there are several (unless the "
+        "facility chosen names it)."), error_messages={
+        "invalid": gettext_lazy("Choose a program from the list."),
+        "max_value": gettext_lazy("Choose a program from the list."),
+        "min_value": gettext_lazy("Choose a program from the list.")})
 
 
 class DonationStartedSerializer(serializers.Serializer):
@@ -106,7 +111,7 @@ class DonationIntentView(APIView):
         started = donation_start(
             amount=data.get("amount"), email=data.get("email"), name=data.get("name", ""),
             earmark=data.get("earmark"), currency=data.get("currency"),
-            kind=data.get("kind") or "one_time",
+            kind=data.get("kind") or "one_time", program=data.get("program"),
         )
         return Response({
             "kind": started.kind, "client_secret": started.client_secret,
@@ -135,10 +140,47 @@ class SubsidyGrantView(APIView):
         return Response([selectors.subsidy_payload(s) for s in rows])
 
 
+ENTRY = inline_serializer("LedgerEntry", {
+    "id": serializers.IntegerField(), "recorded_at": serializers.DateTimeField(),
+    "kind": serializers.CharField(), "amount_cents": serializers.IntegerField(),
+    "facility": serializers.IntegerField(allow_null=True),
+    "facility_name": serializers.CharField(allow_null=True),
+    "donation": serializers.IntegerField(allow_null=True),
+    "subsidy": serializers.IntegerField(allow_null=True),
+    "reverses": serializers.IntegerField(allow_null=True), "memo": serializers.CharField(),
+})
+GIFT = inline_serializer("Gift", {
+    "id": serializers.IntegerField(), "created_at": serializers.DateTimeField(),
+    "paid_at": serializers.DateTimeField(allow_null=True), "kind": serializers.CharField(),
+    "status": serializers.CharField(), "amount_cents": serializers.IntegerField(),
+    "currency": serializers.CharField(), "name": serializers.CharField(),
+    "facility": serializers.IntegerField(allow_null=True),
+    "facility_name": serializers.CharField(allow_null=True),
+})
+LIST_LIMIT = 500
+
+
 class FundBalanceView(APIView):
-    """Coordinators: the fund's balance, and how much is kept for each facility."""
+    """Coordinators: her program's fund's balance, and how much is kept for each facility."""
 
     @extend_schema(responses=BALANCE)
     def get(self, request: Request) -> Response:
-        check_coordinator(request.user)
-        return Response(selectors.balance_summary())
+        return Response(selectors.balance_summary(user=request.user))
+
+
+class FundLedgerView(APIView):
+    """Coordinators: her program's fund's ledger, newest first (the last 500 entries)."""
+
+    @extend_schema(responses=ENTRY.__class__(many=True))
+    def get(self, request: Request) -> Response:
+        entries = selectors.ledger_for(user=request.user)[:LIST_LIMIT]
+        return Response([selectors.entry_payload(e) for e in entries])
+
+
+class FundGiftsView(APIView):
+    """Coordinators: the gifts to her program's fund, newest first (the last 500)."""
+
+    @extend_schema(responses=GIFT.__class__(many=True))
+    def get(self, request: Request) -> Response:
+        gifts = selectors.donations_for(user=request.user)[:LIST_LIMIT]
+        return Response([selectors.donation_payload(g) for g in gifts])

@@ -19,8 +19,10 @@ from django.utils.translation import gettext as _
 
 from scheduler.errors import InvalidInput, NotFound
 from transport.fund import gateway
-from transport.fund.ledger import fund_default
-from transport.fund.models import Donation, DonationKind, MonthlyGift
+from transport.fund.ledger import fund_for_program
+from transport.fund.models import Donation, DonationKind, Fund, MonthlyGift
+from transport.models import Program
+from transport.programs import program_of_facility
 from visits.models import Facility
 
 
@@ -90,6 +92,33 @@ def earmark_check(raw: Any) -> Facility | None:
         raise InvalidInput(fields={"earmark": [_("Choose a facility from the list.")]}) from None
 
 
+def program_check(raw: Any, place: Facility | None) -> int | None:
+    """The program whose fund the gift goes to (None: the unnamed program's fund).
+
+    Chosen by the donor (or preselected by the program's own link); else the program of
+    the facility she keeps it for; else the only program. With several programs and no
+    choice, or a facility another program serves, InvalidInput names the field to fix.
+    """
+    serves = program_of_facility(place.pk) if place is not None else None
+    if raw not in (None, ""):
+        try:
+            chosen = Program.objects.get(pk=int(raw))
+        except (TypeError, ValueError, OverflowError, Program.DoesNotExist):
+            raise InvalidInput(fields={"program": [
+                _("Choose a program from the list.")]}) from None
+        if place is not None and serves != chosen.pk:
+            raise InvalidInput(fields={"earmark": [
+                _("%(program)s does not drive families to %(place)s: choose one of its "
+                  "facilities, or any family.") % {"program": chosen.name, "place": place.name}]})
+        return chosen.pk
+    if place is not None:
+        return serves
+    programs = list(Program.objects.values_list("pk", flat=True)[:2])
+    if len(programs) > 1:
+        raise InvalidInput(fields={"program": [_("Choose the program your gift goes to.")]})
+    return programs[0] if programs else None
+
+
 def donor_check(email: Any, name: Any) -> tuple[str, str]:
     email_text, name_text = str(email or "").strip(), str(name or "").strip()
     problems: dict[str, list[str]] = {}
@@ -104,17 +133,20 @@ def donor_check(email: Any, name: Any) -> tuple[str, str]:
     return email_text, name_text
 
 
-def _metadata(kind: str, earmark: Facility | None) -> dict[str, str]:
-    return {"fund": "travel", "kind": kind, "earmark": str(earmark.pk if earmark else "")}
+def _metadata(kind: str, earmark: Facility | None, fund: Fund) -> dict[str, str]:
+    # `fund_id` lets a lost gift row be rebuilt into the right program's fund.
+    return {"fund": "travel", "fund_id": str(fund.pk), "kind": kind,
+            "earmark": str(earmark.pk if earmark else "")}
 
 
 def donation_start(
     *, amount: Any, email: Any, name: Any = "", earmark: Any = None, currency: Any = None,
-    kind: str = DonationKind.ONE_TIME,
+    kind: str = DonationKind.ONE_TIME, program: Any = None,
 ) -> GiftStarted:
-    """Check the gift, then create its PaymentIntent (one-time) or SetupIntent (monthly).
+    """Check the gift, then create its PaymentIntent (one-time) or SetupIntent (monthly),
+    for the fund of the program chosen (see `program_check`).
 
-    Raises InvalidInput (fields: amount, currency, email, name, earmark, kind) and
+    Raises InvalidInput (fields: amount, currency, email, name, earmark, program, kind) and
     PaymentServiceDown. Stripe is called before any row is written, outside a transaction.
     """
     problems: dict[str, list[str]] = {}
@@ -122,12 +154,14 @@ def donation_start(
         problems["kind"] = [_("Choose a one-time or a monthly gift.")]
     cents = _checked(problems, amount_check, amount, currency) or 0
     place = _checked(problems, earmark_check, earmark)
+    program_id = _checked(problems, program_check, program, place)
     email_text, name_text = _checked(problems, donor_check, email, name) or ("", "")
     if problems:
         raise InvalidInput(fields=problems)
+    fund = fund_for_program(program_id)
     if kind == DonationKind.MONTHLY:
-        return _monthly_start(cents, place, email_text, name_text)
-    return _one_time_start(cents, place, email_text, name_text)
+        return _monthly_start(fund, cents, place, email_text, name_text)
+    return _one_time_start(fund, cents, place, email_text, name_text)
 
 
 def _checked(problems: dict[str, list[str]], check: Any, *args: Any) -> Any:
@@ -139,11 +173,11 @@ def _checked(problems: dict[str, list[str]], check: Any, *args: Any) -> Any:
         return None
 
 
-def _one_time_start(cents: int, place: Facility | None, email: str, name: str) -> GiftStarted:
-    fund = fund_default()
+def _one_time_start(fund: Fund, cents: int, place: Facility | None, email: str,
+                    name: str) -> GiftStarted:
     intent = gateway.payment_intent_create(
         amount_cents=cents, currency=fund.currency,
-        metadata=_metadata(DonationKind.ONE_TIME, place),
+        metadata=_metadata(DonationKind.ONE_TIME, place, fund),
     )
     with transaction.atomic():
         Donation.objects.create(
@@ -155,11 +189,11 @@ def _one_time_start(cents: int, place: Facility | None, email: str, name: str) -
                        fund.currency)
 
 
-def _monthly_start(cents: int, place: Facility | None, email: str, name: str) -> GiftStarted:
-    fund = fund_default()
+def _monthly_start(fund: Fund, cents: int, place: Facility | None, email: str,
+                   name: str) -> GiftStarted:
     customer = gateway.customer_create(email=email, name=name)
     setup = gateway.setup_intent_create(
-        customer_id=customer.id, metadata=_metadata(DonationKind.MONTHLY, place)
+        customer_id=customer.id, metadata=_metadata(DonationKind.MONTHLY, place, fund)
     )
     with transaction.atomic():
         MonthlyGift.objects.create(

@@ -28,6 +28,7 @@ from transport.fund.models import (
     DonationKind,
     DonationStatus,
     EntryKind,
+    Fund,
     LedgerEntry,
     MonthlyGift,
     StripeEvent,
@@ -108,21 +109,65 @@ def event_apply(*, event_pk: int) -> str:
     as it was; the sweep applies it later).
     """
     fetched = _fetch_before_applying(event_pk)
-    with transaction.atomic():
-        row = StripeEvent.objects.select_for_update().get(pk=event_pk)
-        if row.status in (StripeEventStatus.APPLIED, StripeEventStatus.IGNORED):
-            return row.status
-        fund = fund_lock(fund_default().pk)
-        handler = HANDLERS.get(row.type)
-        obj = {**((row.payload.get("data") or {}).get("object") or {}), **fetched}
-        outcome = handler(fund, obj) if handler else Outcome(StripeEventStatus.IGNORED)
-        StripeEvent.objects.filter(pk=row.pk).update(
-            status=outcome.status, waiting_for=outcome.waiting_for,
-            applied_at=timezone.now() if outcome.status == StripeEventStatus.APPLIED else None,
-        )
+    try:
+        with transaction.atomic():
+            row = StripeEvent.objects.select_for_update().get(pk=event_pk)
+            if row.status in (StripeEventStatus.APPLIED, StripeEventStatus.IGNORED):
+                return row.status
+            obj = {**((row.payload.get("data") or {}).get("object") or {}), **fetched}
+            # Only the fund of the gift's program is locked: programs never wait on each
+            # other. An event about no gift of ours locks nothing (and writes nothing).
+            fund_id = fund_of_event(row.type, obj)
+            fund = fund_lock(fund_id) if fund_id else None
+            handler = HANDLERS.get(row.type)
+            outcome = handler(fund, obj) if handler else Outcome(StripeEventStatus.IGNORED)
+            StripeEvent.objects.filter(pk=row.pk).update(
+                status=outcome.status, waiting_for=outcome.waiting_for,
+                applied_at=timezone.now() if outcome.status == StripeEventStatus.APPLIED
+                else None,
+            )
+    except OtherFund:
+        # The gift appeared between the lookup and the lock: the sweep applies it later.
+        logger.warning("Stripe event %s: its gift appeared meanwhile; retried later", event_pk)
+        return StripeEventStatus.RECEIVED
     for donation_id in outcome.credited:
         _after_credit(donation_id)
     return outcome.status
+
+
+class OtherFund(Exception):
+    """A handler met a gift of a fund other than the one locked (rolled back, retried)."""
+
+
+def fund_of_event(event_type: str, obj: dict[str, Any]) -> int | None:
+    """The fund an event is about: its gift's (a one-time gift by its PaymentIntent, a
+    monthly one by its subscription), else the fund its PaymentIntent's metadata names.
+    A gift's fund never changes, so reading it before the lock is safe."""
+    if event_type.startswith("invoice."):
+        gift = _monthly_gift_of(obj)
+        return gift.fund_id if gift is not None else None
+    intent_id = _id(obj) if obj.get("object") == "payment_intent" else _intent_of(obj)
+    found = Donation.objects.filter(payment_intent_id=intent_id or "-").values_list(
+        "fund_id", flat=True).first()
+    if found is not None or obj.get("object") != "payment_intent":
+        return found
+    return _fund_from_metadata(obj.get("metadata") or {})
+
+
+def _fund_from_metadata(meta: dict[str, Any]) -> int | None:
+    """Our intents say `fund: travel` and which fund (older ones: the unnamed program's)."""
+    if meta.get("fund") != "travel":
+        return None
+    raw = str(meta.get("fund_id") or "")
+    if raw.isdigit() and Fund.objects.filter(pk=int(raw)).exists():
+        return int(raw)
+    return fund_default().pk
+
+
+def _same_fund(fund: Fund | None, fund_id: int) -> Fund:
+    if fund is None or fund.pk != fund_id:
+        raise OtherFund()
+    return fund
 
 
 def _fetch_before_applying(event_pk: int) -> dict[str, Any]:
@@ -195,10 +240,12 @@ def _donation_for_intent(fund: Any, intent_id: str, obj: dict[str, Any]) -> Dona
         return None
     donation = Donation.objects.select_for_update().filter(payment_intent_id=intent_id).first()
     if donation is not None:
+        _same_fund(fund, donation.fund_id)
         return donation
     meta = obj.get("metadata") or {}
     if obj.get("object") == "payment_intent" and meta.get("fund") == "travel" \
             and meta.get("kind") == DonationKind.ONE_TIME:
+        fund = _same_fund(fund, _fund_from_metadata(meta) or 0)
         earmark = meta.get("earmark") or None
         return Donation.objects.create(
             fund=fund, kind=DonationKind.ONE_TIME, payment_intent_id=intent_id,
@@ -252,6 +299,7 @@ def on_invoice_paid(fund: Any, invoice: dict[str, Any]) -> Outcome:
     amount = int(invoice.get("amount_paid") or invoice.get("total") or 0)
     if gift is None or amount <= 0:
         return Outcome(StripeEventStatus.IGNORED)
+    fund = _same_fund(fund, gift.fund_id)
     donation, _new = Donation.objects.get_or_create(
         invoice_id=_id(invoice),
         defaults={

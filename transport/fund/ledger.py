@@ -8,23 +8,42 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from scheduler.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from scheduler.errors import Conflict, InvalidInput, NotFound
 from transport.fund.models import EntryKind, Fund, LedgerEntry
 
 DEFAULT_FUND = "travel"
 
 
+def fund_for_program(program_id: int | None) -> Fund:
+    """The program's travel fund (None: the unnamed program's), created on first use in the
+    configured currency. The unique index makes two first uses at once share one row."""
+    found = Fund.objects.filter(program_id=program_id).first()  # None: IS NULL
+    if found is not None:
+        return found
+    slug = f"program-{program_id}" if program_id else DEFAULT_FUND
+    try:
+        with transaction.atomic():
+            return Fund.objects.create(
+                slug=slug, program_id=program_id, name=_("Travel fund"),
+                currency=settings.FUND_CURRENCY.lower())
+    except IntegrityError:
+        return Fund.objects.get(slug=slug)
+
+
 def fund_default() -> Fund:
-    """The travel fund (created on first use, in the configured currency)."""
-    fund, _created = Fund.objects.get_or_create(
-        slug=DEFAULT_FUND,
-        defaults={"name": _("Travel fund"), "currency": settings.FUND_CURRENCY.lower()},
-    )
-    return fund
+    """The unnamed program's travel fund (the only one before programs existed)."""
+    return fund_for_program(None)
+
+
+def fund_of_coordinator(user: AbstractBaseUser) -> Fund:
+    """The acting coordinator's program's fund; NotPermitted for anyone else."""
+    from transport.access import coordinator_program
+
+    return fund_for_program(coordinator_program(user))
 
 
 def fund_balance(fund: Fund) -> int:
@@ -108,20 +127,22 @@ def fund_lock(fund_id: int) -> Fund:
 def entry_reverse(*, actor: AbstractBaseUser, entry_id: int, reason: str) -> LedgerEntry:
     """Undo a wrong entry with an equal and opposite one (never by editing it).
 
-    Locks the fund row. Only coordinators and superusers. Raises NotPermitted,
+    Locks the entry's fund row. Only the fund program's coordinators and superusers.
+    Raises NotPermitted,
     InvalidInput (no reason), NotFound, Conflict (already reversed, a reversal itself, or
     the money is already spent so the reversal would take a bucket below zero).
     """
-    from transport.access import is_coordinator
+    from transport.access import coordinator_program
 
-    if not (is_coordinator(actor) or getattr(actor, "is_superuser", False)):
-        raise NotPermitted(_("Only a transport coordinator can do this."))
+    superuser = getattr(actor, "is_superuser", False)
+    # A coordinator reverses her program's entries only; a superuser (in the admin) any.
+    program_id = None if superuser else coordinator_program(actor)
     reason = str(reason or "").strip()
     if not reason or len(reason) > 300:
         raise InvalidInput(fields={"reason": [_("Say why (300 characters at most).")]})
     with transaction.atomic():
         entry = LedgerEntry.objects.filter(pk=entry_id).first()
-        if entry is None:
+        if entry is None or not (superuser or _in_program(entry, program_id)):
             raise NotFound(_("We could not find that entry."))
         fund = fund_lock(entry.fund_id)
         if entry.subsidy_id:
@@ -137,3 +158,7 @@ def entry_reverse(*, actor: AbstractBaseUser, entry_id: int, reason: str) -> Led
             created_by=actor,
         )
     return reversal
+
+
+def _in_program(entry: LedgerEntry, program_id: int | None) -> bool:
+    return Fund.objects.filter(pk=entry.fund_id, program_id=program_id).exists()

@@ -11,25 +11,39 @@ from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from visits.models import Booking, Facility, Household
 
 
 class Fund(models.Model):
-    """One pot of money in one currency; its row is what a subsidy grant locks."""
+    """One program's pot of money in one currency; its row is what every ledger writer of
+    that program locks (a grant, a Stripe event), so programs never wait on each other.
+
+    `program` empty is the unnamed program's fund (coordinators made before programs
+    existed); at most one fund a program, and one unnamed.
+    """
 
     slug = models.SlugField(_("short name"), unique=True)
     name = models.CharField(_("name"), max_length=120)
     currency = models.CharField(_("currency"), max_length=3)
+    program = models.ForeignKey(
+        "transport.Program", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="funds", verbose_name=_("program"),
+    )
 
     class Meta:
         verbose_name = _("fund")
         verbose_name_plural = _("funds")
+        constraints = [
+            # One fund a program, and a single one for the unnamed program (NULL as 0).
+            models.UniqueConstraint(Coalesce("program", Value(0)), name="one_fund_per_program"),
+        ]
 
     def __str__(self) -> str:
-        return self.name
+        return f"{self.name} · {self.program}" if self.program_id else self.name
 
 
 class DonationStatus(models.TextChoices):

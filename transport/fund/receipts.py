@@ -37,7 +37,7 @@ def receipt_send(*, donation_id: int) -> bool:
     )
     if until is None:
         return False
-    donation = Donation.objects.select_related("earmark").get(pk=donation_id)
+    donation = Donation.objects.select_related("earmark", "fund__program").get(pk=donation_id)
     try:
         with translation.override(donation.language or "en"):
             EmailMessage(subject=_receipt_subject(), body=_receipt_body(donation),
@@ -92,6 +92,9 @@ def _receipt_body(donation: Donation) -> str:
     ]
     if donation.kind == DonationKind.MONTHLY:
         lines.append(_("This is one payment of your monthly gift."))
+    if donation.fund.program_id:
+        lines.append(_("It goes to the travel fund of %(program)s.")
+                     % {"program": donation.fund.program.name})
     if donation.earmark_id:
         lines.append(_("It will pay for rides of families visiting %(place)s.")
                      % {"place": donation.earmark.name})

@@ -6,14 +6,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from transport.access import coordinator_program
-from transport.fund.ledger import balances_by_earmark, fund_balance, fund_default
-from transport.fund.models import EntryKind, LedgerEntry, Subsidy, SubsidyStatus
+from transport.fund.ledger import balances_by_earmark, fund_of_coordinator
+from transport.fund.models import Donation, EntryKind, Fund, LedgerEntry, Subsidy, SubsidyStatus
 from transport.models import Stop, StopKind
 from transport.programs import grants_q
 from visits.models import Facility
@@ -43,17 +44,24 @@ def _sum(entries: QuerySet[LedgerEntry]) -> int:
     return entries.aggregate(s=Sum("amount_cents"))["s"] or 0
 
 
-def public_totals() -> Totals:
-    """Raised (gifts less refunds and disputes), spent on trips, and trips paid for."""
-    fund = fund_default()
-    entries = LedgerEntry.objects.filter(fund=fund)
+def funds_public(program_id: int | None = None) -> QuerySet[Fund]:
+    """Every program's fund (the public page adds them up), or one program's."""
+    funds = Fund.objects.all()
+    return funds.filter(program_id=program_id) if program_id else funds
+
+
+def public_totals(funds: QuerySet[Fund] | None = None) -> Totals:
+    """Raised (gifts less refunds and disputes), spent on trips, and trips paid for, over
+    the given funds (all of them by default). One currency for every fund (settings)."""
+    funds = funds_public() if funds is None else funds
+    entries = LedgerEntry.objects.filter(fund__in=funds)
     raised = _sum(entries.filter(kind__in=MONEY_IN + MONEY_BACK))
     spent = -_sum(entries.filter(Q(kind=EntryKind.SUBSIDY) | Q(kind=EntryKind.REVERSAL,
                                                                  subsidy__isnull=False)))
-    granted = Subsidy.objects.filter(fund=fund, status=SubsidyStatus.GRANTED)
+    granted = Subsidy.objects.filter(fund__in=funds, status=SubsidyStatus.GRANTED)
     counts = granted.aggregate(rides=Count("id"), visits=Count("booking", distinct=True))
-    return Totals(fund.currency, raised, spent, fund_balance(fund), counts["rides"],
-                  counts["visits"])
+    return Totals(settings.FUND_CURRENCY.lower(), raised, spent, _sum(entries),
+                  counts["rides"], counts["visits"])
 
 
 def month_starts(today: dt.date, count: int = 12) -> list[dt.date]:
@@ -66,12 +74,12 @@ def month_starts(today: dt.date, count: int = 12) -> list[dt.date]:
     return starts[::-1]
 
 
-def last_twelve_months() -> list[MonthBar]:
-    fund = fund_default()
+def last_twelve_months(funds: QuerySet[Fund] | None = None) -> list[MonthBar]:
+    funds = funds_public() if funds is None else funds
     months = month_starts(timezone.now().date())
     since = dt.datetime.combine(months[0], dt.time(), tzinfo=dt.UTC)
     rows = (
-        LedgerEntry.objects.filter(fund=fund, created_at__gte=since)
+        LedgerEntry.objects.filter(fund__in=funds, created_at__gte=since)
         .annotate(month=TruncMonth("created_at", tzinfo=dt.UTC))
         .values("month", "kind", "subsidy_id")
         .annotate(total=Sum("amount_cents"))
@@ -129,8 +137,10 @@ def subsidy_payload(subsidy: Subsidy) -> dict[str, Any]:
     }
 
 
-def balance_summary() -> dict[str, Any]:
-    fund = fund_default()
+def balance_summary(*, user: AbstractBaseUser) -> dict[str, Any]:
+    """Her program's fund: the balance and what is kept for each facility's families
+    (NotPermitted for anyone but a coordinator)."""
+    fund = fund_of_coordinator(user)
     buckets = balances_by_earmark(fund)
     names = Facility.objects.in_bulk([pk for pk in buckets if pk])
     return {
@@ -141,4 +151,38 @@ def balance_summary() -> dict[str, Any]:
             {"facility": pk, "facility_name": names[pk].name, "balance_cents": cents}
             for pk, cents in sorted(buckets.items(), key=lambda kv: kv[0] or 0) if pk
         ],
+    }
+
+
+def ledger_for(*, user: AbstractBaseUser) -> QuerySet[LedgerEntry]:
+    """Her program's fund's ledger, newest first (NotPermitted for anyone else)."""
+    fund = fund_of_coordinator(user)
+    return LedgerEntry.objects.filter(fund=fund).select_related("earmark").order_by("-id")
+
+
+def donations_for(*, user: AbstractBaseUser) -> QuerySet[Donation]:
+    """Gifts to her program's fund, newest first (NotPermitted for anyone else)."""
+    fund = fund_of_coordinator(user)
+    return Donation.objects.filter(fund=fund).select_related("earmark").order_by("-id")
+
+
+def entry_payload(entry: LedgerEntry) -> dict[str, Any]:
+    return {
+        "id": entry.pk, "recorded_at": entry.created_at.isoformat(), "kind": entry.kind,
+        "amount_cents": entry.amount_cents, "facility": entry.earmark_id,
+        "facility_name": entry.earmark.name if entry.earmark_id else None,
+        "donation": entry.donation_id, "subsidy": entry.subsidy_id,
+        "reverses": entry.reverses_id, "memo": entry.memo,
+    }
+
+
+def donation_payload(donation: Donation) -> dict[str, Any]:
+    """A gift as her program's coordinators see it: the donor's name, not her email."""
+    return {
+        "id": donation.pk, "created_at": donation.created_at.isoformat(),
+        "paid_at": donation.paid_at.isoformat() if donation.paid_at else None,
+        "kind": donation.kind, "status": donation.status,
+        "amount_cents": donation.amount_cents, "currency": donation.currency,
+        "name": donation.name, "facility": donation.earmark_id,
+        "facility_name": donation.earmark.name if donation.earmark_id else None,
     }

@@ -24,7 +24,7 @@ from scheduler.errors import Conflict, InvalidInput, NotFound
 from transport.access import coordinator_program
 from transport.fund.donations import money_text
 from transport.fund.errors import InsufficientFunds, MonthlyCapReached
-from transport.fund.ledger import bucket_balance, entry_append, fund_default, fund_lock
+from transport.fund.ledger import bucket_balance, entry_append, fund_for_program, fund_lock
 from transport.fund.models import EntryKind, Fund, Subsidy, SubsidyKind, SubsidyStatus
 from transport.models import LIVE_RIDE_STATUSES, Leg, RideRequest, Stop
 from transport.programs import facilities_q, grants_q
@@ -133,7 +133,9 @@ def subsidy_grant(
     """Pay for one family's trip to one visit. A ride seat is linked to the visit's planned
     ride (one leg, or both when `leg` is empty).
 
-    Locks the fund row. Raises NotPermitted (not a coordinator), InvalidInput, NotFound,
+    Draws from the fund of the program that plans the visit's ride (hers: another
+    program's visit is not found). Locks that fund's row. Raises NotPermitted (not a
+    coordinator), InvalidInput, NotFound,
     Conflict (visit off, same help already granted, no planned ride for a ride seat),
     InsufficientFunds, MonthlyCapReached.
     """
@@ -144,9 +146,10 @@ def subsidy_grant(
         raise InvalidInput(fields={"note": [_("The note is too long (300 characters at most).")]})
     booking = _booking_for_subsidy(booking_id, program_id)
     seat = _seat_for(booking, leg) if kind == SubsidyKind.RIDE_SEAT else None
+    fund_id = fund_for_program(program_id).pk
     try:
         with transaction.atomic():
-            fund = fund_lock(fund_default().pk)
+            fund = fund_lock(fund_id)
             subsidy = _grant_locked(fund, booking, actor, kind, cents, mile_count,
                                     ride_text, note_text, seat)
     except IntegrityError:
@@ -207,7 +210,8 @@ def _tell_family(booking: Booking, subsidy: Subsidy, fund: Fund) -> None:
 def subsidy_reverse(*, actor: AbstractBaseUser, subsidy_id: Any, reason: Any) -> Subsidy:
     """Undo a grant made in error: reversal entries give the money back to the fund.
 
-    Locks the fund row. Raises NotPermitted, NotFound, InvalidInput (no reason), Conflict.
+    Locks the grant's fund row. Raises NotPermitted, NotFound, InvalidInput (no reason),
+    Conflict.
     """
     program_id = coordinator_program(actor)
     # A coordinator undoes her program's grants; a superuser (in the admin) any.
@@ -215,11 +219,14 @@ def subsidy_reverse(*, actor: AbstractBaseUser, subsidy_id: Any, reason: Any) ->
     reason_text = str(reason or "").strip()
     if not reason_text or len(reason_text) > 300:
         raise InvalidInput(fields={"reason": [_("Say why (300 characters at most).")]})
+    pk = _whole_number(subsidy_id, "subsidy", _("Choose a subsidy."))
+    fund_id = Subsidy.objects.filter(mine, pk=pk).values_list("fund_id", flat=True).first()
+    if fund_id is None:
+        raise Conflict(_("This subsidy is not granted (or was already reversed)."))
     with transaction.atomic():
-        fund = fund_lock(fund_default().pk)
+        fund = fund_lock(fund_id)
         changed = Subsidy.objects.filter(
-            mine, pk=_whole_number(subsidy_id, "subsidy", _("Choose a subsidy.")),
-            status=SubsidyStatus.GRANTED,
+            mine, pk=pk, status=SubsidyStatus.GRANTED,
         ).update(status=SubsidyStatus.REVERSED)
         if not changed:
             raise Conflict(_("This subsidy is not granted (or was already reversed)."))

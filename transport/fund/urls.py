@@ -18,4 +18,6 @@ api_urlpatterns = [
     path("fund/donations/", api.DonationIntentView.as_view(), name="api-fund-donation"),
     path("fund/subsidies/", api.SubsidyGrantView.as_view(), name="api-fund-subsidies"),
     path("fund/balance/", api.FundBalanceView.as_view(), name="api-fund-balance"),
+    path("fund/ledger/", api.FundLedgerView.as_view(), name="api-fund-ledger"),
+    path("fund/gifts/", api.FundGiftsView.as_view(), name="api-fund-gifts"),
 ]

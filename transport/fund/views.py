@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,11 +24,13 @@ from scheduler.errors import DomainError, InvalidInput
 from scheduler.http import show_error
 from scheduler.inputs import parse_id
 from scheduler.throttles import DonationStartThrottle, throttled_message
-from transport.access import check_coordinator
+from transport.access import check_coordinator, coordinator_program
 from transport.fund import exports, selectors
 from transport.fund.donations import cents_of, donation_start, money_text, monthly_gift_subscribe
 from transport.fund.models import Donation, DonationKind, DonationStatus, SubsidyKind
 from transport.fund.subsidies import subsidy_grant
+from transport.models import Program
+from transport.programs import facilities_q
 from visits.models import HOLDING_STATUSES, Booking, Facility
 
 PRESET_AMOUNTS = ("10", "25", "50", "100")
@@ -36,9 +38,20 @@ PRESET_AMOUNTS = ("10", "25", "50", "100")
 
 def _donate_form(request: HttpRequest, values: dict[str, Any], errors: dict[str, list[str]],
                  status: int = 200) -> HttpResponse:
+    programs = list(Program.objects.order_by("name", "id"))
+    facilities = Facility.objects.order_by("name")
+    chosen = parse_id(str(values.get("program") or ""))
+    known = chosen is not None and any(p.pk == chosen for p in programs)
+    if known:
+        # A program's own link: only the facilities it drives families to.
+        facilities = facilities.filter(facilities_q(chosen))
     context = {
         "values": values, "errors": errors, "presets": PRESET_AMOUNTS,
-        "facilities": Facility.objects.order_by("name"),
+        "facilities": facilities,
+        # With one program (or none) the donor is not asked: nothing changes for her (its
+        # own link's choice is kept, hidden).
+        "programs": programs if len(programs) > 1 else [],
+        "hidden_program": chosen if known and len(programs) <= 1 else None,
         "currency": settings.FUND_CURRENCY.upper(),
         "minimum": money_text(settings.FUND_MIN_DONATION_CENTS, settings.FUND_CURRENCY),
         "maximum": money_text(settings.FUND_MAX_DONATION_CENTS, settings.FUND_CURRENCY),
@@ -70,17 +83,20 @@ def _too_many(request: HttpRequest, values: dict[str, Any]) -> HttpResponse | No
     return response
 
 
-def _earmark(raw: str) -> str | int:
-    """A facility id, "" for none, or "?" (which the service refuses by name)."""
+def _picked_id(raw: str) -> str | int:
+    """A chosen id (facility, program), "" for none, or "?" (which the service refuses by
+    name)."""
     return "" if not raw.strip() else (parse_id(raw) or "?")
 
 
 def donate_page(request: HttpRequest) -> HttpResponse:
-    """Step 1 (amount, donor, earmark) without any script; step 2 is Stripe's card form."""
+    """Step 1 (amount, donor, program, earmark) without any script; step 2 is Stripe's card
+    form. `?program=<id>` (a program's own link) preselects the program."""
     if request.method != "POST":
-        return _donate_form(request, {"kind": DonationKind.ONE_TIME, "preset": "25"}, {})
+        return _donate_form(request, {"kind": DonationKind.ONE_TIME, "preset": "25",
+                                      "program": request.GET.get("program", "")[:20]}, {})
     values = {name: request.POST.get(name, "") for name in
-              ("preset", "amount", "kind", "earmark", "email", "name")}
+              ("preset", "amount", "kind", "earmark", "email", "name", "program")}
     refused = _too_many(request, values)
     if refused:
         return refused
@@ -89,7 +105,8 @@ def donate_page(request: HttpRequest) -> HttpResponse:
             # A typed amount wins over the chosen button.
             amount=values["amount"].strip() or values["preset"],
             email=values["email"], name=values["name"],
-            earmark=_earmark(values["earmark"]), kind=values["kind"] or DonationKind.ONE_TIME,
+            earmark=_picked_id(values["earmark"]), kind=values["kind"] or DonationKind.ONE_TIME,
+            program=_picked_id(values["program"]),
         )
     except InvalidInput as error:
         return _donate_form(request, values, error.fields or {"amount": [error.message]}, 400)
@@ -132,10 +149,18 @@ def thanks_page(request: HttpRequest) -> HttpResponse:
 
 
 def totals_page(request: HttpRequest) -> HttpResponse:
-    """Public: what was raised and spent, and a chart of the last twelve months."""
-    totals = selectors.public_totals()
-    bars = selectors.last_twelve_months()
+    """Public: what was raised and spent, and a chart of the last twelve months; every
+    program's fund together, or one program's (`?program=<id>`; unknown: 404)."""
+    program = None
+    if request.GET.get("program"):
+        program = Program.objects.filter(pk=parse_id(request.GET["program"]) or 0).first()
+        if program is None:
+            raise Http404(_("We could not find that program."))
+    funds = selectors.funds_public(program.pk if program else None)
+    totals = selectors.public_totals(funds)
+    bars = selectors.last_twelve_months(funds)
     return render(request, "fund/totals.html", {
+        "program": program, "programs": list(Program.objects.order_by("name", "id")),
         "totals": totals, "chart": _chart(bars, totals.currency),
         "raised_text": money_text(totals.raised_cents, totals.currency),
         "spent_text": money_text(totals.spent_cents, totals.currency),
@@ -164,24 +189,34 @@ def _chart(bars: list[selectors.MonthBar], currency: str) -> list[dict[str, Any]
     return out
 
 
-def _bookings_to_help() -> list[Booking]:
+def _bookings_to_help(program_id: int | None) -> list[Booking]:
+    """Visits to her program's facilities only: another program's families are not hers."""
     return list(
-        Booking.objects.filter(status__in=HOLDING_STATUSES)
+        Booking.objects.filter(facilities_q(program_id, "session__facility__"),
+                               status__in=HOLDING_STATUSES)
         .select_related("session__facility", "household").order_by("session__starts_at")[:200]
     )
 
 
 @login_required
 def subsidy_report_page(request: HttpRequest) -> HttpResponse:
-    """Coordinators: what the fund paid for which visits, and the form to grant help."""
+    """Coordinators: her program's fund (balance, ledger, gifts), what it paid for which
+    visits, and the form to grant help."""
+    program_id = coordinator_program(request.user)
     subsidies = list(selectors.subsidy_report(user=request.user)[:500])
-    summary = selectors.balance_summary()
+    summary = selectors.balance_summary(user=request.user)
+    entries = list(selectors.ledger_for(user=request.user)[:50])
+    gifts = list(selectors.donations_for(user=request.user)[:50])
+    for row in (*entries, *gifts):
+        row.amount_text = money_text(row.amount_cents, summary["currency"])
     total = sum(s.amount_cents for s in subsidies if s.status == "granted")
     for subsidy in subsidies:
         subsidy.amount_text = money_text(subsidy.amount_cents, summary["currency"])
         subsidy.seat_trips = selectors.seat_trips(subsidy)
     return render(request, "fund/report.html", {
-        "subsidies": subsidies, "bookings": _bookings_to_help(),
+        "subsidies": subsidies, "bookings": _bookings_to_help(program_id),
+        "entries": entries, "gifts": gifts,
+        "program": Program.objects.filter(pk=program_id or 0).first(),
         "kinds": SubsidyKind.choices, "currency": summary["currency"],
         "balance_text": money_text(summary["balance_cents"], summary["currency"]),
         "total_text": money_text(total, summary["currency"]),
