@@ -12,17 +12,56 @@ included, in a single `sync_to_async` call: three crossings per request with Dja
 request_started signal and response close around it (tests/scheduler/test_asgi_hops.py).
 Everything else (reading the body, the request signals, streaming the response, client
 disconnects) stays Django's own.
+
+Requests run on a fixed set of threads (settings.SERVER_THREADS per process), one request
+at a time on each, as a threaded WSGI server would run them. Django's handler gives every
+request a thread of its own, made and joined for it: under a rush that is a hundred threads
+taking turns at the interpreter lock and a hundred database connections asked of the pool
+(which then answers 503). Here a request waits on the event loop for a free thread, and
+each thread keeps its database connection from one request to the next.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
 import django
-from asgiref.sync import sync_to_async
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
+from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 from django.http import HttpRequest, HttpResponseBase
 
 
 class OneHopASGIHandler(ASGIHandler):
+    def __init__(self, threads: int = 4) -> None:
+        super().__init__()
+        # One worker each: asgiref sends all of a request's thread-sensitive calls (the
+        # request signals, the chain, the response's close) to its context's executor.
+        self._threads = [ThreadPoolExecutor(max_workers=1, thread_name_prefix="request")
+                         for _ in range(threads)]
+        self._free: asyncio.Queue[ThreadPoolExecutor] | None = None
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        free = self._free_threads()
+        thread = await free.get()
+        try:
+            async with ThreadSensitiveContext(executor=thread):
+                await self.handle(scope, receive, send)
+        finally:
+            free.put_nowait(thread)
+
+    def _free_threads(self) -> asyncio.Queue[ThreadPoolExecutor]:
+        # Made on first use, inside the server's event loop.
+        if self._free is None:
+            self._free = asyncio.Queue()
+            for thread in self._threads:
+                self._free.put_nowait(thread)
+        return self._free
+
     def load_middleware(self, is_async: bool = False) -> None:
         # The chain is synchronous whatever Django asks: it runs in the one hop below.
         super().load_middleware(is_async=False)
@@ -37,4 +76,4 @@ class OneHopASGIHandler(ASGIHandler):
 def one_hop_asgi_application() -> OneHopASGIHandler:
     """What `django.core.asgi.get_asgi_application` does, with the one-hop handler."""
     django.setup(set_prefix=False)
-    return OneHopASGIHandler()
+    return OneHopASGIHandler(threads=settings.SERVER_THREADS)

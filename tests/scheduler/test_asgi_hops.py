@@ -9,12 +9,15 @@ one-hop handler; these tests count the crossings of real requests through it and
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from typing import Any
 
 import httpx
 import pytest
 from asgiref.sync import AsyncToSync, SyncToAsync
 from django.core.handlers.asgi import ASGIHandler
+from django.core.signals import request_finished
 
 from scheduler.asgi_handler import OneHopASGIHandler
 
@@ -66,3 +69,48 @@ def test_the_served_application_uses_the_one_hop_handler() -> None:
     from scheduler.asgi import django_asgi_app
 
     assert isinstance(django_asgi_app, OneHopASGIHandler)
+
+
+def test_requests_share_a_fixed_set_of_threads_one_request_each(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ten requests at once through a handler with two threads: each is answered, all run
+    on those two threads, and a request's signals, chain and close share its thread (so its
+    database connection is the one its view used)."""
+    handler = OneHopASGIHandler(threads=2)
+    threads_of: dict[str, set[int]] = {}
+    running: list[int] = []
+    busiest: list[int] = [0]
+
+    def recording(self: Any, request: Any) -> Any:
+        threads_of.setdefault(request.path, set()).add(threading.get_ident())
+        running.append(1)
+        busiest[0] = max(busiest[0], len(running))
+        try:
+            time.sleep(0.02)  # long enough for the others to pile up behind
+            return original(self, request)
+        finally:
+            running.pop()
+
+    def on_finished(**_: Any) -> None:
+        finished_on.add(threading.get_ident())
+
+    original = OneHopASGIHandler.get_response
+    monkeypatch.setattr(OneHopASGIHandler, "get_response", recording)
+    finished_on: set[int] = set()
+    request_finished.connect(on_finished)
+
+    async def get_all() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=handler)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            return await asyncio.gather(*(client.get(f"/api/v1/me/?n={n}") for n in range(10)))
+
+    try:
+        responses = asyncio.run(get_all())
+    finally:
+        request_finished.disconnect(on_finished)
+    assert all(r.status_code in (401, 403) for r in responses)
+    used = set().union(*threads_of.values())
+    assert len(used) <= 2
+    assert busiest[0] == 2  # both threads worked side by side, never a third
+    assert finished_on <= used  # close_old_connections ran where the connection was used

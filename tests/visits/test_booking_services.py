@@ -224,6 +224,36 @@ def test_a_key_reused_for_another_session_is_refused(world: World) -> None:
     assert Booking.objects.count() == 1
 
 
+def test_a_retry_after_the_first_booking_was_cancelled_answers_with_that_booking(
+    world: World,
+) -> None:
+    """The checks pass again (nothing is booked now); the key's constraint refuses the
+    second booking, and the answer is the first attempt's, cancelled as it now is."""
+    first = book(world, idempotency_key="k-9").booking
+    services.booking_cancel(actor=world.caregiver, booking_id=first.pk, reason="Sick")
+    again = book(world, idempotency_key="k-9")
+    assert (again.created, again.booking.pk) == (False, first.pk)
+    assert again.booking.status == BookingStatus.CANCELLED
+    assert Booking.objects.count() == 1
+    assert held(world.session) == 0
+
+
+def test_a_retry_finding_the_session_full_answers_with_its_first_booking(
+    world: World,
+) -> None:
+    first = book(world, idempotency_key="k-10").booking
+    f.fill(world.session, world.facility, world.session.capacity - 1)
+    again = book(world, idempotency_key="k-10")
+    assert (again.created, again.booking.pk) == (False, first.pk)
+
+
+def test_a_new_key_on_a_full_session_is_refused_as_full(world: World) -> None:
+    f.fill(world.session, world.facility, world.session.capacity)
+    with pytest.raises(services.SessionFull):
+        book(world, idempotency_key="k-11")
+    assert not Booking.objects.filter(idempotency_key="k-11").exists()
+
+
 def test_keys_belong_to_one_household(world: World) -> None:
     mine = book(world, idempotency_key="same").booking
     theirs = book(world, user=world.other_caregiver, resident=world.other_resident,

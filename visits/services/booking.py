@@ -14,11 +14,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from notifications.text import Text, moment
-from scheduler.errors import Conflict, InvalidInput, NotFound
+from scheduler.errors import Conflict, DomainError, InvalidInput, NotFound
 from visits.access import (
     BOOKING_RELATED,
     booking_of_household,
@@ -110,18 +111,20 @@ def _check_own_visitors(visitors: list[VisitorFacts], visitor_ids: list[int]) ->
 
 
 def _earlier_booking(
-    household: Household, key: str | None, session_id: int, resident_id: int
+    actor: AbstractBaseUser, key: str | None, session_id: int, resident_id: int
 ) -> Booking | None:
-    """The booking an earlier request with this Idempotency-Key made, if any.
+    """The booking an earlier request with this Idempotency-Key made, if any; Conflict if
+    that one was for another visit.
 
-    Its own query, after the household's lock: under READ COMMITTED a statement sees the
-    rows committed when it started, so a lookup inside the locking statement itself would
-    miss the booking the lock's previous holder (the same tap, sent twice) just committed."""
+    Asked only after an attempt failed: a first attempt (nearly every one) pays no query for
+    it. A repeat is refused by the checks (the visit is already booked) or, if the first
+    booking has ended since, by the key's unique constraint; either way it lands here,
+    after the rollback, and reads what the first attempt committed."""
     if not key:
         return None
     earlier = (
         Booking.objects.select_related(*BOOKING_RELATED)
-        .filter(household=household, idempotency_key=key).order_by().first()
+        .filter(household__caregiver_id=actor.pk, idempotency_key=key).order_by().first()
     )
     if earlier is None:
         return None
@@ -146,15 +149,11 @@ class _Gathered:
 
 def _gather(
     actor: AbstractBaseUser, *, session_id: int, resident_id: int, visitor_ids: list[int],
-    idempotency_key: str | None, session_locked: bool,
-) -> _Gathered | Booking:
+    session_locked: bool,
+) -> _Gathered:
     """Lock the household, then the resident (and the session, if `session_locked`), and
-    read the rest, in the lock order every write keeps. A Booking: the one an earlier
-    request with the same Idempotency-Key made."""
+    read the rest, in the lock order every write keeps."""
     household = lock_household_of(actor)
-    earlier = _earlier_booking(household, idempotency_key, session_id, resident_id)
-    if earlier is not None:
-        return earlier
     visitors = household_visitor_facts(household_id=household.pk, resident_id=resident_id,
                                        visitor_ids=visitor_ids)
     _check_own_visitors(visitors, visitor_ids)
@@ -200,6 +199,16 @@ def booking_create(
         "waitlist_if_full": waitlist_if_full,
         "support": support_check(support or SupportNeeds()),
     }
+    try:
+        return _create_deciding_again_if_the_place_went(request)
+    except (DomainError, IntegrityError):
+        earlier = _earlier_booking(actor, idempotency_key, session_id, resident_id)
+        if earlier is None:
+            raise
+        return BookingResult(earlier, created=False)
+
+
+def _create_deciding_again_if_the_place_went(request: dict) -> BookingResult:
     try:
         return _create(**request, session_locked=False)
     except _PlaceGone:
@@ -253,10 +262,7 @@ def _create(
     (the waiting list needs that: it must not miss a place freed meanwhile)."""
     with locked_transaction():
         gathered = _gather(actor, session_id=session_id, resident_id=resident_id,
-                           visitor_ids=visitor_ids, idempotency_key=idempotency_key,
-                           session_locked=session_locked)
-        if isinstance(gathered, Booking):
-            return BookingResult(gathered, created=False)
+                           visitor_ids=visitor_ids, session_locked=session_locked)
         household, visitors = gathered.household, gathered.visitors
         resident, session = gathered.resident, gathered.session
         _check_session_serves(session, resident)
