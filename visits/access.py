@@ -11,12 +11,16 @@ from scheduler.errors import NotFound, NotPermitted
 from visits.models import Booking, Facility, Household, Liaison
 
 
+def not_a_caregiver() -> NotPermitted:
+    return NotPermitted(_("Only a caregiver account can book visits."))
+
+
 def household_of(user: AbstractBaseUser) -> Household:
     """The acting caregiver's household; NotPermitted for any other account."""
     try:
         return Household.objects.get(caregiver_id=user.pk)
     except Household.DoesNotExist:
-        raise NotPermitted(_("Only a caregiver account can book visits.")) from None
+        raise not_a_caregiver() from None
 
 
 def lock_household_of(user: AbstractBaseUser) -> Household:
@@ -24,7 +28,7 @@ def lock_household_of(user: AbstractBaseUser) -> Household:
     checks its visitors and idempotency key under it); NotPermitted for any other account."""
     household = Household.objects.select_for_update().filter(caregiver_id=user.pk).first()
     if household is None:
-        raise NotPermitted(_("Only a caregiver account can book visits."))
+        raise not_a_caregiver()
     return household
 
 

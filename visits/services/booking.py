@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError
+from django.db.models import Exists
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -25,6 +26,7 @@ from visits.access import (
     booking_of_household,
     household_of,
     lock_household_of,
+    not_a_caregiver,
 )
 from visits.facts import draft_for, household_visitor_facts, session_facts
 from visits.models import (
@@ -36,9 +38,11 @@ from visits.models import (
     Household,
     Resident,
     Session,
+    SessionStatus,
 )
 from visits.rules import VisitorFacts, booking_window, check_booking
 from visits.services.common import (
+    SESSION_RELATED,
     announce_roster,
     change_held,
     check_reason_fits,
@@ -147,18 +151,46 @@ class _Gathered:
     liaison_languages: dict[int, str | None]
 
 
+def _read_session_refusing_if_full(
+    actor: AbstractBaseUser, session_id: int, *, waitlist_if_full: bool,
+) -> Session:
+    """The session, read without a lock before anything else. In a rush most families ask
+    for a session that is already full: they are told so by this one query, without
+    waiting for any lock. The same query asks whether the asker keeps a household, so that
+    anyone else is refused as before, not told about places."""
+    session = (
+        Session.objects.select_related(*SESSION_RELATED)
+        .annotate(asker_keeps_household=Exists(
+            Household.objects.filter(caregiver_id=actor.pk)))
+        .filter(pk=session_id).first()
+    )
+    if session is None:
+        raise NotFound(_("We could not find that session."))
+    if not session.asker_keeps_household:
+        raise not_a_caregiver()
+    # A closed session is told as closed by the checks, which say why.
+    open_but_full = session.status == SessionStatus.OPEN and session.held >= session.capacity
+    if open_but_full and not waitlist_if_full:
+        raise SessionFull()
+    return session
+
+
 def _gather(
     actor: AbstractBaseUser, *, session_id: int, resident_id: int, visitor_ids: list[int],
-    session_locked: bool,
+    session_locked: bool, waitlist_if_full: bool,
 ) -> _Gathered:
     """Lock the household, then the resident (and the session, if `session_locked`), and
-    read the rest, in the lock order every write keeps."""
+    read the rest, in the lock order every write keeps. Unlocked, the session is read
+    first (the order of a read without a lock does not matter to the locks)."""
+    session = None if session_locked else _read_session_refusing_if_full(
+        actor, session_id, waitlist_if_full=waitlist_if_full)
     household = lock_household_of(actor)
     visitors = household_visitor_facts(household_id=household.pk, resident_id=resident_id,
                                        visitor_ids=visitor_ids)
     _check_own_visitors(visitors, visitor_ids)
     resident = lock_resident(resident_id)
-    session = lock_session(session_id) if session_locked else read_session(session_id)
+    if session is None:
+        session = lock_session(session_id)
     return _Gathered(
         household=household, visitors=visitors, resident=resident, session=session,
         liaison_languages=liaison_languages(session.facility_id),
@@ -262,7 +294,8 @@ def _create(
     (the waiting list needs that: it must not miss a place freed meanwhile)."""
     with locked_transaction():
         gathered = _gather(actor, session_id=session_id, resident_id=resident_id,
-                           visitor_ids=visitor_ids, session_locked=session_locked)
+                           visitor_ids=visitor_ids, session_locked=session_locked,
+                           waitlist_if_full=waitlist_if_full)
         household, visitors = gathered.household, gathered.visitors
         resident, session = gathered.resident, gathered.session
         _check_session_serves(session, resident)
