@@ -227,15 +227,15 @@ def _meanwhile(monkeypatch: pytest.MonkeyPatch, change: Callable[[Session], None
     """`change` runs in another thread and commits; it must not touch the booking's copy."""
     from visits.services import booking as booking_module
 
-    real = booking_module.read_session
+    real = booking_module._read_session_refusing_if_full
 
-    def read_then_change(pk: int) -> Session:
-        session = real(pk)  # the unlocked read; the retry under the lock sees the change
+    def read_then_change(*args: Any, **kwargs: Any) -> Session:
+        session = real(*args, **kwargs)  # the unlocked read; the retry under the lock sees it
         results = race(1, lambda _: change(session))
         assert error_codes(results) == Counter(), results
         return session
 
-    monkeypatch.setattr(booking_module, "read_session", read_then_change)
+    monkeypatch.setattr(booking_module, "_read_session_refusing_if_full", read_then_change)
 
 
 def _family(facility: Facility) -> tuple[Any, Resident, list[int]]:
