@@ -3,8 +3,9 @@
 Build the pure lottery's inputs from rows, run `allocate()` with a seed drawn now and
 recorded, then book the winners through the same checks as any booking (every visiting
 rule again, under the row locks, with the session's `held` constraint as the last guard),
-put the others on the waiting lists of their choices in draw order, say why on each
-request, and tell each household at once.
+put the others on the waiting lists of their choices in draw order and say why on each
+request. Each household is told by a job after the draw commits (`round_notices`), so the
+locks are held only for the draw's own writes.
 """
 
 from __future__ import annotations
@@ -20,11 +21,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F, Max, QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
-from notifications.models import Preference
-from notifications.services import Notice, notices_emit
-from notifications.text import Text, moment
 from scheduler.errors import Conflict, NotFound
 from visits.access import facility_of_liaison
 from visits.allocation import (
@@ -61,6 +58,7 @@ from visits.round_models import (
 )
 from visits.rules import DraftBooking, VisitorFacts, check_booking, is_child
 from visits.services.common import announce_places, now
+from visits.services.round_notices import round_tell_families_on_commit
 from visits.services.rounds import request_violations
 
 logger = logging.getLogger(__name__)
@@ -353,8 +351,9 @@ def round_allocate(*, round_id: int, seed: int | None = None) -> DrawSummary | N
         inputs = build_inputs(rnd, requests, moment, approvals, scope)
         seed = secrets.randbits(62) if seed is None else seed
         outcomes = allocate(seed=seed, **inputs)
-        summary = _write(rnd, requests, outcomes, locked, inputs, moment, approvals)
+        summary = _write(requests, outcomes, locked, inputs, moment, approvals)
         _mark_allocated(rnd, seed, moment, inputs)
+        round_tell_families_on_commit(rnd.pk)
     return DrawSummary(round_id=rnd.pk, seed=seed, requests=len(requests), **summary)
 
 
@@ -501,7 +500,7 @@ def _overlaps(spans: list[tuple[dt.datetime, dt.datetime]],
 
 
 def _write(
-    rnd: RequestRound, requests: list[VisitRequest], outcomes: list[Outcome],
+    requests: list[VisitRequest], outcomes: list[Outcome],
     sessions: dict[int, Session], inputs: dict, moment: dt.datetime,
     approvals: dict[tuple[int, int], ApprovedVisitor],
 ) -> dict[str, int]:
@@ -515,8 +514,6 @@ def _write(
         counts[request.status] += 1
     writer.finish()
     _save_outcomes(requests)
-    notices_emit([_outcome_notice(request, sessions) for request in requests],
-                 languages=_caregiver_languages(rnd, requests))
     for pk in sorted(sessions):
         announce_places(sessions[pk])
     return counts
@@ -563,57 +560,6 @@ def _apply(
         "lottery": {"session_id": outcome.session_id, "rank": outcome.choice_rank,
                     "position": outcome.position},
     }
-
-
-OUTCOME_TITLES = {
-    RequestStatus.GRANTED: gettext_noop("Good news: you have a visit"),
-    RequestStatus.WAITLISTED: gettext_noop("No place this time: you are on the waiting list"),
-    RequestStatus.NOT_GRANTED: gettext_noop("No place this time"),
-}
-
-
-def _outcome_body(request: VisitRequest, session: Session | None) -> Text:
-    if request.status == RequestStatus.GRANTED and session is not None:
-        when = moment(session.starts_at, session.facility.time_zone)
-        return Text(gettext_noop(
-            "%(when)s (facility time). The facility will confirm your visit."), {"when": when})
-    if request.status == RequestStatus.WAITLISTED:
-        return Text(gettext_noop(
-            "If a place opens up, you will see it on “My visits”. Losing this draw gives "
-            "you a better chance in the next one."))
-    return Text(gettext_noop("Losing this draw gives you a better chance in the next one."))
-
-
-def _caregiver_languages(
-    rnd: RequestRound, requests: list[VisitRequest]
-) -> dict[int, str | None]:
-    """Each caregiver's chosen language (None: the site's), in one query for the draw."""
-    caregivers = {r.household.caregiver_id for r in requests}
-    round_caregivers = Household.objects.filter(visit_requests__round=rnd).values("caregiver_id")
-    chosen = dict(Preference.objects.filter(user_id__in=round_caregivers)
-                  .values_list("user_id", "language"))
-    return {pk: chosen.get(pk) for pk in caregivers}
-
-
-def _outcome_notice(request: VisitRequest, sessions: dict[int, Session]) -> Notice:
-    """What the household hears at once (inbox, live, and email/SMS as it prefers).
-    No prison ID and no visitor names: only what the family's own page shows."""
-    shown = request.granted_session_id or next(iter(request.choice_ids), None)
-    session = sessions.get(shown) if shown else None
-    return Notice(
-        user_id=request.household.caregiver_id,
-        type=f"visits.request.{request.status}",
-        title=Text(OUTCOME_TITLES[request.status]),
-        body=_outcome_body(request, session),
-        data={
-            "request_id": request.pk, "round_id": request.round_id, "status": request.status,
-            "facility_id": session.facility_id if session else None,
-            "session_id": request.granted_session_id, "booking_id": request.booking_id,
-            "starts_at": session.starts_at.isoformat() if session else None,
-            "resident_first_name": request.resident.first_name,
-            "waitlisted_on": request.explanation.get("waitlisted_on", []),
-        },
-    )
 
 
 # --- checking a draw -----------------------------------------------------------------------
