@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import F, Max, QuerySet
+from django.db.models import F, Max, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from scheduler.errors import Conflict, NotFound
@@ -47,6 +47,7 @@ from visits.models import (
     Resident,
     Session,
     SessionStatus,
+    Visitor,
 )
 from visits.round_models import (
     LOST_STATUSES,
@@ -278,7 +279,7 @@ def _round_request(
         id=request.pk, household_id=request.household_id, resident_id=request.resident_id,
         visitor_ids=tuple(sorted(v.id for v in facts)), choices=tuple(choices),
         children=sum(1 for v in facts if is_child(v, day)),
-        distance_km=float(request.household.distance_km),
+        distance_km=float(request.distance_km),
         days_since_last_visit=priors["waited"].get(request.resident_id, NEVER_VISITED_DAYS),
         rounds_lost_in_row=priors["lost"].get(request.household_id, 0),
         ineligible={pk: found[pk][0].code for pk in choices if found[pk]},
@@ -339,11 +340,7 @@ def round_allocate(*, round_id: int, seed: int | None = None) -> DrawSummary | N
         )
         if rnd is None or rnd.status != RoundStatus.OPEN or now() < rnd.deadline:
             return None
-        requests = list(
-            VisitRequest.objects.filter(round=rnd, status=RequestStatus.PENDING)
-            .select_related("household", "resident").prefetch_related("visitors")
-            .order_by("id")
-        )
+        requests = _pending_requests(rnd)
         scope = _scope(rnd)
         locked = _lock_rows(rnd, scope)
         moment = now()
@@ -355,6 +352,18 @@ def round_allocate(*, round_id: int, seed: int | None = None) -> DrawSummary | N
         _mark_allocated(rnd, seed, moment, inputs)
         round_tell_families_on_commit(rnd.pk)
     return DrawSummary(round_id=rnd.pk, seed=seed, requests=len(requests), **summary)
+
+
+def _pending_requests(rnd: RequestRound) -> list[VisitRequest]:
+    """The round's pending requests, with who comes and the household's distance: only what
+    the draw reads (thousands of rows: whole households and residents cost a model apiece)."""
+    return list(
+        VisitRequest.objects.filter(round=rnd, status=RequestStatus.PENDING)
+        .annotate(distance_km=F("household__distance_km"))
+        .prefetch_related(Prefetch("visitors", queryset=Visitor.objects.only(
+            "household_id", "first_name", "date_of_birth")))
+        .order_by("id")
+    )
 
 
 def _lock_rows(rnd: RequestRound, scope: _Scope) -> dict[int, Session]:
@@ -473,21 +482,24 @@ class _Writer:
 
     def _booking(self, session: Session, request: VisitRequest, status: str) -> Booking:
         self.live.add((session.pk, request.resident_id))
-        return Booking(session=session, resident_id=request.resident_id,
+        return Booking(session_id=session.pk, resident_id=request.resident_id,
                        household_id=request.household_id, status=status)
 
     def finish(self) -> None:
         """Write the bookings (grants first, then the waiting lists in draw order), who
         comes to each, their first status line, and the sessions' counters."""
         written = self.granted + self.waiting
+        # By id, not by instance: tens of thousands of rows, and Django checks each related
+        # instance it is handed before saving.
         created = Booking.objects.bulk_create([booking for booking, _people in written])
         BookingVisitor.objects.bulk_create([
-            BookingVisitor(booking=booking, visitor=visitor)
+            BookingVisitor(booking_id=booking.pk, visitor_id=visitor.pk)
             for booking, (_same, people) in zip(created, written, strict=True)
             for visitor in people
         ])
         BookingStatusChange.objects.bulk_create([
-            BookingStatusChange(booking=booking, to_status=booking.status, reason="request round")
+            BookingStatusChange(booking_id=booking.pk, to_status=booking.status,
+                                reason="request round")
             for booking in created
         ])
         for session_id, count in sorted(self.held.items()):
