@@ -190,6 +190,9 @@ def test_the_draw_gives_places_in_choice_order_and_tells_every_family(rw: RoundW
         assert request.booking.session_id == request.granted_session_id
         assert request.booking.status == BookingStatus.REQUESTED
         assert request.explanation["lottery"]["position"] == request.position
+        assert set(request.booking.visitors.all()) == set(request.visitors.all())
+        assert [(h.to_status, h.reason) for h in request.booking.history.all()] == [
+            (BookingStatus.REQUESTED, "request round")]
     assert Session.objects.get(pk=rw.ids[0]).held == 1
     assert Session.objects.get(pk=rw.ids[1]).held == 2
     told = Delivery.objects.filter(event__type="visits.request.granted")
@@ -240,6 +243,14 @@ def test_waiting_list_is_in_draw_order_and_gets_the_freed_place(rw: RoundWorld) 
     services.booking_cancel(actor=winner.household.caregiver, booking_id=winner.booking_id)
     waiting[0].refresh_from_db()
     assert waiting[0].status == BookingStatus.OFFERED  # the next in draw order is offered
+
+    taken = services.offer_accept(actor=waiting[0].household.caregiver, booking_id=waiting[0].pk)
+    assert taken.status == BookingStatus.REQUESTED
+    asked = VisitRequest.objects.get(round=rw.round, household_id=taken.household_id)
+    assert set(taken.visitors.values_list("pk", flat=True)) == set(
+        asked.visitors.values_list("pk", flat=True))  # the family comes as it asked
+    assert [h.to_status for h in taken.history.all()] == [
+        BookingStatus.WAITLISTED, BookingStatus.OFFERED, BookingStatus.REQUESTED]
 
 
 def test_quota_already_used_outside_the_round_is_respected(rw: RoundWorld) -> None:

@@ -214,7 +214,7 @@ def _already_booked(
     """What residents and visitors already hold: quota used per (resident, key), and the
     time spans each person is busy."""
     resident_ids = {r.resident_id for r in requests}
-    visitor_ids = {v.pk for r in requests for v in r.visitors.all()}
+    visitor_ids = {v.pk for r in requests for v in r.people}
     bookings = _existing_bookings(rnd, scope, slots)
     people: dict[int, list[int]] = defaultdict(list)
     rows = BookingVisitor.objects.filter(booking_id__in=[b.pk for b in bookings])
@@ -255,7 +255,7 @@ def _visitor_facts(
     request: VisitRequest, approvals: dict[tuple[int, int], ApprovedVisitor]
 ) -> list[VisitorFacts]:
     out = []
-    for visitor in request.visitors.all():
+    for visitor in request.people:
         approval = approvals.get((visitor.pk, request.resident_id))
         out.append(VisitorFacts(
             id=visitor.pk, first_name=visitor.first_name, date_of_birth=visitor.date_of_birth,
@@ -355,12 +355,15 @@ def round_allocate(*, round_id: int, seed: int | None = None) -> DrawSummary | N
 
 
 def _pending_requests(rnd: RequestRound) -> list[VisitRequest]:
-    """The round's pending requests, with who comes and the household's distance: only what
-    the draw reads (thousands of rows: whole households and residents cost a model apiece)."""
+    """The round's pending requests, with who comes (`people`) and the household's distance:
+    only what the draw reads (thousands of rows: whole households and residents would cost
+    a model apiece)."""
     return list(
         VisitRequest.objects.filter(round=rnd, status=RequestStatus.PENDING)
         .annotate(distance_km=F("household__distance_km"))
-        .prefetch_related(Prefetch("visitors", queryset=Visitor.objects.only(
+        # As a list attribute: `request.visitors.all()` builds a new manager at each call,
+        # and the draw asks for each request's visitors several times.
+        .prefetch_related(Prefetch("visitors", to_attr="people", queryset=Visitor.objects.only(
             "household_id", "first_name", "date_of_birth")))
         .order_by("id")
     )
@@ -419,7 +422,7 @@ class _Writer:
         Returns the booking, or None and the first rule it breaks (the pure draw mirrors
         the rules, so this only happens if rows and draw disagree; the family is told why).
         """
-        visitors = list(request.visitors.all())
+        visitors = request.people
         if any(v.household_id != request.household_id for v in visitors):
             return None, "visitor_not_approved"  # someone is no longer in the household
         violations = [v for v in check_booking(self._draft(request, session, visitors))
@@ -476,7 +479,7 @@ class _Writer:
                 session_id, request.resident_id) in self.live:
                 continue
             booking = self._booking(session, request, BookingStatus.WAITLISTED)
-            self.waiting.append((booking, list(request.visitors.all())))
+            self.waiting.append((booking, request.people))
             placed.append(session_id)
         return placed
 
