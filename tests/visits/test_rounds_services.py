@@ -385,6 +385,27 @@ def test_a_round_not_drawn_tells_nobody(rw: RoundWorld) -> None:
     assert _told() == []
 
 
+def test_rounds_drawn_before_the_upgrade_are_not_told_again(rw: RoundWorld) -> None:
+    """Before 0014 the draw told the families itself: the migration marks those rounds told,
+    or the first sweep after the upgrade would tell every family of every past round again."""
+    import importlib
+
+    from django.apps import apps
+
+    submit(rw)
+    close_round(rw.round)
+    services.round_allocate(round_id=rw.round.pk)
+    RequestRound.objects.filter(pk=rw.round.pk).update(families_told_at=None)  # as before 0014
+
+    migration = importlib.import_module("visits.migrations.0014_round_families_told_after_the_draw")
+    migration.told_at_the_draw(apps, None)
+
+    rw.round.refresh_from_db()
+    assert rw.round.families_told_at == rw.round.allocated_at
+    assert tell_due_round_families.call() == 0
+    assert _told() == []
+
+
 def test_verify_re_runs_the_draw_and_catches_a_changed_record(rw: RoundWorld) -> None:
     Session.objects.filter(pk__in=rw.ids).update(capacity=1)
     for _ in range(5):
