@@ -115,6 +115,7 @@ def time_orm(count: int) -> dict[str, float]:
         summary = _draw(round_id)
         seconds = time.perf_counter() - began
         figures = _orm_figures(round_id, summary, seconds, liaison, count)
+        figures["orm_tell_seconds"] = _tell(round_id)
         figures["orm_database"] = connection.vendor
         transaction.set_rollback(True)  # leave the database as it was
     return figures
@@ -124,6 +125,15 @@ def _draw(round_id: int):
     from visits.services import round_allocate
 
     return round_allocate(round_id=round_id, seed=SEED)
+
+
+def _tell(round_id: int) -> float:
+    """The job after the draw's commit: one event and delivery per household."""
+    from visits.services import round_tell_families
+
+    began = time.perf_counter()
+    round_tell_families(round_id=round_id)
+    return round(time.perf_counter() - began, 3)
 
 
 def _orm_figures(round_id: int, summary, seconds: float, liaison, count: int) -> dict:

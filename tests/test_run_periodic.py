@@ -12,6 +12,7 @@ def test_run_periodic_enqueues_each_apps_sweeps(db) -> None:
     assert {
         "visits.tasks.fill_session_horizon",
         "visits.tasks.send_visit_reminders",
+        "visits.tasks.tell_due_round_families",
         "notifications.tasks.send_due_deliveries",
         "transport.fund.tasks.apply_pending_stripe_events",
     } <= names

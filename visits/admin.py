@@ -200,7 +200,7 @@ class RequestRoundAdmin(admin.ModelAdmin):
 
     list_display = ["__str__", "facility", "opens_at", "deadline", "status", "seed"]
     list_filter = ["status", "facility"]
-    readonly_fields = ["status", "seed", "allocated_at", "created_at"]
+    readonly_fields = ["status", "seed", "allocated_at", "families_told_at", "created_at"]
     filter_horizontal = ["sessions"]
     inlines = [VisitRequestInline]
 

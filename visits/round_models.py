@@ -76,6 +76,11 @@ class RequestRound(models.Model):
     # The lottery's exact inputs (slots, requests with their priorities, weights, what was
     # booked before), kept so that "verify" re-runs the same draw and compares.
     inputs = models.JSONField(default=dict, blank=True, editable=False)
+    # When every household of a drawn round was told its outcome: a job after the draw's
+    # commit tells them (so the draw holds its locks only for its own writes) and sets this
+    # in the same transaction as the notices, so each household hears once.
+    families_told_at = models.DateTimeField(
+        _("families told at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

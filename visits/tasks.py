@@ -6,8 +6,10 @@ from visits.reminders import reminders_send_due
 from visits.services import (
     applications_expire_due,
     offers_expire,
+    round_tell_families,
     rounds_allocate_due,
     rounds_open_due,
+    rounds_tell_due,
     sessions_fill_horizon,
 )
 
@@ -40,6 +42,18 @@ def open_request_rounds() -> int:
 def allocate_due_rounds() -> int:
     """Draw every request round whose deadline has passed (each exactly once)."""
     return rounds_allocate_due()
+
+
+@task()
+def tell_round_families(round_id: int) -> int:
+    """Tell each household of a drawn round its outcome (once, whatever the retries)."""
+    return round_tell_families(round_id=round_id)
+
+
+@task()
+def tell_due_round_families() -> int:
+    """Tell the families of drawn rounds whose telling job was lost."""
+    return rounds_tell_due()
 
 
 @task()

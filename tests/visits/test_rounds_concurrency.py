@@ -78,4 +78,17 @@ def test_workers_racing_to_draw_a_round_draw_it_once() -> None:
     assert rnd.status == RoundStatus.ALLOCATED and rnd.seed == drawn[0].seed
     assert Booking.objects.filter(status="requested").count() == 4
     assert sum(s.held for s in Session.objects.filter(request_rounds=rnd)) == 4
-    assert Event.objects.filter(type__startswith="visits.request.").count() == 8
+
+
+def test_jobs_racing_to_tell_a_drawn_round_tell_each_family_once() -> None:
+    """The job asked for on commit, its retry and the sweep may all run at once."""
+    rnd = a_round_with_requests(8)
+    close_round(rnd)
+    services.round_allocate(round_id=rnd.pk)
+
+    results = race(WORKERS, lambda _i: services.round_tell_families(round_id=rnd.pk))
+
+    assert sorted(value for _kind, value in results) == [0] * (WORKERS - 1) + [8]
+    told = Event.objects.filter(type__startswith="visits.request.")
+    assert told.count() == 8
+    assert len(set(told.values_list("deliveries__user_id", flat=True))) == 8

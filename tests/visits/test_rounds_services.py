@@ -13,7 +13,15 @@ from django.utils import timezone
 from notifications.models import Delivery, Event
 from scheduler.errors import Conflict, InvalidInput, NotFound, NotPermitted, RuleViolation
 from tests import factories as f
-from tests.visits.test_rounds_world import RoundWorld, close_round, family_for, make_round, rw
+from tests.visits.test_rounds_world import (
+    RoundWorld,
+    close_round,
+    draw_and_tell,
+    family_for,
+    jobs_run_on_commit,
+    make_round,
+    rw,
+)
 from visits import services
 from visits.models import (
     AllocationMode,
@@ -23,7 +31,7 @@ from visits.models import (
     Session,
 )
 from visits.round_models import RequestRound, RequestStatus, RoundStatus, VisitRequest
-from visits.tasks import allocate_due_rounds
+from visits.tasks import allocate_due_rounds, tell_due_round_families
 
 CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
 
@@ -171,7 +179,7 @@ def test_the_draw_gives_places_in_choice_order_and_tells_every_family(rw: RoundW
                        choices=[rw.ids[0], rw.ids[1]]) for h in families]
     close_round(rw.round)
 
-    summary = services.round_allocate(round_id=rw.round.pk, seed=7)
+    summary = draw_and_tell(rw.round.pk, seed=7)
 
     assert summary.granted == 3 and summary.waitlisted == 0
     rw.round.refresh_from_db()
@@ -182,6 +190,9 @@ def test_the_draw_gives_places_in_choice_order_and_tells_every_family(rw: RoundW
         assert request.booking.session_id == request.granted_session_id
         assert request.booking.status == BookingStatus.REQUESTED
         assert request.explanation["lottery"]["position"] == request.position
+        assert set(request.booking.visitors.all()) == set(request.visitors.all())
+        assert [(h.to_status, h.reason) for h in request.booking.history.all()] == [
+            (BookingStatus.REQUESTED, "request round")]
     assert Session.objects.get(pk=rw.ids[0]).held == 1
     assert Session.objects.get(pk=rw.ids[1]).held == 2
     told = Delivery.objects.filter(event__type="visits.request.granted")
@@ -232,6 +243,14 @@ def test_waiting_list_is_in_draw_order_and_gets_the_freed_place(rw: RoundWorld) 
     services.booking_cancel(actor=winner.household.caregiver, booking_id=winner.booking_id)
     waiting[0].refresh_from_db()
     assert waiting[0].status == BookingStatus.OFFERED  # the next in draw order is offered
+
+    taken = services.offer_accept(actor=waiting[0].household.caregiver, booking_id=waiting[0].pk)
+    assert taken.status == BookingStatus.REQUESTED
+    asked = VisitRequest.objects.get(round=rw.round, household_id=taken.household_id)
+    assert set(taken.visitors.values_list("pk", flat=True)) == set(
+        asked.visitors.values_list("pk", flat=True))  # the family comes as it asked
+    assert [h.to_status for h in taken.history.all()] == [
+        BookingStatus.WAITLISTED, BookingStatus.OFFERED, BookingStatus.REQUESTED]
 
 
 def test_quota_already_used_outside_the_round_is_respected(rw: RoundWorld) -> None:
@@ -296,7 +315,7 @@ def test_a_household_that_lost_gets_a_better_chance_next_time(rw: RoundWorld) ->
 def test_the_outcome_event_carries_no_prison_id_or_visitor_names(rw: RoundWorld) -> None:
     submit(rw)
     close_round(rw.round)
-    services.round_allocate(round_id=rw.round.pk)
+    draw_and_tell(rw.round.pk)
     event = Event.objects.get(type="visits.request.granted")
     text = str(event.data) + event.title + event.body
     assert "W48213" not in text and "Sofia" not in text and "Rosa" not in text
@@ -313,11 +332,78 @@ def test_drawing_twice_does_nothing_the_second_time(rw: RoundWorld) -> None:
     assert services.round_allocate(round_id=rw.round.pk) is None  # not due yet
     close_round(rw.round)
 
-    assert allocate_due_rounds.call() == 1
+    with jobs_run_on_commit():
+        assert allocate_due_rounds.call() == 1
     bookings, events = Booking.objects.count(), Event.objects.count()
-    assert allocate_due_rounds.call() == 0
-    assert services.round_allocate(round_id=rw.round.pk) is None
+    with jobs_run_on_commit():
+        assert allocate_due_rounds.call() == 0
+        assert services.round_allocate(round_id=rw.round.pk) is None
     assert (Booking.objects.count(), Event.objects.count()) == (bookings, events) == (2, 2)
+
+
+def _told() -> list[tuple[int, str]]:
+    rows = Delivery.objects.filter(event__type__startswith="visits.request.")
+    return sorted(rows.values_list("user_id", "event__type"))
+
+
+def test_each_family_is_told_once_even_when_the_job_runs_again(rw: RoundWorld) -> None:
+    Session.objects.filter(pk__in=rw.ids).update(capacity=1)
+    submit(rw, choices=[rw.ids[0]])
+    submit(rw, household=rw.world.other_household, resident=rw.world.other_resident,
+           choices=[rw.ids[0]])
+    close_round(rw.round)
+    draw_and_tell(rw.round.pk)
+    told = _told()
+
+    assert services.round_tell_families(round_id=rw.round.pk) == 0  # a retried job
+    assert tell_due_round_families.call() == 0  # the sweep finds nothing left
+    assert _told() == told
+    assert sorted(t for _user, t in told) == ["visits.request.granted",
+                                              "visits.request.waitlisted"]
+    assert {u for u, _t in told} == {rw.world.caregiver.pk, rw.world.other_caregiver.pk}
+
+
+def test_families_are_told_by_the_sweep_when_the_job_was_lost(rw: RoundWorld) -> None:
+    """The worker dies after the draw commits, before its job is queued: nobody has heard
+    yet, and the periodic sweep tells each family once."""
+    submit(rw)
+    close_round(rw.round)
+    services.round_allocate(round_id=rw.round.pk)  # on-commit hooks never run here
+    assert _told() == []
+
+    assert tell_due_round_families.call() == 1
+    assert tell_due_round_families.call() == 0
+    assert _told() == [(rw.world.caregiver.pk, "visits.request.granted")]
+    rw.round.refresh_from_db()
+    assert rw.round.families_told_at is not None
+
+
+def test_a_round_not_drawn_tells_nobody(rw: RoundWorld) -> None:
+    submit(rw)
+    assert services.round_tell_families(round_id=rw.round.pk) == 0  # still open
+    assert tell_due_round_families.call() == 0
+    assert _told() == []
+
+
+def test_rounds_drawn_before_the_upgrade_are_not_told_again(rw: RoundWorld) -> None:
+    """Before 0014 the draw told the families itself: the migration marks those rounds told,
+    or the first sweep after the upgrade would tell every family of every past round again."""
+    import importlib
+
+    from django.apps import apps
+
+    submit(rw)
+    close_round(rw.round)
+    services.round_allocate(round_id=rw.round.pk)
+    RequestRound.objects.filter(pk=rw.round.pk).update(families_told_at=None)  # as before 0014
+
+    migration = importlib.import_module("visits.migrations.0014_round_families_told_after_the_draw")
+    migration.told_at_the_draw(apps, None)
+
+    rw.round.refresh_from_db()
+    assert rw.round.families_told_at == rw.round.allocated_at
+    assert tell_due_round_families.call() == 0
+    assert _told() == []
 
 
 def test_verify_re_runs_the_draw_and_catches_a_changed_record(rw: RoundWorld) -> None:
@@ -439,7 +525,7 @@ def test_a_spanish_speaking_family_hears_its_outcome_in_spanish(rw: RoundWorld) 
     submit(rw, choices=[rw.ids[0]])
     close_round(rw.round)
 
-    services.round_allocate(round_id=rw.round.pk)
+    draw_and_tell(rw.round.pk)
 
     event = Event.objects.get(type="visits.request.waitlisted")
     assert event.title == "Esta vez no hubo plaza: está en la lista de espera"

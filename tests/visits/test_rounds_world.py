@@ -4,15 +4,21 @@ three sessions next week and an open round over them, on top of the shared `worl
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
+from django.test import TestCase, override_settings
 from django.utils import timezone
 
 from tests import factories as f
 from tests.conftest import World
+from visits import services
 from visits.models import AllocationMode, Household, Resident, Session, VisitingRule
 from visits.round_models import RequestRound
+
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
 
 @dataclass
@@ -45,6 +51,20 @@ def close_round(rnd: RequestRound) -> None:
         deadline=timezone.now() - dt.timedelta(minutes=1)
     )
     rnd.refresh_from_db()
+
+
+@contextmanager
+def jobs_run_on_commit() -> Iterator[None]:
+    """Jobs asked for on commit run when it happens, as a worker would run them."""
+    with override_settings(TASKS=IMMEDIATE_TASKS), TestCase.captureOnCommitCallbacks(
+            execute=True):
+        yield
+
+
+def draw_and_tell(round_id: int, seed: int | None = None) -> services.DrawSummary | None:
+    """Draw a round: the draw commits, and the job it asks for tells the families."""
+    with jobs_run_on_commit():
+        return services.round_allocate(round_id=round_id, seed=seed)
 
 
 def family_for(resident: Resident, *, children: tuple = (), distance_km: int = 0) -> Household:

@@ -50,6 +50,7 @@ from visits.services.round_draw import (
     round_verify,
     rounds_allocate_due,
 )
+from visits.services.round_notices import round_tell_families, rounds_tell_due
 from visits.services.rounds import (
     RoundInProgress,
     request_change,
@@ -122,9 +123,11 @@ __all__ = [
     "request_submit",
     "request_withdraw",
     "round_allocate",
+    "round_tell_families",
     "round_verify",
     "rounds_allocate_due",
     "rounds_open_due",
+    "rounds_tell_due",
     "rule_check",
     "rule_draft",
     "rule_end",

@@ -3,8 +3,9 @@
 Build the pure lottery's inputs from rows, run `allocate()` with a seed drawn now and
 recorded, then book the winners through the same checks as any booking (every visiting
 rule again, under the row locks, with the session's `held` constraint as the last guard),
-put the others on the waiting lists of their choices in draw order, say why on each
-request, and tell each household at once.
+put the others on the waiting lists of their choices in draw order and say why on each
+request. Each household is told by a job after the draw commits (`round_notices`), so the
+locks are held only for the draw's own writes.
 """
 
 from __future__ import annotations
@@ -18,13 +19,9 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import F, Max, QuerySet
+from django.db.models import F, Max, Prefetch, QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
-from notifications.models import Preference
-from notifications.services import Notice, notices_emit
-from notifications.text import Text, moment
 from scheduler.errors import Conflict, NotFound
 from visits.access import facility_of_liaison
 from visits.allocation import (
@@ -50,6 +47,7 @@ from visits.models import (
     Resident,
     Session,
     SessionStatus,
+    Visitor,
 )
 from visits.round_models import (
     LOST_STATUSES,
@@ -61,6 +59,7 @@ from visits.round_models import (
 )
 from visits.rules import DraftBooking, VisitorFacts, check_booking, is_child
 from visits.services.common import announce_places, now
+from visits.services.round_notices import round_tell_families_on_commit
 from visits.services.rounds import request_violations
 
 logger = logging.getLogger(__name__)
@@ -215,7 +214,7 @@ def _already_booked(
     """What residents and visitors already hold: quota used per (resident, key), and the
     time spans each person is busy."""
     resident_ids = {r.resident_id for r in requests}
-    visitor_ids = {v.pk for r in requests for v in r.visitors.all()}
+    visitor_ids = {v.pk for r in requests for v in r.people}
     bookings = _existing_bookings(rnd, scope, slots)
     people: dict[int, list[int]] = defaultdict(list)
     rows = BookingVisitor.objects.filter(booking_id__in=[b.pk for b in bookings])
@@ -256,7 +255,7 @@ def _visitor_facts(
     request: VisitRequest, approvals: dict[tuple[int, int], ApprovedVisitor]
 ) -> list[VisitorFacts]:
     out = []
-    for visitor in request.visitors.all():
+    for visitor in request.people:
         approval = approvals.get((visitor.pk, request.resident_id))
         out.append(VisitorFacts(
             id=visitor.pk, first_name=visitor.first_name, date_of_birth=visitor.date_of_birth,
@@ -280,7 +279,7 @@ def _round_request(
         id=request.pk, household_id=request.household_id, resident_id=request.resident_id,
         visitor_ids=tuple(sorted(v.id for v in facts)), choices=tuple(choices),
         children=sum(1 for v in facts if is_child(v, day)),
-        distance_km=float(request.household.distance_km),
+        distance_km=float(request.distance_km),
         days_since_last_visit=priors["waited"].get(request.resident_id, NEVER_VISITED_DAYS),
         rounds_lost_in_row=priors["lost"].get(request.household_id, 0),
         ineligible={pk: found[pk][0].code for pk in choices if found[pk]},
@@ -341,11 +340,7 @@ def round_allocate(*, round_id: int, seed: int | None = None) -> DrawSummary | N
         )
         if rnd is None or rnd.status != RoundStatus.OPEN or now() < rnd.deadline:
             return None
-        requests = list(
-            VisitRequest.objects.filter(round=rnd, status=RequestStatus.PENDING)
-            .select_related("household", "resident").prefetch_related("visitors")
-            .order_by("id")
-        )
+        requests = _pending_requests(rnd)
         scope = _scope(rnd)
         locked = _lock_rows(rnd, scope)
         moment = now()
@@ -353,9 +348,25 @@ def round_allocate(*, round_id: int, seed: int | None = None) -> DrawSummary | N
         inputs = build_inputs(rnd, requests, moment, approvals, scope)
         seed = secrets.randbits(62) if seed is None else seed
         outcomes = allocate(seed=seed, **inputs)
-        summary = _write(rnd, requests, outcomes, locked, inputs, moment, approvals)
+        summary = _write(requests, outcomes, locked, inputs, moment, approvals)
         _mark_allocated(rnd, seed, moment, inputs)
+        round_tell_families_on_commit(rnd.pk)
     return DrawSummary(round_id=rnd.pk, seed=seed, requests=len(requests), **summary)
+
+
+def _pending_requests(rnd: RequestRound) -> list[VisitRequest]:
+    """The round's pending requests, with who comes (`people`) and the household's distance:
+    only what the draw reads (thousands of rows: whole households and residents would cost
+    a model apiece)."""
+    return list(
+        VisitRequest.objects.filter(round=rnd, status=RequestStatus.PENDING)
+        .annotate(distance_km=F("household__distance_km"))
+        # As a list attribute: `request.visitors.all()` builds a new manager at each call,
+        # and the draw asks for each request's visitors several times.
+        .prefetch_related(Prefetch("visitors", to_attr="people", queryset=Visitor.objects.only(
+            "household_id", "first_name", "date_of_birth")))
+        .order_by("id")
+    )
 
 
 def _lock_rows(rnd: RequestRound, scope: _Scope) -> dict[int, Session]:
@@ -411,7 +422,7 @@ class _Writer:
         Returns the booking, or None and the first rule it breaks (the pure draw mirrors
         the rules, so this only happens if rows and draw disagree; the family is told why).
         """
-        visitors = list(request.visitors.all())
+        visitors = request.people
         if any(v.household_id != request.household_id for v in visitors):
             return None, "visitor_not_approved"  # someone is no longer in the household
         violations = [v for v in check_booking(self._draft(request, session, visitors))
@@ -468,27 +479,30 @@ class _Writer:
                 session_id, request.resident_id) in self.live:
                 continue
             booking = self._booking(session, request, BookingStatus.WAITLISTED)
-            self.waiting.append((booking, list(request.visitors.all())))
+            self.waiting.append((booking, request.people))
             placed.append(session_id)
         return placed
 
     def _booking(self, session: Session, request: VisitRequest, status: str) -> Booking:
         self.live.add((session.pk, request.resident_id))
-        return Booking(session=session, resident_id=request.resident_id,
+        return Booking(session_id=session.pk, resident_id=request.resident_id,
                        household_id=request.household_id, status=status)
 
     def finish(self) -> None:
         """Write the bookings (grants first, then the waiting lists in draw order), who
         comes to each, their first status line, and the sessions' counters."""
         written = self.granted + self.waiting
+        # By id, not by instance: tens of thousands of rows, and Django checks each related
+        # instance it is handed before saving.
         created = Booking.objects.bulk_create([booking for booking, _people in written])
         BookingVisitor.objects.bulk_create([
-            BookingVisitor(booking=booking, visitor=visitor)
+            BookingVisitor(booking_id=booking.pk, visitor_id=visitor.pk)
             for booking, (_same, people) in zip(created, written, strict=True)
             for visitor in people
         ])
         BookingStatusChange.objects.bulk_create([
-            BookingStatusChange(booking=booking, to_status=booking.status, reason="request round")
+            BookingStatusChange(booking_id=booking.pk, to_status=booking.status,
+                                reason="request round")
             for booking in created
         ])
         for session_id, count in sorted(self.held.items()):
@@ -501,7 +515,7 @@ def _overlaps(spans: list[tuple[dt.datetime, dt.datetime]],
 
 
 def _write(
-    rnd: RequestRound, requests: list[VisitRequest], outcomes: list[Outcome],
+    requests: list[VisitRequest], outcomes: list[Outcome],
     sessions: dict[int, Session], inputs: dict, moment: dt.datetime,
     approvals: dict[tuple[int, int], ApprovedVisitor],
 ) -> dict[str, int]:
@@ -515,8 +529,6 @@ def _write(
         counts[request.status] += 1
     writer.finish()
     _save_outcomes(requests)
-    notices_emit([_outcome_notice(request, sessions) for request in requests],
-                 languages=_caregiver_languages(rnd, requests))
     for pk in sorted(sessions):
         announce_places(sessions[pk])
     return counts
@@ -563,57 +575,6 @@ def _apply(
         "lottery": {"session_id": outcome.session_id, "rank": outcome.choice_rank,
                     "position": outcome.position},
     }
-
-
-OUTCOME_TITLES = {
-    RequestStatus.GRANTED: gettext_noop("Good news: you have a visit"),
-    RequestStatus.WAITLISTED: gettext_noop("No place this time: you are on the waiting list"),
-    RequestStatus.NOT_GRANTED: gettext_noop("No place this time"),
-}
-
-
-def _outcome_body(request: VisitRequest, session: Session | None) -> Text:
-    if request.status == RequestStatus.GRANTED and session is not None:
-        when = moment(session.starts_at, session.facility.time_zone)
-        return Text(gettext_noop(
-            "%(when)s (facility time). The facility will confirm your visit."), {"when": when})
-    if request.status == RequestStatus.WAITLISTED:
-        return Text(gettext_noop(
-            "If a place opens up, you will see it on “My visits”. Losing this draw gives "
-            "you a better chance in the next one."))
-    return Text(gettext_noop("Losing this draw gives you a better chance in the next one."))
-
-
-def _caregiver_languages(
-    rnd: RequestRound, requests: list[VisitRequest]
-) -> dict[int, str | None]:
-    """Each caregiver's chosen language (None: the site's), in one query for the draw."""
-    caregivers = {r.household.caregiver_id for r in requests}
-    round_caregivers = Household.objects.filter(visit_requests__round=rnd).values("caregiver_id")
-    chosen = dict(Preference.objects.filter(user_id__in=round_caregivers)
-                  .values_list("user_id", "language"))
-    return {pk: chosen.get(pk) for pk in caregivers}
-
-
-def _outcome_notice(request: VisitRequest, sessions: dict[int, Session]) -> Notice:
-    """What the household hears at once (inbox, live, and email/SMS as it prefers).
-    No prison ID and no visitor names: only what the family's own page shows."""
-    shown = request.granted_session_id or next(iter(request.choice_ids), None)
-    session = sessions.get(shown) if shown else None
-    return Notice(
-        user_id=request.household.caregiver_id,
-        type=f"visits.request.{request.status}",
-        title=Text(OUTCOME_TITLES[request.status]),
-        body=_outcome_body(request, session),
-        data={
-            "request_id": request.pk, "round_id": request.round_id, "status": request.status,
-            "facility_id": session.facility_id if session else None,
-            "session_id": request.granted_session_id, "booking_id": request.booking_id,
-            "starts_at": session.starts_at.isoformat() if session else None,
-            "resident_first_name": request.resident.first_name,
-            "waitlisted_on": request.explanation.get("waitlisted_on", []),
-        },
-    )
 
 
 # --- checking a draw -----------------------------------------------------------------------

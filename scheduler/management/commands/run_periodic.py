@@ -25,6 +25,7 @@ from visits.tasks import (
     fill_session_horizon,
     open_request_rounds,
     send_visit_reminders,
+    tell_due_round_families,
 )
 
 SCHEDULE = (  # task, every N seconds
@@ -35,6 +36,8 @@ SCHEDULE = (  # task, every N seconds
     # deadline (the draw locks the round row, so duplicates are harmless).
     (open_request_rounds, 600),
     (allocate_due_rounds, 60),
+    # Drawn rounds whose families were not told (the job after the draw's commit was lost).
+    (tell_due_round_families, 60),
     # Email/SMS held by quiet hours, due for a retry, or whose task was lost.
     (send_due_deliveries, 60),
     # Stripe events stored by the webhook whose apply task was lost (a crash between
