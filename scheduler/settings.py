@@ -132,7 +132,7 @@ def _database_from_env() -> dict:
 DATABASES = {"default": _database_from_env()}
 # Threads per server process that run HTTP requests, one request at a time each
 # (scheduler/asgi_handler.py); each keeps a database connection, so at most DB_POOL_MAX.
-SERVER_THREADS = max(1, env_int("SERVER_THREADS", 4))
+SERVER_THREADS = max(1, env_int("SERVER_THREADS", 3))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
