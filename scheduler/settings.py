@@ -347,6 +347,8 @@ STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "sk_test_dev_only")
 STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY", "pk_test_dev_only")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "whsec_dev_only")
 STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")
+# Seconds to wait for Stripe's answer during a donor's request (Stripe's own default is 80).
+STRIPE_TIMEOUT_SECONDS = env_int("STRIPE_TIMEOUT_SECONDS", 15)
 STRIPE_JS_URL = env_str("STRIPE_JS_URL", "https://js.stripe.com/v3/")
 FUND_CURRENCY = env_str("FUND_CURRENCY", "usd")
 FUND_MIN_DONATION_CENTS = env_int("FUND_MIN_DONATION_CENTS", 100)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -88,6 +90,26 @@ def test_stripe_unreachable_is_a_clear_503_and_records_nothing(
                           format="json")
     assert response.status_code == 503
     assert response.json()["code"] == "payment_service_unavailable"
+    assert not Donation.objects.exists()
+
+
+def test_a_stripe_that_never_answers_is_given_up_in_seconds(
+    localstripe: Any, api: Callable, settings: Any
+) -> None:
+    """A real socket that takes the connection and never answers: the donor's request
+    (holding one of its process's few request threads) ends after the timeout, not
+    Stripe's own 80 s, with the same clear 503 and nothing recorded."""
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        silent.listen()
+        settings.STRIPE_API_BASE = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        settings.STRIPE_TIMEOUT_SECONDS = 1
+        started = time.monotonic()
+        response = api().post(DONATIONS, {"amount": "25", "email": "a@example.org"},
+                              format="json")
+        waited = time.monotonic() - started
+    assert response.status_code == 503
+    assert response.json()["code"] == "payment_service_unavailable"
+    assert waited < 10  # one try and one retry of 1 s each, with Stripe's short backoff
     assert not Donation.objects.exists()
 
 

@@ -27,6 +27,10 @@ def stripe_client() -> stripe.StripeClient:
         # The shapes the handlers read (e.g. charge.refunded without its refunds list).
         stripe_version=settings.STRIPE_API_VERSION,
         max_network_retries=1,
+        # Stripe's own default waits 80 s for an answer. A request waiting on Stripe holds
+        # one of its server process's few request threads (SERVER_THREADS), so a Stripe that
+        # hangs must not hold it for minutes: the donor is told to try again instead.
+        http_client=stripe.new_default_http_client(timeout=settings.STRIPE_TIMEOUT_SECONDS),
     )
 
 
