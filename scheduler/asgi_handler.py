@@ -42,6 +42,7 @@ class OneHopASGIHandler(ASGIHandler):
         self._threads = [ThreadPoolExecutor(max_workers=1, thread_name_prefix="request")
                          for _ in range(threads)]
         self._free: asyncio.Queue[ThreadPoolExecutor] | None = None
+        self._free_loop: asyncio.AbstractEventLoop | None = None
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http":
@@ -55,9 +56,11 @@ class OneHopASGIHandler(ASGIHandler):
             free.put_nowait(thread)
 
     def _free_threads(self) -> asyncio.Queue[ThreadPoolExecutor]:
-        # Made on first use, inside the server's event loop.
-        if self._free is None:
-            self._free = asyncio.Queue()
+        # Made inside the event loop that serves (a server has one; tests start several,
+        # one after the other, and a queue cannot wait in a loop other than its first).
+        loop = asyncio.get_running_loop()
+        if self._free is None or self._free_loop is not loop:
+            self._free, self._free_loop = asyncio.Queue(), loop
             for thread in self._threads:
                 self._free.put_nowait(thread)
         return self._free

@@ -114,3 +114,18 @@ def test_requests_share_a_fixed_set_of_threads_one_request_each(
     assert len(used) <= 2
     assert busiest[0] == 2  # both threads worked side by side, never a third
     assert finished_on <= used  # close_old_connections ran where the connection was used
+
+
+def test_one_handler_serves_one_event_loop_after_another() -> None:
+    """The served application outlives any one event loop in the tests (each `asyncio.run`
+    is a new one): requests queued for its threads in a later loop are still answered."""
+    handler = OneHopASGIHandler(threads=1)
+
+    async def three_at_once() -> list[int]:
+        transport = httpx.ASGITransport(app=handler)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            answers = await asyncio.gather(*(client.get("/api/v1/me/") for _ in range(3)))
+        return [a.status_code for a in answers]
+
+    for _ in range(2):
+        assert all(code in (401, 403) for code in asyncio.run(three_at_once()))
