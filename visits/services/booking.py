@@ -123,21 +123,25 @@ def _earlier_booking(
     Asked only after an attempt failed: a first attempt (nearly every one) pays no query for
     it. A repeat is refused by the checks (the visit is already booked) or, if the first
     booking has ended since, by the key's unique constraint; either way it lands here,
-    after the rollback, and reads what the first attempt committed."""
+    after the rollback, and reads what the first attempt committed.
+
+    A slim query first: most failures with a key are first attempts refused (a full
+    session), and the booking with all it refers to is a join of ten tables."""
     if not key:
         return None
-    earlier = (
-        Booking.objects.select_related(*BOOKING_RELATED)
-        .filter(household__caregiver_id=actor.pk, idempotency_key=key).order_by().first()
+    found = (
+        Booking.objects.filter(household__caregiver_id=actor.pk, idempotency_key=key)
+        .order_by("pk").values_list("pk", "session_id", "resident_id").first()
     )
-    if earlier is None:
+    if found is None:
         return None
-    if (earlier.session_id, earlier.resident_id) != (session_id, resident_id):
+    earlier_pk, earlier_session_id, earlier_resident_id = found
+    if (earlier_session_id, earlier_resident_id) != (session_id, resident_id):
         raise Conflict(
             _("This Idempotency-Key was already used for a different booking; use a new key."),
             code="idempotency_key_reused",
         )
-    return earlier
+    return Booking.objects.select_related(*BOOKING_RELATED).get(pk=earlier_pk)
 
 
 @dataclass(frozen=True)
