@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 
 @dataclass(frozen=True)
@@ -205,7 +205,7 @@ def snapshot(
             for s in slots
         ],
         "requests": [
-            {**asdict(r), "visitor_ids": list(r.visitor_ids), "choices": list(r.choices),
+            {**_shallow_fields(r), "visitor_ids": list(r.visitor_ids), "choices": list(r.choices),
              "ineligible": {str(k): v for k, v in r.ineligible.items()}}
             for r in requests
         ],
@@ -215,6 +215,12 @@ def snapshot(
             for (kind, pk), spans in busy.items()
         ],
     }
+
+
+def _shallow_fields(request: RoundRequest) -> dict:
+    """The request's fields by name. Not `asdict`, which deep-copies every value: its
+    collections are converted by the caller, and a big round has ten thousand requests."""
+    return {f.name: getattr(request, f.name) for f in fields(request)}
 
 
 def from_snapshot(data: dict) -> dict:

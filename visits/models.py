@@ -394,7 +394,9 @@ def new_room_code() -> str:
 
 class Booking(models.Model):
     session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="bookings")
-    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="bookings")
+    # No index of its own: the (resident, status) index below serves every lookup by resident.
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="bookings",
+                                 db_index=False)
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="bookings")
     visitors = models.ManyToManyField(Visitor, through="BookingVisitor", related_name="bookings")
     status = models.CharField(_("status"), max_length=12, choices=BookingStatus.choices)
@@ -459,7 +461,9 @@ class Booking(models.Model):
 
 
 class BookingVisitor(models.Model):
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="booking_visitors")
+    # No index of its own: the unique (booking, visitor) constraint's index begins with it.
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="booking_visitors",
+                                db_index=False)
     visitor = models.ForeignKey(Visitor, on_delete=models.PROTECT, related_name="booking_visitors")
 
     class Meta:

@@ -129,8 +129,10 @@ class VisitRequest(models.Model):
     """A household's request in a round: who visits whom, and up to three ranked sessions."""
 
     round = models.ForeignKey(RequestRound, on_delete=models.CASCADE, related_name="requests")
+    # No index of its own: the (household, status) index below serves lookups by household.
     household = models.ForeignKey(
-        "visits.Household", on_delete=models.CASCADE, related_name="visit_requests"
+        "visits.Household", on_delete=models.CASCADE, related_name="visit_requests",
+        db_index=False,
     )
     resident = models.ForeignKey(
         "visits.Resident", on_delete=models.CASCADE, related_name="visit_requests"

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import F, Max, Prefetch, QuerySet
+from django.db.models import F, Max, QuerySet
 from django.utils.translation import gettext as _
 
+from scheduler.batches import cyclic_gc_paused
 from scheduler.errors import Conflict, NotFound
 from visits.access import facility_of_liaison
 from visits.allocation import (
@@ -47,7 +48,6 @@ from visits.models import (
     Resident,
     Session,
     SessionStatus,
-    Visitor,
 )
 from visits.round_models import (
     LOST_STATUSES,
@@ -240,19 +240,40 @@ def _already_booked(
     return dict(quota_used), dict(busy)
 
 
-def _approvals(
-    requests: list[VisitRequest], scope: _Scope
-) -> dict[tuple[int, int], ApprovedVisitor]:
-    """Every approval the round's requests rely on, in one query: (visitor, resident).
-    Only the fields the rules read: a big round has tens of thousands."""
+@dataclass(frozen=True)
+class _Approval:
+    """What the rules read of an approval (a big round has tens of thousands: plain
+    values, not model rows)."""
+
+    status: str
+    expires_on: dt.date | None
+    guardian_consent_on_file: bool
+
+
+@dataclass(frozen=True)
+class _Person:
+    """Who comes on a request: what the draw's checks and writes read of a visitor."""
+
+    pk: int
+    household_id: int
+    first_name: str
+    date_of_birth: dt.date | None
+
+
+def _approvals(requests: list[VisitRequest], scope: _Scope) -> dict[tuple[int, int], _Approval]:
+    """Every approval the round's requests rely on, in one query: (visitor, resident)."""
     residents = {r.resident_id for r in requests}
-    rows = ApprovedVisitor.objects.filter(visitor_id__in=scope.visitors).only(
+    rows = ApprovedVisitor.objects.filter(visitor_id__in=scope.visitors).values_list(
         "visitor_id", "resident_id", "status", "expires_on", "guardian_consent_on_file")
-    return {(a.visitor_id, a.resident_id): a for a in rows if a.resident_id in residents}
+    return {
+        (visitor_id, resident_id): _Approval(status, expires_on, consent)
+        for visitor_id, resident_id, status, expires_on, consent in rows
+        if resident_id in residents
+    }
 
 
 def _visitor_facts(
-    request: VisitRequest, approvals: dict[tuple[int, int], ApprovedVisitor]
+    request: VisitRequest, approvals: dict[tuple[int, int], _Approval]
 ) -> list[VisitorFacts]:
     out = []
     for visitor in request.people:
@@ -288,7 +309,7 @@ def _round_request(
 
 def build_inputs(
     rnd: RequestRound, requests: list[VisitRequest], moment: dt.datetime,
-    approvals: dict[tuple[int, int], ApprovedVisitor], scope: _Scope,
+    approvals: dict[tuple[int, int], _Approval], scope: _Scope,
 ) -> dict:
     """Keyword arguments for `allocate` (all but the seed), from rows; `approvals` are
     `_approvals(requests)`, read once for the inputs and the writer's checks."""
@@ -333,7 +354,7 @@ def round_allocate(*, round_id: int, seed: int | None = None) -> DrawSummary | N
     then every household, resident and session involved, each in primary-key order.
     `seed` is for tests and benchmarks; otherwise a fresh random one is drawn.
     """
-    with transaction.atomic():
+    with cyclic_gc_paused(), transaction.atomic():
         rnd = (
             RequestRound.objects.select_for_update(of=("self",))
             .select_related("facility", "rule").filter(pk=round_id).first()
@@ -356,17 +377,26 @@ def round_allocate(*, round_id: int, seed: int | None = None) -> DrawSummary | N
 
 def _pending_requests(rnd: RequestRound) -> list[VisitRequest]:
     """The round's pending requests, with who comes (`people`) and the household's distance:
-    only what the draw reads (thousands of rows: whole households and residents would cost
-    a model apiece)."""
-    return list(
+    only what the draw reads. Who comes is read from the requests' visitor links in one
+    query of plain values: a big round has tens of thousands, and a model apiece costs."""
+    requests = list(
         VisitRequest.objects.filter(round=rnd, status=RequestStatus.PENDING)
         .annotate(distance_km=F("household__distance_km"))
-        # As a list attribute: `request.visitors.all()` builds a new manager at each call,
-        # and the draw asks for each request's visitors several times.
-        .prefetch_related(Prefetch("visitors", to_attr="people", queryset=Visitor.objects.only(
-            "household_id", "first_name", "date_of_birth")))
         .order_by("id")
     )
+    people: dict[int, list[_Person]] = defaultdict(list)
+    links = (
+        VisitRequest.visitors.through.objects
+        .filter(visitrequest__round=rnd, visitrequest__status=RequestStatus.PENDING)
+        .order_by("visitor__date_of_birth", "visitor_id")  # as `Visitor` orders them
+        .values_list("visitrequest_id", "visitor_id", "visitor__household_id",
+                     "visitor__first_name", "visitor__date_of_birth")
+    )
+    for request_id, visitor_id, household_id, first_name, born in links:
+        people[request_id].append(_Person(visitor_id, household_id, first_name, born))
+    for request in requests:
+        request.people = people[request.pk]
+    return requests
 
 
 def _lock_rows(rnd: RequestRound, scope: _Scope) -> dict[int, Session]:
@@ -403,7 +433,7 @@ class _Writer:
     last guard)."""
 
     def __init__(self, sessions: dict[int, Session], moment: dt.datetime, inputs: dict,
-                 approvals: dict[tuple[int, int], ApprovedVisitor]) -> None:
+                 approvals: dict[tuple[int, int], _Approval]) -> None:
         self.sessions, self.moment, self.approvals = sessions, moment, approvals
         self.quota_used: Counter[tuple[int, str]] = Counter(inputs["quota_used"])
         self.busy: dict[tuple[str, int], list] = defaultdict(list)
@@ -517,7 +547,7 @@ def _overlaps(spans: list[tuple[dt.datetime, dt.datetime]],
 def _write(
     requests: list[VisitRequest], outcomes: list[Outcome],
     sessions: dict[int, Session], inputs: dict, moment: dt.datetime,
-    approvals: dict[tuple[int, int], ApprovedVisitor],
+    approvals: dict[tuple[int, int], _Approval],
 ) -> dict[str, int]:
     by_id = {r.pk: r for r in requests}
     pure = {r.id: r for r in inputs["requests"]}

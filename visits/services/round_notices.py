@@ -21,6 +21,7 @@ from django.utils.translation import gettext_noop
 from notifications.models import Preference
 from notifications.services import Notice, notices_emit
 from notifications.text import Text, moment
+from scheduler.batches import cyclic_gc_paused
 from visits.models import Household, Session
 from visits.round_models import RequestRound, RequestStatus, RoundStatus, VisitRequest
 from visits.services.common import now
@@ -52,8 +53,9 @@ def _enqueue_tell(round_id: int) -> None:
 
 def round_tell_families(*, round_id: int) -> int:
     """Tell every household of a drawn round its outcome, unless already told; returns how
-    many were told now. Locks the round row (a second worker waits, then finds it told)."""
-    with transaction.atomic():
+    many were told now. Locks the round row (a second worker waits, then finds it told).
+    Ten thousand events and deliveries at once: the cyclic collector waits (see there)."""
+    with cyclic_gc_paused(), transaction.atomic():
         rnd = RequestRound.objects.select_for_update().filter(
             pk=round_id, status=RoundStatus.ALLOCATED, families_told_at__isnull=True).first()
         if rnd is None:

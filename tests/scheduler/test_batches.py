@@ -1,0 +1,45 @@
+"""The draw pauses Python's cyclic collector while it works, and always turns it back on."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from scheduler.batches import cyclic_gc_paused
+
+
+def test_the_collector_is_paused_inside_and_back_on_after() -> None:
+    assert gc.isenabled()
+    with cyclic_gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_a_failing_batch_still_turns_it_back_on() -> None:
+    with pytest.raises(RuntimeError), cyclic_gc_paused():
+        raise RuntimeError("the draw failed")
+    assert gc.isenabled()
+
+
+def test_a_collector_already_off_stays_off() -> None:
+    gc.disable()
+    try:
+        with cyclic_gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_cycles_made_during_the_batch_are_collected_afterwards() -> None:
+    class Node:
+        other: Node
+
+    with cyclic_gc_paused():
+        first, second = Node(), Node()
+        first.other, second.other = second, first
+        alive = id(first)
+        del first, second
+    gc.collect()
+    assert all(id(obj) != alive for obj in gc.get_objects() if isinstance(obj, Node))
