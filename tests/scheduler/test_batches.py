@@ -43,3 +43,9 @@ def test_cycles_made_during_the_batch_are_collected_afterwards() -> None:
         del first, second
     gc.collect()
     assert all(id(obj) != alive for obj in gc.get_objects() if isinstance(obj, Node))
+
+
+def test_a_server_process_leaves_its_start_up_objects_out_of_collections() -> None:
+    import scheduler.asgi  # noqa: F401  (what daphne loads)
+
+    assert gc.get_freeze_count() > 10_000
