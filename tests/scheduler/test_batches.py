@@ -1,4 +1,5 @@
-"""The draw pauses Python's cyclic collector while it works, and always turns it back on."""
+"""Python's cyclic collector: paused while a draw works (always turned back on), and kept
+off the objects a server process made at start-up."""
 
 from __future__ import annotations
 
