@@ -52,9 +52,11 @@ def moment(value: dt.datetime, time_zone: str, style: str = "datetime") -> dict[
     return {"moment": value.isoformat(), "tz": time_zone, "style": style}
 
 
-def day(value: dt.date) -> dict[str, str]:
-    """A calendar day parameter (a trip's day, a board's day): no zone to convert."""
-    return {"day": value.isoformat()}
+def day(value: dt.date, *, with_year: bool = False) -> dict[str, Any]:
+    """A calendar day parameter (a trip's day, a board's day): no zone to convert.
+    `with_year` for a day that may be next year or later (an approval's last day)."""
+    return {"day": value.isoformat(), "with_year": True} if with_year else {
+        "day": value.isoformat()}
 
 
 def term(msgid: str) -> dict[str, str]:
@@ -100,7 +102,8 @@ def param_text(value: Any) -> Any:
         if "term" in value:
             return gettext(value["term"])
         if "day" in value:
-            return say_day(dt.date.fromisoformat(value["day"]))
+            when = dt.date.fromisoformat(value["day"])
+            return date_format(when, "DATE_FORMAT") if value.get("with_year") else say_day(when)
         if "singular" in value:
             n = int(value["n"])
             return ngettext(value["singular"], value["plural"], n) % {"n": n}

@@ -93,6 +93,8 @@ def test_she_applies_the_liaison_approves_and_she_can_book(world: World, family:
     actions = list(application.audit.values_list("action", flat=True))
     assert actions == ["applied", "consent", "consent", "approved"]
     assert application.audit.last().actor == world.liaison
+    told = Delivery.objects.get(user=family["user"], event__type="visits.application.approve")
+    assert "until Dec. 31, 2027" in told.event.body  # worded, with its year
 
 
 @time_machine.travel(NOW, tick=False)

@@ -117,3 +117,19 @@ def test_withdrawing_one_persons_approval_tells_her_family_urgently_when_booked(
     assert "flagged" in event.body
     assert list(event.deliveries.values_list("user", flat=True)) == [
         world.household.caregiver_id]
+
+
+@pytest.mark.parametrize(("language", "worded"), [
+    ("en", "March 13, 2027"), ("es", "13 de marzo de 2027")])
+def test_the_last_day_is_worded_with_its_year_in_her_language(
+    world: World, language: str, worded: str
+) -> None:
+    from notifications.models import Preference
+
+    Preference.objects.update_or_create(user=world.other_household.caregiver,
+                                        defaults={"language": language})
+    approved(world, world.other_household)
+    with time_machine.travel(NEXT_MORNING, tick=False):
+        applications_expire_due()
+    body = Event.objects.get(type="visits.application.expired").body
+    assert worded in body and "2027-03-13" not in body

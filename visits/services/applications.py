@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from notifications.services import event_emit
-from notifications.text import Text
+from notifications.text import Text, day
 from scheduler.errors import Conflict, InvalidInput, NotFound
 from visits.access import facility_of_liaison, lock_household_of
 from visits.application_models import private_storage
@@ -307,7 +307,7 @@ def _decision_detail(application: VisitApplication, decision: str) -> str:
 def _tell_family(application: VisitApplication, decision: str) -> None:
     title, body = DECISION_TEXTS[decision]
     params = {"name": application.resident_name,
-              "until": application.expires_on.isoformat() if application.expires_on else ""}
+              "until": day(application.expires_on, with_year=True) if application.expires_on else ""}
     told = Text(body, params) if body else reason_message(application.reason_code,
                                                           application.reason)
     event_emit(type=f"visits.application.{decision}", title=Text(title),
@@ -388,6 +388,6 @@ def _tell_family_expired(application: VisitApplication) -> None:
     event_emit(type="visits.application.expired", title=Text(title),
                body=Text(body_booked if booked_after else body, {
                    "name": application.resident_name,
-                   "until": application.expires_on.isoformat()}),
+                   "until": day(application.expires_on, with_year=True)}),
                recipients=[application.household.caregiver],
                data={"application_id": application.pk}, urgent=booked_after)
