@@ -306,8 +306,9 @@ def _decision_detail(application: VisitApplication, decision: str) -> str:
 
 def _tell_family(application: VisitApplication, decision: str) -> None:
     title, body = DECISION_TEXTS[decision]
+    until = application.expires_on
     params = {"name": application.resident_name,
-              "until": day(application.expires_on, with_year=True) if application.expires_on else ""}
+              "until": day(until, with_year=True) if until else ""}
     told = Text(body, params) if body else reason_message(application.reason_code,
                                                           application.reason)
     event_emit(type=f"visits.application.{decision}", title=Text(title),
