@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import FilteredRelation, Q, QuerySet
+from django.db.models import F, FilteredRelation, Q, QuerySet
 
 from visits.calendar import local_date, local_midnight_utc, month_bounds, week_bounds
 from visits.models import (
     ACTIVE_STATUSES,
     ApprovedVisitor,
     Booking,
+    Household,
     Session,
     Visitor,
 )
@@ -65,20 +66,23 @@ def _utc_range(first: dt.date, last: dt.date, tz_name: str) -> tuple[dt.datetime
     )
 
 
+def _with_approval(visitors: QuerySet[Visitor], resident_id: int) -> QuerySet[Visitor]:
+    """Each visitor with her approval for the resident (none: no row), eldest first."""
+    return visitors.annotate(approval=FilteredRelation(
+        "approvals", condition=Q(approvals__resident_id=resident_id))).order_by(
+        "date_of_birth", "pk")
+
+
 def household_visitor_facts(
     *, household_id: int, resident_id: int, visitor_ids: list[int]
 ) -> list[VisitorFacts]:
     """The chosen visitors of this household with their approval for the resident, in one
     query, ordered like `Visitor` (eldest first). People from other households are left out,
     so a shorter list means someone was not the household's own."""
-    rows = (
-        Visitor.objects.filter(household_id=household_id, pk__in=set(visitor_ids))
-        .annotate(approval=FilteredRelation(
-            "approvals", condition=Q(approvals__resident_id=resident_id)))
-        .order_by("date_of_birth", "pk")
-        .values_list("pk", "first_name", "date_of_birth", "approval__status",
-                     "approval__expires_on", "approval__guardian_consent_on_file")
-    )
+    rows = _with_approval(
+        Visitor.objects.filter(household_id=household_id, pk__in=set(visitor_ids)), resident_id,
+    ).values_list("pk", "first_name", "date_of_birth", "approval__status",
+                  "approval__expires_on", "approval__guardian_consent_on_file")
     return [
         VisitorFacts(
             id=visitor_id, first_name=first_name, date_of_birth=born,
@@ -86,6 +90,38 @@ def household_visitor_facts(
             guardian_consent=bool(consent),
         )
         for visitor_id, first_name, born, status, expires, consent in rows
+    ]
+
+
+def household_visitor_facts_locking_household(
+    *, caregiver_id: int, resident_id: int, visitor_ids: list[int]
+) -> tuple[Household, list[VisitorFacts]] | None:
+    """The caregiver's household, locked, with the chosen visitors of it and their approval
+    for the resident, in one query; None if no row comes back (no visitor of hers chosen,
+    she keeps no household, or her household's row is held by another transaction).
+
+    SKIP LOCKED, so that this query never waits: in READ COMMITTED a statement that waited
+    for the lock would return the visitors as they were before the wait, and the holder may
+    have been her own visitor_update or visitor_remove. The caller takes the long way then
+    (`lock_household_of`, which waits, and a fresh read). Only the household's row is locked:
+    the approvals are the nullable side of an outer join."""
+    visitors = _with_approval(
+        Visitor.objects.filter(household__caregiver_id=caregiver_id, pk__in=set(visitor_ids)),
+        resident_id,
+    ).annotate(
+        approval_status=F("approval__status"), approval_expires_on=F("approval__expires_on"),
+        guardian_consent=F("approval__guardian_consent_on_file"),
+    ).select_related("household").select_for_update(of=("household",), skip_locked=True)
+    rows = list(visitors)
+    if not rows:
+        return None
+    return rows[0].household, [
+        VisitorFacts(
+            id=v.pk, first_name=v.first_name, date_of_birth=v.date_of_birth,
+            approval_status=v.approval_status, approval_expires_on=v.approval_expires_on,
+            guardian_consent=bool(v.guardian_consent),
+        )
+        for v in rows
     ]
 
 

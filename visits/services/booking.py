@@ -28,7 +28,12 @@ from visits.access import (
     lock_household_of,
     not_a_caregiver,
 )
-from visits.facts import draft_for, household_visitor_facts, session_facts
+from visits.facts import (
+    draft_for,
+    household_visitor_facts,
+    household_visitor_facts_locking_household,
+    session_facts,
+)
 from visits.models import (
     HOLDING_STATUSES,
     Booking,
@@ -188,10 +193,7 @@ def _gather(
     first (the order of a read without a lock does not matter to the locks)."""
     session = None if session_locked else _read_session_refusing_if_full(
         actor, session_id, waitlist_if_full=waitlist_if_full)
-    household = lock_household_of(actor)
-    visitors = household_visitor_facts(household_id=household.pk, resident_id=resident_id,
-                                       visitor_ids=visitor_ids)
-    _check_own_visitors(visitors, visitor_ids)
+    household, visitors = _lock_household_reading_visitors(actor, resident_id, visitor_ids)
     resident = lock_resident(resident_id)
     if session is None:
         session = lock_session(session_id)
@@ -199,6 +201,24 @@ def _gather(
         household=household, visitors=visitors, resident=resident, session=session,
         liaison_languages=liaison_languages(session.facility_id),
     )
+
+
+def _lock_household_reading_visitors(
+    actor: AbstractBaseUser, resident_id: int, visitor_ids: list[int],
+) -> tuple[Household, list[VisitorFacts]]:
+    """The household, locked, and the chosen visitors: one query when it finds her own
+    visitors and her household's row free. Otherwise the long way (lock, then read), which
+    waits for the lock and says what is wrong: not a caregiver, or strangers chosen."""
+    found = household_visitor_facts_locking_household(
+        caregiver_id=actor.pk, resident_id=resident_id, visitor_ids=visitor_ids)
+    if found is None:
+        household = lock_household_of(actor)
+        visitors = household_visitor_facts(household_id=household.pk, resident_id=resident_id,
+                                           visitor_ids=visitor_ids)
+    else:
+        household, visitors = found
+    _check_own_visitors(visitors, visitor_ids)
+    return household, visitors
 
 
 class _PlaceGone(Exception):
