@@ -93,12 +93,13 @@ def household_visitor_facts(
     ]
 
 
-def household_visitor_facts_locking_household(
-    *, caregiver_id: int, resident_id: int, visitor_ids: list[int]
+def household_and_visitor_facts(
+    *, caregiver_id: int, resident_id: int, visitor_ids: list[int], lock: bool,
 ) -> tuple[Household, list[VisitorFacts]] | None:
-    """The caregiver's household, locked, with the chosen visitors of it and their approval
-    for the resident, in one query; None if no row comes back (no visitor of hers chosen,
-    she keeps no household, or her household's row is held by another transaction).
+    """The caregiver's household (locked, with `lock`) with the chosen visitors of it and
+    their approval for the resident, in one query; None if no row comes back (no visitor of
+    hers chosen, she keeps no household, or, with `lock`, her household's row is held by
+    another transaction).
 
     SKIP LOCKED, so that this query never waits: in READ COMMITTED a statement that waited
     for the lock would return the visitors as they were before the wait, and the holder may
@@ -111,7 +112,9 @@ def household_visitor_facts_locking_household(
     ).annotate(
         approval_status=F("approval__status"), approval_expires_on=F("approval__expires_on"),
         guardian_consent=F("approval__guardian_consent_on_file"),
-    ).select_related("household").select_for_update(of=("household",), skip_locked=True)
+    ).select_related("household")
+    if lock:
+        visitors = visitors.select_for_update(of=("household",), skip_locked=True)
     rows = list(visitors)
     if not rows:
         return None

@@ -160,6 +160,25 @@ def test_only_strangers_chosen_are_refused_as_strangers(world: World) -> None:
     assert Booking.objects.count() == 0
 
 
+def test_the_check_before_booking_refuses_strangers_and_other_accounts_alike(
+    world: World,
+) -> None:
+    def check(user, visitors):
+        return services.booking_check(actor=user, session_id=world.session.pk,
+                                      resident_id=world.resident.pk,
+                                      visitor_ids=[v.pk for v in visitors])
+
+    stranger = f.adults(world.other_household)[0]
+    for visitors in ([stranger], [world.rosa, stranger]):
+        with pytest.raises(InvalidInput) as wrong:
+            check(world.caregiver, visitors)
+        assert wrong.value.message == "Choose visitors from your own household."
+    for user in (world.liaison, world.coordinator):
+        with pytest.raises(NotPermitted):
+            check(user, [world.rosa])
+    assert check(world.caregiver, world.family) == services.SupportNeeds()
+
+
 def test_the_booking_answers_with_the_households_whole_row(world: World) -> None:
     booking = book(world).booking
     household = booking.household  # read with the visitors, in the query that locks it

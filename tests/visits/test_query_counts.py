@@ -150,3 +150,13 @@ def test_the_session_list_costs_the_same_for_one_session_or_many(
     assert listed[0]["remaining"] == world.session.capacity - 1
     assert {s["status"] for s in listed} == {"open"}
     assert Booking.objects.get().status == BookingStatus.REQUESTED
+
+
+def test_checking_a_booking_before_it_is_made(world: World) -> None:
+    visitor_ids = [v.pk for v in world.family]
+    # The chosen visitors with their approvals and their household, resident, session, the
+    # resident's and visitors' other bookings: nothing locked, nothing written.
+    with assert_queries(4):
+        services.booking_check(actor=world.caregiver, session_id=world.session.pk,
+                               resident_id=world.resident.pk, visitor_ids=visitor_ids)
+    assert not Booking.objects.exists()

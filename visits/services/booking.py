@@ -30,8 +30,8 @@ from visits.access import (
 )
 from visits.facts import (
     draft_for,
+    household_and_visitor_facts,
     household_visitor_facts,
-    household_visitor_facts_locking_household,
     session_facts,
 )
 from visits.models import (
@@ -193,7 +193,8 @@ def _gather(
     first (the order of a read without a lock does not matter to the locks)."""
     session = None if session_locked else _read_session_refusing_if_full(
         actor, session_id, waitlist_if_full=waitlist_if_full)
-    household, visitors = _lock_household_reading_visitors(actor, resident_id, visitor_ids)
+    household, visitors = _household_and_visitors(actor, resident_id, visitor_ids,
+                                                  lock=True)
     resident = lock_resident(resident_id)
     if session is None:
         session = lock_session(session_id)
@@ -203,16 +204,17 @@ def _gather(
     )
 
 
-def _lock_household_reading_visitors(
-    actor: AbstractBaseUser, resident_id: int, visitor_ids: list[int],
+def _household_and_visitors(
+    actor: AbstractBaseUser, resident_id: int, visitor_ids: list[int], *, lock: bool,
 ) -> tuple[Household, list[VisitorFacts]]:
-    """The household, locked, and the chosen visitors: one query when it finds her own
-    visitors and her household's row free. Otherwise the long way (lock, then read), which
-    waits for the lock and says what is wrong: not a caregiver, or strangers chosen."""
-    found = household_visitor_facts_locking_household(
-        caregiver_id=actor.pk, resident_id=resident_id, visitor_ids=visitor_ids)
+    """The household (locked, with `lock`) and the chosen visitors: one query when it finds
+    her own visitors (and, with `lock`, her household's row free). Otherwise the long way
+    (the household, waiting for its lock, then the visitors), which says what is wrong: not
+    a caregiver, or strangers chosen."""
+    found = household_and_visitor_facts(
+        caregiver_id=actor.pk, resident_id=resident_id, visitor_ids=visitor_ids, lock=lock)
     if found is None:
-        household = lock_household_of(actor)
+        household = lock_household_of(actor) if lock else household_of(actor)
         visitors = household_visitor_facts(household_id=household.pk, resident_id=resident_id,
                                            visitor_ids=visitor_ids)
     else:
@@ -288,10 +290,7 @@ def booking_check(
     support needs trimmed, as they will be saved.
     """
     checked = support_check(support or SupportNeeds())
-    household = household_of(actor)
-    visitors = household_visitor_facts(household_id=household.pk, resident_id=resident_id,
-                                       visitor_ids=visitor_ids)
-    _check_own_visitors(visitors, visitor_ids)
+    _, visitors = _household_and_visitors(actor, resident_id, visitor_ids, lock=False)
     resident = Resident.objects.filter(pk=resident_id).first()
     if resident is None:
         raise NotFound(_("We could not find that person."))
