@@ -208,12 +208,14 @@ def _household_and_visitors(
     actor: AbstractBaseUser, resident_id: int, visitor_ids: list[int], *, lock: bool,
 ) -> tuple[Household, list[VisitorFacts]]:
     """The household (locked, with `lock`) and the chosen visitors: one query when it finds
-    her own visitors (and, with `lock`, her household's row free). Otherwise the long way
-    (the household, waiting for its lock, then the visitors), which says what is wrong: not
-    a caregiver, or strangers chosen."""
+    every one of them in her household (and, with `lock`, her household's row free).
+    Otherwise the long way (the household, waiting for its lock, then the visitors), which
+    says what is wrong: not a caregiver, or strangers chosen. A short answer takes the long
+    way too: SKIP LOCKED decides row by row, so a lock released between two rows leaves
+    out the first (the long way then reads them all, under the lock)."""
     found = household_and_visitor_facts(
         caregiver_id=actor.pk, resident_id=resident_id, visitor_ids=visitor_ids, lock=lock)
-    if found is None:
+    if found is None or len(found[1]) != len(set(visitor_ids)):
         household = lock_household_of(actor) if lock else household_of(actor)
         visitors = household_visitor_facts(household_id=household.pk, resident_id=resident_id,
                                            visitor_ids=visitor_ids)
