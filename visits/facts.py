@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from django.db.models import Count, FilteredRelation, Q, QuerySet
+from django.db.models import F, FilteredRelation, Q, QuerySet
 
 from visits.calendar import local_date, local_midnight_utc, month_bounds, week_bounds
 from visits.models import (
     ACTIVE_STATUSES,
     ApprovedVisitor,
     Booking,
+    Household,
     Session,
     Visitor,
 )
@@ -64,20 +66,23 @@ def _utc_range(first: dt.date, last: dt.date, tz_name: str) -> tuple[dt.datetime
     )
 
 
+def _with_approval(visitors: QuerySet[Visitor], resident_id: int) -> QuerySet[Visitor]:
+    """Each visitor with her approval for the resident (none: no row), eldest first."""
+    return visitors.annotate(approval=FilteredRelation(
+        "approvals", condition=Q(approvals__resident_id=resident_id))).order_by(
+        "date_of_birth", "pk")
+
+
 def household_visitor_facts(
     *, household_id: int, resident_id: int, visitor_ids: list[int]
 ) -> list[VisitorFacts]:
     """The chosen visitors of this household with their approval for the resident, in one
     query, ordered like `Visitor` (eldest first). People from other households are left out,
     so a shorter list means someone was not the household's own."""
-    rows = (
-        Visitor.objects.filter(household_id=household_id, pk__in=set(visitor_ids))
-        .annotate(approval=FilteredRelation(
-            "approvals", condition=Q(approvals__resident_id=resident_id)))
-        .order_by("date_of_birth", "pk")
-        .values_list("pk", "first_name", "date_of_birth", "approval__status",
-                     "approval__expires_on", "approval__guardian_consent_on_file")
-    )
+    rows = _with_approval(
+        Visitor.objects.filter(household_id=household_id, pk__in=set(visitor_ids)), resident_id,
+    ).values_list("pk", "first_name", "date_of_birth", "approval__status",
+                  "approval__expires_on", "approval__guardian_consent_on_file")
     return [
         VisitorFacts(
             id=visitor_id, first_name=first_name, date_of_birth=born,
@@ -88,6 +93,41 @@ def household_visitor_facts(
     ]
 
 
+def household_and_visitor_facts(
+    *, caregiver_id: int, resident_id: int, visitor_ids: list[int], lock: bool,
+) -> tuple[Household, list[VisitorFacts]] | None:
+    """The caregiver's household (locked, with `lock`) with the chosen visitors of it and
+    their approval for the resident, in one query; None if no row comes back (no visitor of
+    hers chosen, she keeps no household, or, with `lock`, her household's row is held by
+    another transaction).
+
+    SKIP LOCKED, so that this query never waits: in READ COMMITTED a statement that waited
+    for the lock would return the visitors as they were before the wait, and the holder may
+    have been her own visitor_update or visitor_remove. The caller takes the long way then
+    (`lock_household_of`, which waits, and a fresh read). Only the household's row is locked:
+    the approvals are the nullable side of an outer join."""
+    visitors = _with_approval(
+        Visitor.objects.filter(household__caregiver_id=caregiver_id, pk__in=set(visitor_ids)),
+        resident_id,
+    ).annotate(
+        approval_status=F("approval__status"), approval_expires_on=F("approval__expires_on"),
+        guardian_consent=F("approval__guardian_consent_on_file"),
+    ).select_related("household")
+    if lock:
+        visitors = visitors.select_for_update(of=("household",), skip_locked=True)
+    rows = list(visitors)
+    if not rows:
+        return None
+    return rows[0].household, [
+        VisitorFacts(
+            id=v.pk, first_name=v.first_name, date_of_birth=v.date_of_birth,
+            approval_status=v.approval_status, approval_expires_on=v.approval_expires_on,
+            guardian_consent=bool(v.guardian_consent),
+        )
+        for v in rows
+    ]
+
+
 def _live_bookings(exclude_booking_id: int | None) -> QuerySet[Booking]:
     bookings = Booking.objects.filter(status__in=ACTIVE_STATUSES)
     if exclude_booking_id is not None:
@@ -95,46 +135,70 @@ def _live_bookings(exclude_booking_id: int | None) -> QuerySet[Booking]:
     return bookings
 
 
-def resident_counts(
-    *, session: Session, resident_id: int, exclude_booking_id: int | None
-) -> tuple[int, int]:
-    """Live bookings of the same kind for the resident in the session's local week and
-    month, in one query (two filtered counts)."""
+@dataclass(frozen=True)
+class BookedAround:
+    """What the resident's and the visitors' other live bookings say about a session."""
+
+    week_count: int  # the resident's bookings of the same kind in the session's local week
+    month_count: int  # ... and in its local month
+    resident_busy: bool  # the resident is in a booking that overlaps the session
+    visitors_busy: list[str]  # first names of the chosen visitors in an overlapping booking
+
+
+def _quota_ranges(session: Session) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
+    """The session's local week (Monday to Sunday) and month, as UTC instants."""
     tz_name = session.facility.time_zone
     day = local_date(session.starts_at, tz_name)
-    week = _utc_range(*week_bounds(day), tz_name)
-    month = _utc_range(*month_bounds(day), tz_name)
-    counts = _live_bookings(exclude_booking_id).filter(
+    return _utc_range(*week_bounds(day), tz_name), _utc_range(*month_bounds(day), tz_name)
+
+
+def booked_around(
+    *, session: Session, resident_id: int, visitor_ids: list[int],
+    exclude_booking_id: int | None,
+) -> BookedAround:
+    """The resident's quota counts and who is already booked at the session's time, in one
+    query: the live bookings of the resident of the same kind in the wider of the local
+    week and month, and those overlapping the session for the resident or any chosen
+    visitor. One row per booking and visitor: the counts take distinct bookings."""
+    week, month = _quota_ranges(session)
+    same_kind_nearby = Q(
         resident_id=resident_id, session__kind=session.kind,
         session__starts_at__gte=min(week[0], month[0]),
         session__starts_at__lt=max(week[1], month[1]),
-    ).aggregate(
-        week=Count("pk", filter=Q(session__starts_at__gte=week[0],
-                                  session__starts_at__lt=week[1])),
-        month=Count("pk", filter=Q(session__starts_at__gte=month[0],
-                                   session__starts_at__lt=month[1])),
     )
-    return counts["week"], counts["month"]
-
-
-def overlaps(
-    *, session: Session, resident_id: int, visitor_ids: list[int], exclude_booking_id: int | None
-) -> tuple[bool, list[str]]:
-    """Whether the resident, and which of the visitors (first names), are already in a
-    live booking that overlaps the session, in one query."""
-    wanted = set(visitor_ids)
-    rows = _live_bookings(exclude_booking_id).filter(
-        Q(resident_id=resident_id) | Q(booking_visitors__visitor_id__in=wanted),
-        session__starts_at__lt=session.ends_at, session__ends_at__gt=session.starts_at,
-    ).order_by().values_list("resident_id", "booking_visitors__visitor_id",
+    overlapping = Q(session__starts_at__lt=session.ends_at,
+                    session__ends_at__gt=session.starts_at) & (
+        Q(resident_id=resident_id) | Q(booking_visitors__visitor_id__in=set(visitor_ids)))
+    rows = _live_bookings(exclude_booking_id).filter(same_kind_nearby | overlapping).order_by(
+    ).values_list("pk", "resident_id", "session__kind", "session__starts_at",
+                  "session__ends_at", "booking_visitors__visitor_id",
                   "booking_visitors__visitor__first_name")
+    return _fold(list(rows), session=session, resident_id=resident_id,
+                 visitor_ids=set(visitor_ids), week=week, month=month)
+
+
+def _fold(
+    rows: list[tuple], *, session: Session, resident_id: int, visitor_ids: set[int],
+    week: tuple[dt.datetime, dt.datetime], month: tuple[dt.datetime, dt.datetime],
+) -> BookedAround:
+    """Sort the rows of `booked_around` into its answer, by the same conditions."""
+    in_week: set[int] = set()
+    in_month: set[int] = set()
     resident_busy = False
     busy: dict[int, str] = {}
-    for booked_resident, visitor_id, name in rows:
-        resident_busy = resident_busy or booked_resident == resident_id
-        if visitor_id in wanted:  # a clash found by the resident lists all its visitors
-            busy[visitor_id] = name
-    return resident_busy, sorted(busy.values())
+    for pk, booked_resident, kind, starts_at, ends_at, visitor_id, name in rows:
+        own = booked_resident == resident_id
+        if own and kind == session.kind:
+            if week[0] <= starts_at < week[1]:
+                in_week.add(pk)
+            if month[0] <= starts_at < month[1]:
+                in_month.add(pk)
+        if starts_at < session.ends_at and ends_at > session.starts_at:
+            resident_busy = resident_busy or own
+            if visitor_id in visitor_ids:  # a clash found by the resident lists all its visitors
+                busy[visitor_id] = name
+    return BookedAround(week_count=len(in_week), month_count=len(in_month),
+                        resident_busy=resident_busy, visitors_busy=sorted(busy.values()))
 
 
 def draft_for(
@@ -145,9 +209,7 @@ def draft_for(
     now: dt.datetime,
     exclude_booking_id: int | None = None,
 ) -> DraftBooking:
-    week, month = resident_counts(
-        session=session, resident_id=resident_id, exclude_booking_id=exclude_booking_id)
-    resident_busy, busy = overlaps(
+    around = booked_around(
         session=session, resident_id=resident_id,
         visitor_ids=[v.id if isinstance(v, VisitorFacts) else v.pk for v in visitors],
         exclude_booking_id=exclude_booking_id,
@@ -160,8 +222,8 @@ def draft_for(
             else visitor_facts(visitors, resident_id)
         ),
         now=now,
-        resident_week_count=week,
-        resident_month_count=month,
-        resident_has_overlap=resident_busy,
-        visitors_with_overlap=busy,
+        resident_week_count=around.week_count,
+        resident_month_count=around.month_count,
+        resident_has_overlap=around.resident_busy,
+        visitors_with_overlap=around.visitors_busy,
     )

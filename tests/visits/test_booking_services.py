@@ -150,6 +150,45 @@ def test_only_household_members_can_be_brought(world: World) -> None:
     assert Booking.objects.count() == 0
 
 
+def test_only_strangers_chosen_are_refused_as_strangers(world: World) -> None:
+    """No visitor of her own comes back from the query that locks her household: the long
+    way (lock, then read) says what is wrong, as it does for a mix."""
+    with pytest.raises(InvalidInput) as wrong:
+        book(world, visitors=f.adults(world.other_household))
+    assert wrong.value.message == "Choose visitors from your own household."
+    assert "visitor_ids" in wrong.value.fields
+    assert Booking.objects.count() == 0
+
+
+def test_the_check_before_booking_refuses_strangers_and_other_accounts_alike(
+    world: World,
+) -> None:
+    def check(user, visitors):
+        return services.booking_check(actor=user, session_id=world.session.pk,
+                                      resident_id=world.resident.pk,
+                                      visitor_ids=[v.pk for v in visitors])
+
+    stranger = f.adults(world.other_household)[0]
+    for visitors in ([stranger], [world.rosa, stranger]):
+        with pytest.raises(InvalidInput) as wrong:
+            check(world.caregiver, visitors)
+        assert wrong.value.message == "Choose visitors from your own household."
+    for user in (world.liaison, world.coordinator):
+        with pytest.raises(NotPermitted):
+            check(user, [world.rosa])
+    assert check(world.caregiver, world.family) == services.SupportNeeds()
+
+
+def test_the_booking_answers_with_the_households_whole_row(world: World) -> None:
+    booking = book(world).booking
+    household = booking.household  # read with the visitors, in the query that locks it
+    assert household.get_deferred_fields() == set()
+    assert (household.pk, household.name, household.caregiver_id) == (
+        world.household.pk, world.household.name, world.caregiver.pk)
+    assert [v.first_name for v in booking.booked_visitors] == [
+        v.first_name for v in sorted(world.family, key=lambda v: (v.date_of_birth, v.pk))]
+
+
 def test_only_a_caregiver_can_book(world: World) -> None:
     for user in (world.liaison, world.coordinator, world.driver):
         with pytest.raises(NotPermitted):

@@ -20,7 +20,7 @@ from django.db import connection
 from django.utils import timezone
 
 from notifications.models import Delivery
-from scheduler.errors import RuleViolation
+from scheduler.errors import InvalidInput, RuleViolation
 from tests import factories as f
 from visits import services
 from visits.models import (
@@ -353,3 +353,46 @@ def test_a_family_held_up_by_a_lock_hears_busy_within_the_timeout_and_nothing_is
     assert not Booking.objects.exists()
     session.refresh_from_db()
     assert session.held == 0
+
+
+def test_a_visitor_removed_while_the_booking_waits_is_refused_as_not_hers(
+    pool_for_threads: None
+) -> None:
+    """She removes Sofia on one phone while booking her on another. The booking reads the
+    visitors in the query that locks the household; had that query waited for the lock, it
+    would return Sofia as she was before the wait (READ COMMITTED) and the booking would
+    fail at COMMIT on the foreign key. It skips a held row and takes the long way instead:
+    it waits for the lock, then reads the household as the removal left it."""
+    from django.db import transaction
+
+    facility = f.make_facility()
+    session = f.make_session(f.make_rule(facility, capacity=10))
+    household = f.make_household("two-phones", children=[("Sofia", 9)])
+    resident = f.make_resident(facility)
+    f.approve(household.visitors.all(), resident)
+    rosa, sofia = household.visitors.order_by("id")
+    removed, release = threading.Event(), threading.Event()
+
+    def remove_sofia_and_hold() -> None:
+        try:
+            with transaction.atomic():
+                services.visitor_remove(actor=household.caregiver, visitor_id=sofia.pk)
+                removed.set()
+                release.wait(timeout=60)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=remove_sofia_and_hold)
+    holder.start()
+    try:
+        assert removed.wait(timeout=30)
+        threading.Timer(0.5, release.set).start()  # commits while the booking waits
+        with pytest.raises(InvalidInput) as refused:
+            services.booking_create(actor=household.caregiver, session_id=session.pk,
+                                    resident_id=resident.pk, visitor_ids=[rosa.pk, sofia.pk])
+    finally:
+        release.set()
+        holder.join(timeout=30)
+    assert "visitor_ids" in refused.value.fields
+    assert not Booking.objects.exists()
+    assert list(household.visitors.all()) == [rosa]

@@ -33,12 +33,14 @@ def booked(world: World) -> Booking:
 
 def test_booking_through_the_api(world: World, api: Callable) -> None:
     client = api(world.caregiver)
-    # Household (locked), visitors with approvals, resident (locked), session, liaisons,
-    # quota counts, overlaps; booking, its visitors, its first history line, the claim of
-    # the place and the count it leaves; the staff notice and its deliveries. The key costs
-    # nothing on a first attempt: it is looked up only if the attempt fails.
+    # Session; the chosen visitors with their approvals and their household (locked, in
+    # the same query); resident (locked), liaisons, the resident's and visitors' other
+    # bookings (quota counts and overlaps in one query); booking, its visitors, its first
+    # history line, the claim of the place and the count it leaves; the staff notice and
+    # its deliveries. The key costs nothing on a first attempt: it is looked up only if
+    # the attempt fails.
     data = body(world)
-    with assert_queries(SIGN_IN + 14):
+    with assert_queries(SIGN_IN + 12):
         response = client.post("/api/v1/bookings/", data, format="json",
                                HTTP_IDEMPOTENCY_KEY="rush-1")
     assert response.status_code == 201, response.content
@@ -51,10 +53,10 @@ def test_a_retried_booking_answers_from_its_first_attempt(world: World, api: Cal
     data = body(world)
     first = client.post("/api/v1/bookings/", data, format="json",
                         HTTP_IDEMPOTENCY_KEY="rush-2")
-    # The checks up to the overlap they find (this visit is booked: session, household,
-    # visitors, resident, liaisons, counts, overlaps), then, after the rollback, the key's
-    # booking, the same with all it refers to, and its visitors.
-    with assert_queries(SIGN_IN + 7 + 3):
+    # The checks up to the overlap they find (this visit is booked: session, visitors with
+    # their household, resident, liaisons, counts and overlaps), then, after the rollback,
+    # the key's booking, the same with all it refers to, and its visitors.
+    with assert_queries(SIGN_IN + 5 + 3):
         again = client.post("/api/v1/bookings/", data, format="json",
                             HTTP_IDEMPOTENCY_KEY="rush-2")
     assert again.status_code == 200
@@ -68,7 +70,7 @@ def test_joining_a_waiting_list(world: World, api: Callable) -> None:
     # session locked first (a place freed meanwhile must not be missed); then the waiting
     # booking, its visitors and first history line.
     data = body(world)
-    with assert_queries(SIGN_IN + 7 + 7 + 3):
+    with assert_queries(SIGN_IN + 5 + 5 + 3):
         response = client.post("/api/v1/waitlist/", data, format="json")
     assert response.status_code == 201, response.content
     assert response.json()["status"] == "waitlisted"
@@ -148,3 +150,13 @@ def test_the_session_list_costs_the_same_for_one_session_or_many(
     assert listed[0]["remaining"] == world.session.capacity - 1
     assert {s["status"] for s in listed} == {"open"}
     assert Booking.objects.get().status == BookingStatus.REQUESTED
+
+
+def test_checking_a_booking_before_it_is_made(world: World) -> None:
+    visitor_ids = [v.pk for v in world.family]
+    # The chosen visitors with their approvals and their household, resident, session, the
+    # resident's and visitors' other bookings: nothing locked, nothing written.
+    with assert_queries(4):
+        services.booking_check(actor=world.caregiver, session_id=world.session.pk,
+                               resident_id=world.resident.pk, visitor_ids=visitor_ids)
+    assert not Booking.objects.exists()

@@ -12,8 +12,8 @@ from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
 from tests import factories as f
-from visits.facts import draft_for, resident_counts
-from visits.models import BookingStatus, VisitKind
+from visits.facts import BookedAround, booked_around, draft_for
+from visits.models import BookingStatus, Resident, Session, VisitKind
 from visits.rules import (
     DraftBooking,
     SessionFacts,
@@ -313,6 +313,16 @@ QUOTA_WEEK = [
 ]
 
 
+def around(session: Session, resident: Resident) -> BookedAround:
+    return booked_around(session=session, resident_id=resident.pk, visitor_ids=[],
+                         exclude_booking_id=None)
+
+
+def quota_counts(session: Session, resident: Resident) -> tuple[int, int]:
+    found = around(session, resident)
+    return found.week_count, found.month_count
+
+
 def _quota_world(rule_fields: dict[str, object] | None = None):
     facility = f.make_facility(time_zone=CHICAGO)
     rule = f.make_rule(facility, **(rule_fields or {}))
@@ -332,7 +342,7 @@ def test_quota_week_runs_monday_to_sunday_on_the_local_clock_across_dst(
     other = f.make_session(rule, starts_at=local(*other_local), minutes=20)
     f.make_booking(other, resident, household)
 
-    week, _ = resident_counts(session=target, resident_id=resident.pk, exclude_booking_id=None)
+    week = around(target, resident).week_count
     assert week == (1 if in_week else 0)
     d = draft_for(session=target, resident_id=resident.pk, visitors=f.adults(household),
                   now=target.starts_at - dt.timedelta(days=2))
@@ -353,7 +363,7 @@ def test_quota_month_follows_the_local_calendar_month(
     target = f.make_session(rule, starts_at=local(2026, 11, 1, 9, 0))
     other = f.make_session(rule, starts_at=local(*other_local), minutes=20)
     f.make_booking(other, resident, household)
-    _, month = resident_counts(session=target, resident_id=resident.pk, exclude_booking_id=None)
+    month = around(target, resident).month_count
     assert month == (1 if in_month else 0)
 
 
@@ -367,14 +377,69 @@ def test_quota_counts_only_active_bookings_of_the_same_kind() -> None:
         s = f.make_session(rule, starts_at=local(2026, 12, 3, hour, 0), minutes=30)
         f.make_booking(s, resident, household, status=status)
     f.make_booking(f.make_session(video, starts_at=local(2026, 12, 4, 18, 0)), resident, household)
-    counts = resident_counts(session=target, resident_id=resident.pk, exclude_booking_id=None)
-    assert counts == (0, 0)
+    assert quota_counts(target, resident) == (0, 0)
     for hour, status in [(9, BookingStatus.REQUESTED), (10, BookingStatus.CONFIRMED)]:
         s = f.make_session(rule, starts_at=local(2026, 12, 2, hour, 0), minutes=30)
         f.make_booking(s, resident, household, status=status)
-    counts = resident_counts(session=target, resident_id=resident.pk, exclude_booking_id=None)
-    assert counts == (2, 2)
+    assert quota_counts(target, resident) == (2, 2)
 
+
+
+@pytest.mark.django_db
+def test_a_booking_with_several_visitors_counts_once_towards_the_quota() -> None:
+    """The quota and the overlaps come from one query with a row per booked visitor."""
+    rule, resident, _ = _quota_world()
+    household = f.make_household(children=[("Sofia", 9), ("Mateo", 6)])
+    f.approve(household.visitors.all(), resident)
+    target = f.make_session(rule, starts_at=local(2026, 12, 5, 9, 0))
+    for day in (1, 2):  # the same week and month, another day
+        other = f.make_session(rule, starts_at=local(2026, 12, day, 9, 0))
+        f.make_booking(other, resident, household, visitors=household.visitors.all())
+    found = around(target, resident)
+    assert (found.week_count, found.month_count) == (2, 2)
+    assert not found.resident_busy and found.visitors_busy == []
+
+
+@pytest.mark.django_db
+def test_a_visitor_booked_elsewhere_at_that_time_is_found_without_touching_the_quota() -> None:
+    rule, resident, _ = _quota_world()
+    household = f.make_household(children=[("Sofia", 9), ("Mateo", 6)])
+    rosa, sofia, mateo = household.visitors.order_by("id")
+    target = f.make_session(rule, starts_at=local(2026, 12, 5, 9, 0))
+    elsewhere = f.make_session(rule, starts_at=local(2026, 12, 5, 10, 0))  # overlaps 10-11
+    f.make_booking(elsewhere, f.make_resident(rule.facility, first_name="Luis"), household,
+                   visitors=[sofia, mateo])
+    found = booked_around(session=target, resident_id=resident.pk,
+                          visitor_ids=[rosa.pk, sofia.pk], exclude_booking_id=None)
+    assert found == BookedAround(week_count=0, month_count=0, resident_busy=False,
+                                 visitors_busy=["Sofia"])  # Mateo was not chosen
+
+
+@pytest.mark.django_db
+def test_the_resident_busy_in_a_visit_of_another_kind_is_found_but_not_counted() -> None:
+    rule, resident, household = _quota_world()
+    video = f.make_rule(rule.facility, kind=VisitKind.VIDEO, rrule="FREQ=DAILY;BYHOUR=18")
+    target = f.make_session(rule, starts_at=local(2026, 12, 5, 9, 0))
+    call = f.make_session(video, starts_at=local(2026, 12, 5, 10, 30), minutes=20)
+    f.make_booking(call, resident, household)
+    found = around(target, resident)
+    assert (found.week_count, found.month_count, found.resident_busy) == (0, 0, True)
+
+
+@pytest.mark.django_db
+def test_the_booking_being_changed_is_left_out_of_the_counts_and_overlaps() -> None:
+    rule, resident, household = _quota_world()
+    target = f.make_session(rule, starts_at=local(2026, 12, 5, 9, 0))
+    booking = f.make_booking(target, resident, household)
+    [rosa] = f.adults(household)
+    found = booked_around(session=target, resident_id=resident.pk, visitor_ids=[rosa.pk],
+                          exclude_booking_id=None)
+    assert found == BookedAround(week_count=1, month_count=1, resident_busy=True,
+                                 visitors_busy=["Rosa"])
+    left_out = booked_around(session=target, resident_id=resident.pk, visitor_ids=[rosa.pk],
+                             exclude_booking_id=booking.pk)
+    assert left_out == BookedAround(week_count=0, month_count=0, resident_busy=False,
+                                    visitors_busy=[])
 
 # --- properties -------------------------------------------------------------------------
 

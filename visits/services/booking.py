@@ -28,7 +28,12 @@ from visits.access import (
     lock_household_of,
     not_a_caregiver,
 )
-from visits.facts import draft_for, household_visitor_facts, session_facts
+from visits.facts import (
+    draft_for,
+    household_and_visitor_facts,
+    household_visitor_facts,
+    session_facts,
+)
 from visits.models import (
     HOLDING_STATUSES,
     Booking,
@@ -188,10 +193,8 @@ def _gather(
     first (the order of a read without a lock does not matter to the locks)."""
     session = None if session_locked else _read_session_refusing_if_full(
         actor, session_id, waitlist_if_full=waitlist_if_full)
-    household = lock_household_of(actor)
-    visitors = household_visitor_facts(household_id=household.pk, resident_id=resident_id,
-                                       visitor_ids=visitor_ids)
-    _check_own_visitors(visitors, visitor_ids)
+    household, visitors = _household_and_visitors(actor, resident_id, visitor_ids,
+                                                  lock=True)
     resident = lock_resident(resident_id)
     if session is None:
         session = lock_session(session_id)
@@ -199,6 +202,27 @@ def _gather(
         household=household, visitors=visitors, resident=resident, session=session,
         liaison_languages=liaison_languages(session.facility_id),
     )
+
+
+def _household_and_visitors(
+    actor: AbstractBaseUser, resident_id: int, visitor_ids: list[int], *, lock: bool,
+) -> tuple[Household, list[VisitorFacts]]:
+    """The household (locked, with `lock`) and the chosen visitors: one query when it finds
+    every one of them in her household (and, with `lock`, her household's row free).
+    Otherwise the long way (the household, waiting for its lock, then the visitors), which
+    says what is wrong: not a caregiver, or strangers chosen. A short answer takes the long
+    way too: SKIP LOCKED decides row by row, so a lock released between two rows leaves
+    out the first (the long way then reads them all, under the lock)."""
+    found = household_and_visitor_facts(
+        caregiver_id=actor.pk, resident_id=resident_id, visitor_ids=visitor_ids, lock=lock)
+    if found is None or len(found[1]) != len(set(visitor_ids)):
+        household = lock_household_of(actor) if lock else household_of(actor)
+        visitors = household_visitor_facts(household_id=household.pk, resident_id=resident_id,
+                                           visitor_ids=visitor_ids)
+    else:
+        household, visitors = found
+    _check_own_visitors(visitors, visitor_ids)
+    return household, visitors
 
 
 class _PlaceGone(Exception):
@@ -268,10 +292,7 @@ def booking_check(
     support needs trimmed, as they will be saved.
     """
     checked = support_check(support or SupportNeeds())
-    household = household_of(actor)
-    visitors = household_visitor_facts(household_id=household.pk, resident_id=resident_id,
-                                       visitor_ids=visitor_ids)
-    _check_own_visitors(visitors, visitor_ids)
+    _, visitors = _household_and_visitors(actor, resident_id, visitor_ids, lock=False)
     resident = Resident.objects.filter(pk=resident_id).first()
     if resident is None:
         raise NotFound(_("We could not find that person."))
