@@ -53,6 +53,8 @@ from visits.services.common import (
     check_reason_fits,
     claim_place,
     liaison_languages,
+    liaison_languages_column,
+    liaison_languages_from,
     local_when,
     lock_household,
     lock_resident,
@@ -166,11 +168,15 @@ def _read_session_refusing_if_full(
     """The session, read without a lock before anything else. In a rush most families ask
     for a session that is already full: they are told so by this one query, without
     waiting for any lock. The same query asks whether the asker keeps a household, so that
-    anyone else is refused as before, not told about places."""
+    anyone else is refused as before, not told about places, and reads the facility's
+    liaisons (a booking request tells them).
+
+    Called before the booking's transaction begins: a refusal then costs this one round
+    trip, without a BEGIN and a ROLLBACK around it."""
     session = (
         Session.objects.select_related(*SESSION_RELATED)
-        .annotate(asker_keeps_household=Exists(
-            Household.objects.filter(caregiver_id=actor.pk)))
+        .annotate(asker_keeps_household=Exists(Household.objects.filter(caregiver_id=actor.pk)),
+                  liaisons=liaison_languages_column())
         .filter(pk=session_id).first()
     )
     if session is None:
@@ -186,21 +192,23 @@ def _read_session_refusing_if_full(
 
 def _gather(
     actor: AbstractBaseUser, *, session_id: int, resident_id: int, visitor_ids: list[int],
-    session_locked: bool, waitlist_if_full: bool,
+    unlocked_session: Session | None,
 ) -> _Gathered:
-    """Lock the household, then the resident (and the session, if `session_locked`), and
-    read the rest, in the lock order every write keeps. Unlocked, the session is read
-    first (the order of a read without a lock does not matter to the locks)."""
-    session = None if session_locked else _read_session_refusing_if_full(
-        actor, session_id, waitlist_if_full=waitlist_if_full)
+    """Lock the household, then the resident (and the session, unless it was read without
+    its lock before the transaction: `unlocked_session`), and read the rest, in the lock
+    order every write keeps."""
     household, visitors = _household_and_visitors(actor, resident_id, visitor_ids,
                                                   lock=True)
     resident = lock_resident(resident_id)
-    if session is None:
+    if unlocked_session is None:
         session = lock_session(session_id)
+        languages = liaison_languages(session.facility_id)
+    else:
+        session = unlocked_session
+        languages = liaison_languages_from(session.liaisons)
     return _Gathered(
         household=household, visitors=visitors, resident=resident, session=session,
-        liaison_languages=liaison_languages(session.facility_id),
+        liaison_languages=languages,
     )
 
 
@@ -316,11 +324,13 @@ def _create(
     support: SupportNeeds,
 ) -> BookingResult:
     """One attempt. With `session_locked`, the session row is locked before the checks
-    (the waiting list needs that: it must not miss a place freed meanwhile)."""
+    (the waiting list needs that: it must not miss a place freed meanwhile); without, it is
+    read before the transaction begins, and a full one is refused there."""
+    unlocked_session = None if session_locked else _read_session_refusing_if_full(
+        actor, session_id, waitlist_if_full=waitlist_if_full)
     with locked_transaction():
         gathered = _gather(actor, session_id=session_id, resident_id=resident_id,
-                           visitor_ids=visitor_ids, session_locked=session_locked,
-                           waitlist_if_full=waitlist_if_full)
+                           visitor_ids=visitor_ids, unlocked_session=unlocked_session)
         household, visitors = gathered.household, gathered.visitors
         resident, session = gathered.resident, gathered.session
         _check_session_serves(session, resident)
