@@ -33,14 +33,14 @@ def booked(world: World) -> Booking:
 
 def test_booking_through_the_api(world: World, api: Callable) -> None:
     client = api(world.caregiver)
-    # Session with the facility's liaisons (before the transaction); the chosen visitors
-    # with their approvals and their household (locked, in the same query); resident
-    # (locked), the resident's and visitors' other bookings (quota counts and overlaps in
-    # one query); booking, its visitors, its first history line, the claim of the place
-    # and the count it leaves; the staff notice and its deliveries. The key costs nothing
-    # on a first attempt: it is looked up only if the attempt fails.
+    # Session (before the transaction begins); the chosen visitors with their approvals
+    # and their household (locked, in the same query); resident (locked), liaisons, the
+    # resident's and visitors' other bookings (quota counts and overlaps in one query);
+    # booking, its visitors, its first history line, the claim of the place and the count
+    # it leaves; the staff notice and its deliveries. The key costs nothing on a first
+    # attempt: it is looked up only if the attempt fails.
     data = body(world)
-    with assert_queries(SIGN_IN + 11):
+    with assert_queries(SIGN_IN + 12):
         response = client.post("/api/v1/bookings/", data, format="json",
                                HTTP_IDEMPOTENCY_KEY="rush-1")
     assert response.status_code == 201, response.content
@@ -53,10 +53,10 @@ def test_a_retried_booking_answers_from_its_first_attempt(world: World, api: Cal
     data = body(world)
     first = client.post("/api/v1/bookings/", data, format="json",
                         HTTP_IDEMPOTENCY_KEY="rush-2")
-    # The checks up to the overlap they find (this visit is booked: session with its
-    # liaisons, visitors with their household, resident, counts and overlaps), then, after
-    # the rollback, the key's booking, the same with all it refers to, and its visitors.
-    with assert_queries(SIGN_IN + 4 + 3):
+    # The checks up to the overlap they find (this visit is booked: session, visitors with
+    # their household, resident, liaisons, counts and overlaps), then, after the rollback,
+    # the key's booking, the same with all it refers to, and its visitors.
+    with assert_queries(SIGN_IN + 5 + 3):
         again = client.post("/api/v1/bookings/", data, format="json",
                             HTTP_IDEMPOTENCY_KEY="rush-2")
     assert again.status_code == 200
@@ -67,10 +67,10 @@ def test_joining_a_waiting_list(world: World, api: Callable) -> None:
     f.fill(world.session, world.facility, world.session.capacity)
     client = api(world.caregiver)
     # The reads of a booking (no key), which find the session full; the same again with the
-    # session locked first (a place freed meanwhile must not be missed; its liaisons then
-    # in a query of their own); then the waiting booking, its visitors and first history line.
+    # session locked first (a place freed meanwhile must not be missed); then the waiting
+    # booking, its visitors and first history line.
     data = body(world)
-    with assert_queries(SIGN_IN + 4 + 5 + 3):
+    with assert_queries(SIGN_IN + 5 + 5 + 3):
         response = client.post("/api/v1/waitlist/", data, format="json")
     assert response.status_code == 201, response.content
     assert response.json()["status"] == "waitlisted"
@@ -161,28 +161,3 @@ def test_checking_a_booking_before_it_is_made(world: World) -> None:
                                resident_id=world.resident.pk, visitor_ids=visitor_ids)
     assert not Booking.objects.exists()
 
-
-def test_the_liaisons_read_with_the_session_are_those_of_its_facility(world: World) -> None:
-    from notifications.models import Preference
-    from visits.models import Session
-    from visits.services.common import (
-        liaison_languages,
-        liaison_languages_column,
-        liaison_languages_from,
-    )
-
-    spanish = f.make_liaison(world.facility, "liaison-es")
-    Preference.objects.create(user=spanish, language="es")
-    f.make_liaison(world.facility, "liaison-default")
-
-    def read_with_session() -> dict:
-        return liaison_languages_from(
-            Session.objects.annotate(liaisons=liaison_languages_column())
-            .get(pk=world.session.pk).liaisons)
-
-    languages = read_with_session()
-    assert languages == liaison_languages(world.facility.pk)
-    assert len(languages) == 3 and languages[spanish.pk] == "es"
-    assert world.other_liaison.pk not in languages  # another facility's
-    world.facility.liaisons.all().delete()
-    assert read_with_session() == {}

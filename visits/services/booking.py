@@ -53,8 +53,6 @@ from visits.services.common import (
     check_reason_fits,
     claim_place,
     liaison_languages,
-    liaison_languages_column,
-    liaison_languages_from,
     local_when,
     lock_household,
     lock_resident,
@@ -168,15 +166,13 @@ def _read_session_refusing_if_full(
     """The session, read without a lock before anything else. In a rush most families ask
     for a session that is already full: they are told so by this one query, without
     waiting for any lock. The same query asks whether the asker keeps a household, so that
-    anyone else is refused as before, not told about places, and reads the facility's
-    liaisons (a booking request tells them).
+    anyone else is refused as before, not told about places.
 
     Called before the booking's transaction begins: a refusal then costs this one round
     trip, without a BEGIN and a ROLLBACK around it."""
     session = (
         Session.objects.select_related(*SESSION_RELATED)
-        .annotate(asker_keeps_household=Exists(Household.objects.filter(caregiver_id=actor.pk)),
-                  liaisons=liaison_languages_column())
+        .annotate(asker_keeps_household=Exists(Household.objects.filter(caregiver_id=actor.pk)))
         .filter(pk=session_id).first()
     )
     if session is None:
@@ -200,15 +196,10 @@ def _gather(
     household, visitors = _household_and_visitors(actor, resident_id, visitor_ids,
                                                   lock=True)
     resident = lock_resident(resident_id)
-    if unlocked_session is None:
-        session = lock_session(session_id)
-        languages = liaison_languages(session.facility_id)
-    else:
-        session = unlocked_session
-        languages = liaison_languages_from(session.liaisons)
+    session = lock_session(session_id) if unlocked_session is None else unlocked_session
     return _Gathered(
         household=household, visitors=visitors, resident=resident, session=session,
-        liaison_languages=languages,
+        liaison_languages=liaison_languages(session.facility_id),
     )
 
 

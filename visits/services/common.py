@@ -9,8 +9,7 @@ from contextlib import contextmanager
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import OperationalError, transaction
-from django.db.models import CharField, F, OuterRef, StringAgg, Subquery, Value
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -261,31 +260,6 @@ def liaison_languages(facility_id: int) -> dict[int, str | None]:
         Liaison.objects.filter(facility_id=facility_id)
         .values_list("user_id", "user__notification_preference__language")
     )
-
-
-def liaison_languages_column() -> Subquery:
-    """`liaison_languages` as one text column of a session query, e.g. "12:es,15:", for
-    `liaison_languages_from`: a booking reads its facility's liaisons along with the session
-    instead of by a query of its own (each is a round trip, and a booking makes a dozen)."""
-    pair = Concat(Cast("user_id", CharField()), Value(":"),
-                  Coalesce("user__notification_preference__language", Value("")),
-                  output_field=CharField())
-    return Subquery(
-        Liaison.objects.filter(facility_id=OuterRef("facility_id"))
-        .values("facility_id")
-        .annotate(pairs=StringAgg(pair, Value(",")))
-        .values("pairs")[:1]
-    )
-
-
-def liaison_languages_from(column: str | None) -> dict[int, str | None]:
-    """What `liaison_languages` answers, from `liaison_languages_column` (None: no liaison).
-    User ids are digits and language codes letters and dashes, so ":" and "," part them."""
-    languages: dict[int, str | None] = {}
-    for pair in filter(None, (column or "").split(",")):
-        user_id, _colon, language = pair.partition(":")
-        languages[int(user_id)] = language or None
-    return languages
 
 
 def now() -> dt.datetime:
