@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import F, FilteredRelation, Q, QuerySet
+from django.db.models import BigIntegerField, CharField, F, FilteredRelation, Q, QuerySet, Value
 
 from visits.calendar import local_date, local_midnight_utc, month_bounds, week_bounds
 from visits.models import (
@@ -157,22 +157,34 @@ def booked_around(
     exclude_booking_id: int | None,
 ) -> BookedAround:
     """The resident's quota counts and who is already booked at the session's time, in one
-    query: the live bookings of the resident of the same kind in the wider of the local
-    week and month, and those overlapping the session for the resident or any chosen
-    visitor. One row per booking and visitor: the counts take distinct bookings."""
+    query of two parts joined by UNION ALL: the resident's live bookings of the same kind in
+    the wider of the local week and month, or overlapping the session; and the chosen
+    visitors' live bookings overlapping it. One row per booking and visitor: the counts
+    take distinct bookings.
+
+    Two parts, not one condition with OR: an OR across the resident and the visitors'
+    table left PostgreSQL no index to start from, and it read every live booking (10 ms
+    with 20,000 of them, and more as they grow); each part starts from its own index."""
     week, month = _quota_ranges(session)
+    overlapping = Q(session__starts_at__lt=session.ends_at,
+                    session__ends_at__gt=session.starts_at)
     same_kind_nearby = Q(
-        resident_id=resident_id, session__kind=session.kind,
+        session__kind=session.kind,
         session__starts_at__gte=min(week[0], month[0]),
         session__starts_at__lt=max(week[1], month[1]),
     )
-    overlapping = Q(session__starts_at__lt=session.ends_at,
-                    session__ends_at__gt=session.starts_at) & (
-        Q(resident_id=resident_id) | Q(booking_visitors__visitor_id__in=set(visitor_ids)))
-    rows = _live_bookings(exclude_booking_id).filter(same_kind_nearby | overlapping).order_by(
-    ).values_list("pk", "resident_id", "session__kind", "session__starts_at",
-                  "session__ends_at", "booking_visitors__visitor_id",
-                  "booking_visitors__visitor__first_name")
+    booking = ("pk", "resident_id", "session__kind", "session__starts_at", "session__ends_at")
+    # Who comes to the resident's own bookings is not asked: a chosen visitor in one of
+    # them is found by the second part too.
+    no_visitor = (Value(None, output_field=BigIntegerField()), Value("", output_field=CharField()))
+    the_residents = _live_bookings(exclude_booking_id).filter(
+        Q(resident_id=resident_id) & (same_kind_nearby | overlapping))
+    the_visitors = _live_bookings(exclude_booking_id).filter(
+        overlapping, booking_visitors__visitor_id__in=set(visitor_ids))
+    rows = the_residents.order_by().values_list(*booking, *no_visitor).union(
+        the_visitors.order_by().values_list(
+            *booking, "booking_visitors__visitor_id", "booking_visitors__visitor__first_name"),
+        all=True)
     return _fold(list(rows), session=session, resident_id=resident_id,
                  visitor_ids=set(visitor_ids), week=week, month=month)
 
