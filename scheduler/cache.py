@@ -1,37 +1,39 @@
-"""Django's Redis cache with one connection pool per process, not one per thread.
+"""Django's Redis cache with one client (and so one connection pool) per process, not one
+per request.
 
-Django keeps a cache object per thread (and per async context), and its Redis client makes
-its connection pool per cache object. Under ASGI each request runs in a thread of its own,
-so every request opened a fresh TCP connection to Redis for the throttles' two lookups
-(900 connections for 400 requests in `bench/booking_rush.py`'s bare phase). redis-py's
-pool and client are thread-safe, so one of each per server is kept for the process.
+Django keeps a cache object per thread and per async context, so under ASGI every request
+builds a cache object of its own, and with it Django's Redis client: a fresh connection pool
+(a new TCP connection to Redis for the throttles' lookups: 900 connections for 400 requests
+in `bench/booking_rush.py`'s bare phase) and redis-py's driver info, which reads the package's
+metadata from disk (4 % of a server's CPU under a booking rush, measured with py-spy).
+redis-py's pool and client are thread-safe, so the process keeps one client per server list
+and options, and every cache object uses it.
 """
 
 from __future__ import annotations
 
 import threading
+from functools import cached_property
 from typing import Any
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
-_clients: dict[str, Any] = {}
+_clients: dict[tuple[tuple[str, ...], str], RedisCacheClient] = {}
 _clients_lock = threading.Lock()
 
 
-class SharedPoolRedisCacheClient(RedisCacheClient):
-    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
-        server = self._servers[self._get_connection_pool_index(write)]
-        client = _clients.get(server)
-        if client is None:
-            with _clients_lock:
-                client = _clients.get(server)
-                if client is None:
-                    pool = self._pool_class.from_url(server, **self._pool_options)
-                    client = _clients[server] = self._client(connection_pool=pool)
-        return client
+def _shared_client(servers: list[str], options: dict[str, Any]) -> RedisCacheClient:
+    key = (tuple(servers), repr(sorted(options.items())))
+    client = _clients.get(key)
+    if client is None:
+        with _clients_lock:
+            client = _clients.get(key)
+            if client is None:
+                client = _clients[key] = RedisCacheClient(servers, **options)
+    return client
 
 
 class SharedPoolRedisCache(RedisCache):
-    def __init__(self, server: str | list[str], params: dict[str, Any]) -> None:
-        super().__init__(server, params)
-        self._class = SharedPoolRedisCacheClient
+    @cached_property
+    def _cache(self) -> RedisCacheClient:
+        return _shared_client(self._servers, self._options)

@@ -38,3 +38,15 @@ def test_requests_in_their_own_threads_share_one_redis_connection_pool(tmp_path:
         assert opened <= 1  # one pooled connection, reused by every thread in turn
     finally:
         server.stop()
+
+
+def test_each_requests_cache_object_uses_the_processs_one_client() -> None:
+    """Building Django's Redis client reads redis-py's package metadata from disk; a cache
+    object per request must not build one each time."""
+    first = SharedPoolRedisCache("redis://127.0.0.1:1/0", {"KEY_PREFIX": "a"})
+    second = SharedPoolRedisCache("redis://127.0.0.1:1/0", {"KEY_PREFIX": "a"})
+    elsewhere = SharedPoolRedisCache("redis://127.0.0.1:1/1", {"KEY_PREFIX": "a"})
+
+    assert first is not second
+    assert first._cache is second._cache
+    assert elsewhere._cache is not first._cache  # another server keeps its own

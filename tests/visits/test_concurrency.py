@@ -270,6 +270,24 @@ def test_the_last_place_taken_meanwhile_means_full_and_nothing_written(
     assert session.held == 2 == holding(session)
 
 
+def test_a_place_taken_meanwhile_still_leaves_one_and_the_answer_counts_both(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The claim that finds the count moved since the read takes the place anyway while
+    one is left, and tells the family (and the open session lists) the count it leaves."""
+    facility = f.make_facility()
+    session = f.make_session(f.make_rule(facility, capacity=3))
+    family = _family(facility)
+    _meanwhile(monkeypatch, lambda _: f.fill(Session.objects.get(pk=session.pk), facility, 1))
+
+    booking = _book(session, family)
+
+    assert booking.status == BookingStatus.REQUESTED
+    assert booking.session.held == 2  # what the answer's "places left" is built from
+    session.refresh_from_db()
+    assert session.held == 2 == holding(session)
+
+
 def test_the_last_place_taken_meanwhile_puts_a_waiting_family_in_the_queue(
     monkeypatch: pytest.MonkeyPatch
 ) -> None:

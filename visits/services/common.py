@@ -100,14 +100,19 @@ def claim_place(session: Session) -> bool:
     One guarded UPDATE: it waits for whoever holds the session's row and re-checks the
     condition, so the check and the taking cannot be split by another booking; the
     database's check constraint still guards the count. The row stays locked from here
-    to COMMIT, so the count read back just after is the one this commit leaves."""
-    claimed = Session.objects.filter(
+    to COMMIT, so the count this commit leaves is known exactly: by the guard itself when
+    nobody took a place since the read (the usual case: one round trip), else read back."""
+    still_as_read = Session.objects.filter(
         pk=session.pk, held__lt=F("capacity"), status=session.status,
         starts_at=session.starts_at, ends_at=session.ends_at,
-    ).update(held=F("held") + 1)
-    if not claimed:
+    )
+    if still_as_read.filter(held=session.held).update(held=F("held") + 1):
+        session.held += 1
+    elif still_as_read.update(held=F("held") + 1):
+        # Another family took a place since the read: count what this commit leaves.
+        session.held = Session.objects.values_list("held", flat=True).get(pk=session.pk)
+    else:
         return False
-    session.held = Session.objects.values_list("held", flat=True).get(pk=session.pk)
     announce_places(session)
     return True
 
