@@ -184,7 +184,7 @@ def booked_around(
     rows = the_residents.order_by().values_list(*booking, *no_visitor).union(
         the_visitors.order_by().values_list(
             *booking, "booking_visitors__visitor_id", "booking_visitors__visitor__first_name"),
-        all=True)
+        all=True).order_by()  # _fold needs no order: no ORDER BY to build or sort
     return _fold(list(rows), session=session, resident_id=resident_id,
                  visitor_ids=set(visitor_ids), week=week, month=month)
 

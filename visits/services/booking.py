@@ -170,13 +170,15 @@ def _read_session_refusing_if_full(
 
     Called before the booking's transaction begins: a refusal then costs this one round
     trip, without a BEGIN and a ROLLBACK around it."""
-    session = (
-        Session.objects.select_related(*SESSION_RELATED)
-        .annotate(asker_keeps_household=Exists(Household.objects.filter(caregiver_id=actor.pk)))
-        .filter(pk=session_id).first()
-    )
-    if session is None:
-        raise NotFound(_("We could not find that session."))
+    try:
+        session = (
+            Session.objects.select_related(*SESSION_RELATED)
+            .annotate(asker_keeps_household=Exists(
+                Household.objects.filter(caregiver_id=actor.pk)))
+            .get(pk=session_id)  # by key: no ORDER BY to build or sort
+        )
+    except Session.DoesNotExist:
+        raise NotFound(_("We could not find that session.")) from None
     if not session.asker_keeps_household:
         raise not_a_caregiver()
     # A closed session is told as closed by the checks, which say why.

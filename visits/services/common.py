@@ -58,13 +58,12 @@ def lock_household(pk: int) -> Household:
 
 def lock_resident(pk: int) -> Resident:
     """Lock the resident's row (her quota spans sessions); her unit comes along."""
-    resident = (
-        Resident.objects.select_for_update(of=("self",)).select_related("unit")
-        .filter(pk=pk).first()
-    )
-    if resident is None:
-        raise NotFound(_("We could not find that person."))
-    return resident
+    # get(), not first(): a lookup by key needs no ORDER BY (first() sorts by the model's
+    # ordering, which costs the booking path its compiling and PostgreSQL its sort).
+    try:
+        return Resident.objects.select_for_update(of=("self",)).select_related("unit").get(pk=pk)
+    except Resident.DoesNotExist:
+        raise NotFound(_("We could not find that person.")) from None
 
 
 # Every caller of a session for a change reads these along with it.
@@ -87,10 +86,10 @@ def _session(pk: int, *, lock: bool) -> Session:
     sessions = Session.objects.select_related(*SESSION_RELATED)
     if lock:
         sessions = sessions.select_for_update(of=("self",))
-    session = sessions.filter(pk=pk).first()
-    if session is None:
-        raise NotFound(_("We could not find that session."))
-    return session
+    try:
+        return sessions.get(pk=pk)  # by key: no ORDER BY (see lock_resident)
+    except Session.DoesNotExist:
+        raise NotFound(_("We could not find that session.")) from None
 
 
 def claim_place(session: Session) -> bool:
