@@ -126,12 +126,6 @@ def _database_from_env() -> dict:
         # PostgreSQL down or unreachable: give up on a connection attempt after this long.
         config["OPTIONS"].setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 2))
         config["OPTIONS"]["options"] = f"-c lock_timeout={BOOKING_LOCK_TIMEOUT_MS}"
-        # Parameters sent apart from the statement, so that psycopg prepares a statement the
-        # connection has run five times: PostgreSQL then parses and plans it once per pooled
-        # connection, not once per request (the booking path's overlap check took longer to
-        # plan than to run). Turn it off behind a PgBouncer in transaction mode older than
-        # 1.21, which cannot keep prepared statements.
-        config["OPTIONS"]["server_side_binding"] = env_bool("DB_SERVER_SIDE_BINDING", True)
     return config
 
 

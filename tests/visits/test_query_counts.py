@@ -7,7 +7,6 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 
 from tests import factories as f
 from tests.conftest import World
@@ -163,18 +162,3 @@ def test_checking_a_booking_before_it_is_made(world: World) -> None:
                                resident_id=world.resident.pk, visitor_ids=visitor_ids)
     assert not Booking.objects.exists()
 
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
-def test_a_connection_plans_the_booking_checks_once_not_per_request(world: World) -> None:
-    """Statements are bound on the server, so a connection prepares what it runs often:
-    PostgreSQL plans the overlap check (which took longer to plan than to run) once per
-    pooled connection, not for every family's booking."""
-    visitor_ids = [v.pk for v in world.family]
-    for _ in range(6):
-        services.booking_check(actor=world.caregiver, session_id=world.session.pk,
-                               resident_id=world.resident.pk, visitor_ids=visitor_ids)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement FROM pg_prepared_statements")
-        prepared = [row[0] for row in cursor.fetchall()]
-    assert any("UNION ALL" in statement for statement in prepared), prepared
