@@ -31,3 +31,17 @@ def test_the_plain_report_names_the_address_and_the_demo_caregiver() -> None:
     text = out.getvalue()
     assert "Demo ready at http://127.0.0.1:9000/" in text
     assert "rosa" in text
+
+
+def test_every_demo_login_signs_in_with_the_demo_password(client) -> None:
+    from scheduler.management.commands.seed_demo import DEMO_PASSWORD
+
+    out = io.StringIO()
+    call_command("seed_demo", "--json", "--households", "2", stdout=out)
+    usernames = [login["username"] for login in json.loads(out.getvalue())["logins"]]
+
+    assert usernames
+    for username in [*usernames, "family0"]:
+        answer = client.post("/login/", {"login": username, "password": DEMO_PASSWORD})
+        assert answer.status_code == 302, username  # signed in and sent on
+        client.logout()

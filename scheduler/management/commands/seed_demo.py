@@ -218,13 +218,21 @@ class Command(BaseCommand):
         )
         return resident
 
+    def _demo_password_hash(self) -> str:
+        """Every demo account shares the demo password: hash it once per run. Each hash
+        takes PBKDF2's full work (0.65 s on a slow machine), and the browser tests seed
+        the demo for every test."""
+        if not hasattr(self, "_password_hash"):
+            self._password_hash = make_password(DEMO_PASSWORD)
+        return self._password_hash
+
     def _user(self, username: str, first: str, last: str, **extra: Any):
         user, created = get_user_model().objects.get_or_create(
             username=username, defaults={"first_name": first, "last_name": last, **extra}
         )
         if created:
-            user.set_password(DEMO_PASSWORD)
-            user.save()
+            user.password = self._demo_password_hash()
+            user.save(update_fields=["password"])
         Token.objects.get_or_create(user=user)
         return user
 
@@ -275,7 +283,7 @@ class Command(BaseCommand):
             return []
         User = get_user_model()
         start = User.objects.filter(username__startswith="family").count()
-        password = make_password(DEMO_PASSWORD)
+        password = self._demo_password_hash()
         new_users = User.objects.bulk_create([
             User(username=f"family{start + i}", first_name="Family", last_name=str(start + i),
                  password=password) for i in range(count)])
