@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import BigIntegerField, CharField, F, FilteredRelation, Q, QuerySet, Value
+from django.db.models import BigIntegerField, F, FilteredRelation, Q, QuerySet, Value
 
 from visits.calendar import local_date, local_midnight_utc, month_bounds, week_bounds
 from visits.models import (
@@ -153,18 +154,20 @@ def _quota_ranges(session: Session) -> tuple[tuple[dt.datetime, dt.datetime], ..
 
 
 def booked_around(
-    *, session: Session, resident_id: int, visitor_ids: list[int],
+    *, session: Session, resident_id: int, visitors: Sequence[Visitor | VisitorFacts],
     exclude_booking_id: int | None,
 ) -> BookedAround:
     """The resident's quota counts and who is already booked at the session's time, in one
     query of two parts joined by UNION ALL: the resident's live bookings of the same kind in
     the wider of the local week and month, or overlapping the session; and the chosen
     visitors' live bookings overlapping it. One row per booking and visitor: the counts
-    take distinct bookings.
+    take distinct bookings. The chosen visitors' names come from `visitors`, not from
+    another join.
 
     Two parts, not one condition with OR: an OR across the resident and the visitors'
     table left PostgreSQL no index to start from, and it read every live booking (10 ms
     with 20,000 of them, and more as they grow); each part starts from its own index."""
+    names = {v.id if isinstance(v, VisitorFacts) else v.pk: v.first_name for v in visitors}
     week, month = _quota_ranges(session)
     overlapping = Q(session__starts_at__lt=session.ends_at,
                     session__ends_at__gt=session.starts_at)
@@ -176,21 +179,20 @@ def booked_around(
     booking = ("pk", "resident_id", "session__kind", "session__starts_at", "session__ends_at")
     # Who comes to the resident's own bookings is not asked: a chosen visitor in one of
     # them is found by the second part too.
-    no_visitor = (Value(None, output_field=BigIntegerField()), Value("", output_field=CharField()))
+    no_visitor = Value(None, output_field=BigIntegerField())
     the_residents = _live_bookings(exclude_booking_id).filter(
         Q(resident_id=resident_id) & (same_kind_nearby | overlapping))
     the_visitors = _live_bookings(exclude_booking_id).filter(
-        overlapping, booking_visitors__visitor_id__in=set(visitor_ids))
-    rows = the_residents.order_by().values_list(*booking, *no_visitor).union(
-        the_visitors.order_by().values_list(
-            *booking, "booking_visitors__visitor_id", "booking_visitors__visitor__first_name"),
+        overlapping, booking_visitors__visitor_id__in=set(names))
+    rows = the_residents.order_by().values_list(*booking, no_visitor).union(
+        the_visitors.order_by().values_list(*booking, "booking_visitors__visitor_id"),
         all=True).order_by()  # _fold needs no order: no ORDER BY to build or sort
     return _fold(list(rows), session=session, resident_id=resident_id,
-                 visitor_ids=set(visitor_ids), week=week, month=month)
+                 names=names, week=week, month=month)
 
 
 def _fold(
-    rows: list[tuple], *, session: Session, resident_id: int, visitor_ids: set[int],
+    rows: list[tuple], *, session: Session, resident_id: int, names: dict[int, str],
     week: tuple[dt.datetime, dt.datetime], month: tuple[dt.datetime, dt.datetime],
 ) -> BookedAround:
     """Sort the rows of `booked_around` into its answer, by the same conditions."""
@@ -198,7 +200,7 @@ def _fold(
     in_month: set[int] = set()
     resident_busy = False
     busy: dict[int, str] = {}
-    for pk, booked_resident, kind, starts_at, ends_at, visitor_id, name in rows:
+    for pk, booked_resident, kind, starts_at, ends_at, visitor_id in rows:
         own = booked_resident == resident_id
         if own and kind == session.kind:
             if week[0] <= starts_at < week[1]:
@@ -207,8 +209,8 @@ def _fold(
                 in_month.add(pk)
         if starts_at < session.ends_at and ends_at > session.starts_at:
             resident_busy = resident_busy or own
-            if visitor_id in visitor_ids:  # a clash found by the resident lists all its visitors
-                busy[visitor_id] = name
+            if visitor_id in names:  # a clash found by the resident lists all its visitors
+                busy[visitor_id] = names[visitor_id]
     return BookedAround(week_count=len(in_week), month_count=len(in_month),
                         resident_busy=resident_busy, visitors_busy=sorted(busy.values()))
 
@@ -221,11 +223,8 @@ def draft_for(
     now: dt.datetime,
     exclude_booking_id: int | None = None,
 ) -> DraftBooking:
-    around = booked_around(
-        session=session, resident_id=resident_id,
-        visitor_ids=[v.id if isinstance(v, VisitorFacts) else v.pk for v in visitors],
-        exclude_booking_id=exclude_booking_id,
-    )
+    around = booked_around(session=session, resident_id=resident_id, visitors=visitors,
+                           exclude_booking_id=exclude_booking_id)
     return DraftBooking(
         session=session_facts(session),
         visitors=(

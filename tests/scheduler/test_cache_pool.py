@@ -50,3 +50,21 @@ def test_each_requests_cache_object_uses_the_processs_one_client() -> None:
     assert first is not second
     assert first._cache is second._cache
     assert elsewhere._cache is not first._cache  # another server keeps its own
+
+
+def test_every_lookup_goes_through_one_redis_client_per_pool(tmp_path: Path) -> None:
+    """Django's client wraps the pool in a new `redis.Redis` at every get and set; the shared
+    one keeps it, and still reaches the right server and keeps what was set."""
+    server = Redis(tmp_path)
+    server.start()
+    try:
+        cache = SharedPoolRedisCache(server.url, {"KEY_PREFIX": "one-client"})
+        reader = cache._cache.get_client("k")
+        writer = cache._cache.get_client("k", write=True)
+        cache.set("k", {"n": 1}, 60)
+        assert cache.get("k") == {"n": 1}
+        assert cache._cache.get_client("k") is reader
+        assert cache._cache.get_client("other", write=True) is writer
+        assert reader.connection_pool is cache._cache._get_connection_pool(False)
+    finally:
+        server.stop()

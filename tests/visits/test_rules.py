@@ -314,7 +314,7 @@ QUOTA_WEEK = [
 
 
 def around(session: Session, resident: Resident) -> BookedAround:
-    return booked_around(session=session, resident_id=resident.pk, visitor_ids=[],
+    return booked_around(session=session, resident_id=resident.pk, visitors=[],
                          exclude_booking_id=None)
 
 
@@ -410,7 +410,7 @@ def test_a_visitor_booked_elsewhere_at_that_time_is_found_without_touching_the_q
     f.make_booking(elsewhere, f.make_resident(rule.facility, first_name="Luis"), household,
                    visitors=[sofia, mateo])
     found = booked_around(session=target, resident_id=resident.pk,
-                          visitor_ids=[rosa.pk, sofia.pk], exclude_booking_id=None)
+                          visitors=[rosa, sofia], exclude_booking_id=None)
     assert found == BookedAround(week_count=0, month_count=0, resident_busy=False,
                                  visitors_busy=["Sofia"])  # Mateo was not chosen
 
@@ -432,11 +432,11 @@ def test_the_booking_being_changed_is_left_out_of_the_counts_and_overlaps() -> N
     target = f.make_session(rule, starts_at=local(2026, 12, 5, 9, 0))
     booking = f.make_booking(target, resident, household)
     [rosa] = f.adults(household)
-    found = booked_around(session=target, resident_id=resident.pk, visitor_ids=[rosa.pk],
+    found = booked_around(session=target, resident_id=resident.pk, visitors=[rosa],
                           exclude_booking_id=None)
     assert found == BookedAround(week_count=1, month_count=1, resident_busy=True,
                                  visitors_busy=["Rosa"])
-    left_out = booked_around(session=target, resident_id=resident.pk, visitor_ids=[rosa.pk],
+    left_out = booked_around(session=target, resident_id=resident.pk, visitors=[rosa],
                              exclude_booking_id=booking.pk)
     assert left_out == BookedAround(week_count=0, month_count=0, resident_busy=False,
                                     visitors_busy=[])
