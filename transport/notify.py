@@ -286,7 +286,8 @@ def facility_moved(*, facility_id: int, old_program_id: int | None,
                    new_program_id: int | None, requests: list[RideRequest],
                    trips: list[Trip]) -> None:
     """A facility changed program: both programs' coordinators hear how many of its rides
-    wait to be planned again; each driver whose trip lost its stops hears her trip changed."""
+    wait to be planned again; each driver whose trip lost its stops hears her trip changed;
+    each family hears her ride will be planned again."""
     from visits.models import Facility
 
     facility = Facility.objects.get(pk=facility_id)
@@ -312,3 +313,26 @@ def facility_moved(*, facility_id: int, old_program_id: int | None,
                                           "their stops are off your trip.")),
                    recipients=[trip.driver.user], urgent=True,
                    data={"day": trip.day.isoformat(), "trip_id": trip.pk})
+    for request in requests:
+        _tell_family_ride_replanned(request, new_program=new_name)
+
+
+def _tell_family_ride_replanned(request: RideRequest, *, new_program: str | None) -> None:
+    """A family whose ride went back to waiting when its facility changed program: a pickup
+    time she was told no longer holds. Urgent for her (she may be about to set out at that
+    time); a family still waiting to hear a time is told without waking her."""
+    facility = request.booking.session.facility
+    params = {"day": moment(request.booking.session.starts_at, facility.time_zone, "day"),
+              "facility": facility.name, "program": new_program or ""}
+    body = (gettext_noop("%(program)s now drives families to %(facility)s. Any pickup time you "
+                         "were given no longer holds: you will hear the new one when your "
+                         "ride is planned.") if new_program else
+            gettext_noop("No ride program drives families to %(facility)s for now. Any pickup "
+                         "time you were given no longer holds: you will hear from us when a "
+                         "program plans your ride."))
+    was_told_a_time = request.told_outbound_at is not None or request.told_return_at is not None
+    event_emit(type="transport.ride.replanning",
+               title=Text(gettext_noop("Your ride on %(day)s will be planned again"), params),
+               body=Text(body, params), recipients=[request.booking.household.caregiver],
+               urgent=was_told_a_time,
+               data={"ride_request_id": request.pk, "booking_id": request.booking_id})

@@ -46,8 +46,12 @@ def rides_follow_facility(*, facility_id: int, old_program_id: int | None,
                           new_program_id: int | None) -> list[RideRequest]:
     """A facility moved to another program (or to none): its rides not yet done are unplanned
     (back to waiting, pins gone) so no driver of the old program keeps a stop of a family the
-    new program now drives; the drivers who lost stops and both programs' coordinators are
-    told. Called in the caller's transaction; locks the requests.
+    new program now drives; the families, the drivers who lost stops and both programs'
+    coordinators are told. Called in the caller's transaction; locks the requests.
+
+    The pickup times a family was told are forgotten with the plan, so that the new plan's
+    times reach her even where they happen to be the same: she was told the old ones no
+    longer hold.
 
     A ride with a family already picked up stays as it is: they are in the car.
     """
@@ -60,14 +64,16 @@ def rides_follow_facility(*, facility_id: int, old_program_id: int | None,
         .filter(booking__session__facility_id=facility_id, status__in=LIVE_RIDE_STATUSES,
                 booking__session__ends_at__gt=timezone.now())
         .exclude(pk__in=under_way)
-        .select_related("booking__session__facility").order_by("pk")
+        .select_related("booking__session__facility", "booking__household__caregiver")
+        .order_by("pk")
     )
     trips = list(Trip.objects.filter(stops__request__in=requests)
                  .select_related("driver__user").distinct().order_by("pk"))
     Stop.objects.filter(request__in=requests, status=StopStatus.PLANNED).delete()
     RideRequest.objects.filter(pk__in=[r.pk for r in requests]).update(
         status=RideStatus.OPEN, pinned_trip=None, pinned_driver=None, unserved_reason="",
-        unserved_detail="", updated_at=timezone.now())
+        unserved_detail="", told_outbound_at=None, told_return_at=None,
+        updated_at=timezone.now())
     notify.facility_moved(facility_id=facility_id, old_program_id=old_program_id,
                           new_program_id=new_program_id, requests=requests, trips=trips)
     return requests

@@ -342,6 +342,51 @@ def test_a_moved_facilitys_rides_are_unplanned_and_both_programs_told(two, rides
     assert _drivers_of(ride) <= {two.ann.pk, bea.pk} and _drivers_of(ride)
 
 
+def _family_news(world, kind: str) -> list:
+    return [d.event for d in Delivery.objects.filter(
+        user=world.caregiver, event__type=kind).select_related("event").order_by("pk")]
+
+
+def test_a_family_hears_her_ride_is_planned_again_and_then_its_new_time(two, rides, world):
+    """Rosa was told Joe picks her up at 6; a move takes her ride off Joe's trip. She must not
+    stand at the bus station at 6: she hears the time no longer holds, and the new time once
+    the new program plans it, even if it is the same."""
+    plan_day(day=rides.day, program_id=two.prairie.pk, time_limit=1.0)
+    assert len(_family_news(world, "transport.ride.planned")) == 1  # "Pickup at ... "
+
+    client_for(two.prairie_coord).post("/rides/staff/facilities/", {"facilities": []})
+    [let_go] = _family_news(world, "transport.ride.replanning")
+    assert let_go.urgent  # she had a pickup time: email and text even at night
+    assert let_go.title.startswith("Your ride on ") and "planned again" in let_go.title
+    assert "No ride program drives families to Lakeview for now" in let_go.body
+    assert "prison" not in str(let_go.data) and set(let_go.data) == {
+        "ride_request_id", "booking_id"}
+    ride = RideRequest.objects.get(pk=two.lakeview_ride.pk)
+    assert (ride.told_outbound_at, ride.told_return_at) == (None, None)
+
+    client_for(two.danville_coord).post("/rides/staff/facilities/", {
+        "facilities": [two.danville_facility.pk, world.facility.pk]})
+    taken_on = _family_news(world, "transport.ride.replanning")[-1]
+    assert "Danville Rides now drives families to Lakeview" in taken_on.body
+    assert not taken_on.urgent  # no time of hers changed this time
+
+    bea = rides.add_driver("bea", "Champaign", Vehicle.objects.create(
+        name="Danville van", seats=6, child_seats=2, program=two.danville))
+    Driver.objects.filter(pk=bea.pk).update(program=two.danville)
+    plan_day(day=rides.day, program_id=two.danville.pk, time_limit=1.0)
+    planned = _family_news(world, "transport.ride.planned")
+    assert len(planned) == 2 and "Pickup at" in planned[-1].body
+
+
+def test_a_family_in_spanish_reads_that_her_ride_is_planned_again_in_spanish(two, rides, world):
+    from notifications.models import Preference
+
+    Preference.objects.update_or_create(user=world.caregiver, defaults={"language": "es"})
+    _move_lakeview_to_danville(two, world)
+    news = _family_news(world, "transport.ride.replanning")
+    assert news and all("Su viaje" in e.title for e in news), [e.title for e in news]
+
+
 def test_a_move_leaves_a_ride_under_way_and_the_other_programs_rides_alone(two, rides, world):
     plan_day(day=rides.day, program_id=two.prairie.pk, time_limit=1.0)
     plan_day(day=rides.day, program_id=two.danville.pk, time_limit=1.0)
