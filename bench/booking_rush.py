@@ -362,6 +362,7 @@ class PhaseResult:
     elapsed: float
     server_cpu: float = 0.0  # CPU seconds of the daphne processes during the phase
     machine_busy: float = 0.0  # share of all cores busy during the phase (0..1)
+    client_cpu: float = 0.0  # CPU seconds of this process (the load generator) meanwhile
     half_rates: list[float] = field(default_factory=list)  # per half, to show the noise
 
     @property
@@ -382,7 +383,8 @@ class PhaseResult:
         elapsed = sum(p.elapsed for p in parts)
         busy = sum(p.machine_busy * p.elapsed for p in parts) / elapsed if elapsed else 0.0
         result = cls([o for p in parts for o in p.outcomes], elapsed,
-                     sum(p.server_cpu for p in parts), busy)
+                     sum(p.server_cpu for p in parts), busy,
+                     sum(p.client_cpu for p in parts))
         result.half_rates = [p.rate for p in parts]
         return result
 
@@ -441,6 +443,7 @@ async def run_phase(clients: list[Client], request: Request,
                     duration: float, server_pids: list[int]) -> PhaseResult:
     outcomes: list[Outcome] = []
     cpu0 = sum(process_cpu_seconds(pid) for pid in server_pids)
+    own0 = time.process_time()
     busy0, total0 = machine_ticks()
     start = time.perf_counter()
     deadline = start + duration
@@ -459,8 +462,9 @@ async def run_phase(clients: list[Client], request: Request,
     elapsed = time.perf_counter() - start
     busy1, total1 = machine_ticks()
     cpu1 = sum(process_cpu_seconds(pid) for pid in server_pids)
+    own = time.process_time() - own0
     busy = (busy1 - busy0) / (total1 - total0) if total1 > total0 else 0.0
-    return PhaseResult(outcomes, elapsed, cpu1 - cpu0, busy)
+    return PhaseResult(outcomes, elapsed, cpu1 - cpu0, busy, own)
 
 
 def fresh_headers() -> dict[str, str]:
@@ -589,10 +593,12 @@ def halves_text(result: PhaseResult) -> str:
 
 
 def cpu_figures(name: str, result: PhaseResult) -> dict[str, float]:
-    """Server CPU in % of one core (100 = one saturated daphne), machine CPU in % of all."""
+    """Server CPU in % of one core (100 = one saturated daphne), machine CPU in % of all,
+    the load generator's CPU in % of one core (it shares the machine with the servers)."""
     return {
         f"{name}_server_cpu_pct": round(100 * result.server_cpu / result.elapsed, 1),
         f"{name}_machine_cpu_pct": round(100 * result.machine_busy, 1),
+        f"{name}_client_cpu_pct": round(100 * result.client_cpu / result.elapsed, 1),
     }
 
 
