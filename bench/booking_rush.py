@@ -15,12 +15,20 @@ Each phase runs in two halves of --duration/2, in mirrored order (bare, one, man
 one, bare), so that every phase sits at the same mean time: a machine that drifts during
 the run tilts no ratio. The rate of each half is printed too, to show the noise.
 
+With --scaling A,B (e.g. 1,2) the run compares A and B server processes in one run, on one
+database: four segments in mirrored order (A, B, B, A), each starting its own servers and
+running every phase for --duration/2 (in reverse order in the last two), so that both
+process counts and every phase sit at the same mean time. Each process count gets a one
+session of its own (--places each), so each sees the same rush: first places taken, then
+refusals. It prints every figure for each count (p1_..., p2_...) and scaling_* = B / A.
+
 Each booking attempt carries a fresh Idempotency-Key. Afterwards the database itself is
 checked: no session holds more live bookings than its capacity, the `held` counters agree
 with the bookings, and the bookings in the database are exactly the 201 answers.
 
 Prints one `name: value` line per figure, or one JSON object with --json.
-Run: .venv/bin/python bench/booking_rush.py [--duration 10] [--clients 100] [--json]
+Run: .venv/bin/python bench/booking_rush.py [--duration 10] [--clients 100] [--processes N]
+     [--scaling 1,2] [--json]
 """
 
 from __future__ import annotations
@@ -72,6 +80,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="capacity of each session in the many-session phase "
                         "(default: the household count, so quotas and places never refuse)")
     p.add_argument("--processes", type=int, default=1, help="daphne processes (1)")
+    p.add_argument("--scaling", default="",
+                   help="A,B: compare A and B processes in one mirrored run (e.g. 1,2)")
     p.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432",
                    help="PostgreSQL server URL without a database name")
     p.add_argument("--database", default="bench_visits",
@@ -92,6 +102,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error(f"bad options (unknown phases: {sorted(unknown)})" if unknown else "bad options")
     if "bare" not in args.phases:
         p.error("the bare phase is needed for the ratios")
+    try:
+        args.scaling = [int(x) for x in args.scaling.split(",")] if args.scaling else []
+    except ValueError:
+        p.error("--scaling takes two process counts, e.g. 1,2")
+    if args.scaling and (len(args.scaling) != 2 or min(args.scaling) < 1
+                         or args.scaling[0] == args.scaling[1]):
+        p.error("--scaling takes two different process counts, e.g. 1,2")
     return args
 
 
@@ -175,7 +192,7 @@ class Household:
 @dataclass
 class Plan:
     households: list[Household]
-    one_session: int
+    one_sessions: list[int]  # one per process count (one in a plain run)
     many_sessions: list[int]
     facility: str
 
@@ -238,10 +255,9 @@ def prepare(args: argparse.Namespace, seeded: dict[str, Any]) -> Plan:
         in_person = [s for s in bookable if s.kind == VisitKind.IN_PERSON]
         if not in_person:
             raise RuntimeError("no bookable in-person session at the first facility")
-        target = in_person[0]
-        many = [s for s in bookable if s.pk != target.pk and not (
-            s.starts_at < target.ends_at and s.ends_at > target.starts_at)]
-        Session.objects.filter(pk=target.pk).update(capacity=args.places)
+        targets = _one_sessions(in_person, 2 if args.scaling else 1)
+        many = [s for s in bookable if not any(_overlap(s, t) for t in targets)]
+        Session.objects.filter(pk__in=[t.pk for t in targets]).update(capacity=args.places)
         Session.objects.filter(pk__in=[s.pk for s in many]).update(capacity=args.many_capacity)
     households = [Household(token=row["token"], resident_id=resident.pk,
                             visitor_ids=list(row["visitor_ids"]))
@@ -250,11 +266,28 @@ def prepare(args: argparse.Namespace, seeded: dict[str, Any]) -> Plan:
     for household in households:
         household.sessions = [s.pk for s in many]
         rng.shuffle(household.sessions)
-    return Plan(households, target.pk, [s.pk for s in many], facility.name)
+    return Plan(households, [t.pk for t in targets], [s.pk for s in many], facility.name)
 
 
-def verify(plan: Plan) -> dict[str, int]:
-    """What the database says after the run (the server's answers are not trusted)."""
+def _overlap(a: Any, b: Any) -> bool:
+    return a.starts_at < b.ends_at and a.ends_at > b.starts_at
+
+
+def _one_sessions(in_person: list[Any], count: int) -> list[Any]:
+    """The first `count` in-person sessions that do not overlap each other: a family who
+    booked one may book the next, so each rush is a rush for places, not for time."""
+    chosen: list[Any] = []
+    for session in in_person:
+        if not any(_overlap(session, c) for c in chosen):
+            chosen.append(session)
+        if len(chosen) == count:
+            return chosen
+    raise RuntimeError(f"{count} bookable in-person sessions that do not overlap are needed")
+
+
+def verify(plan: Plan) -> dict[str, Any]:
+    """What the database says after the run (the server's answers are not trusted): totals,
+    and under "one" the bookings and overbooking of each one session."""
     from django.db.models import Count, F, Q
 
     from visits.models import HOLDING_STATUSES, Booking, Session
@@ -265,9 +298,10 @@ def verify(plan: Plan) -> dict[str, int]:
     bench_ids = {h.resident_id for h in plan.households}
     made = Booking.objects.filter(resident_id__in=bench_ids)
     return {
-        "one_session_db_bookings": made.filter(session_id=plan.one_session).count(),
+        "one": {pk: {"one_session_db_bookings": made.filter(session_id=pk).count(),
+                     "one_session_overbooked": overbooked.filter(pk=pk).count()}
+                for pk in plan.one_sessions},
         "many_sessions_db_bookings": made.filter(session_id__in=plan.many_sessions).count(),
-        "one_session_overbooked": overbooked.filter(pk=plan.one_session).count(),
         "many_sessions_overbooked": overbooked.filter(pk__in=plan.many_sessions).count(),
         "overbooked_sessions_total": overbooked.count(),
         "held_counter_mismatches": sessions.exclude(live=F("held")).count(),
@@ -307,14 +341,14 @@ class Server:
         return ""
 
 
-def start_servers(args: argparse.Namespace, log_dir: Path) -> list[Server]:
+def start_servers(args: argparse.Namespace, log_dir: Path, processes: int) -> list[Server]:
     """N daphne processes on one port, as `make serve WORKERS=N` runs them."""
     port = free_port()
-    log_path = log_dir / "daphne.log"
+    log_path = log_dir / f"daphne-{port}.log"
     with open(log_path, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "scheduler.serve", "--host", BIND, "--port", str(port),
-             "--workers", str(args.processes)],
+             "--workers", str(processes)],
             cwd=ROOT, env=server_env(args), stdout=out, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True,
         )
@@ -471,15 +505,46 @@ def fresh_headers() -> dict[str, str]:
     return {"Idempotency-Key": uuid.uuid4().hex}
 
 
-async def load(args: argparse.Namespace, servers: list[Server],
-               plan: Plan) -> dict[str, PhaseResult]:
-    own = [plan.households[i::args.clients] for i in range(args.clients)]
-    turn = [0] * args.clients
+@dataclass
+class Segment:
+    """Servers started once, then phases of --duration/2 each, in this order."""
 
-    def next_household(i: int) -> Household:
-        household = own[i][turn[i] % len(own[i])]
-        turn[i] += 1
+    processes: int
+    phases: list[str]
+    one_session: int
+
+
+def segments_of(args: argparse.Namespace, plan: Plan) -> list[Segment]:
+    """A plain run: one segment, each phase in two halves in mirrored order (bare, one, many,
+    many, one, bare), so that every phase sits at the same mean time and a machine that
+    drifts during the run tilts no ratio. --scaling A,B: A, B, B, A, the last two with the
+    phases reversed, for the same reason across process counts."""
+    order = list(args.phases)
+    if not args.scaling:
+        return [Segment(args.processes, [*order, *reversed(order)], plan.one_sessions[0])]
+    (a, b), (one_a, one_b) = args.scaling, plan.one_sessions
+    return [Segment(a, order, one_a), Segment(b, order, one_b),
+            Segment(b, order[::-1], one_b), Segment(a, order[::-1], one_a)]
+
+
+class Turns:
+    """Which household each client books for next: the same across segments, so that a
+    household moves on to sessions it has not booked yet."""
+
+    def __init__(self, plan: Plan, clients: int) -> None:
+        self.own = [plan.households[i::clients] for i in range(clients)]
+        self.turn = [0] * clients
+
+    def next_household(self, i: int) -> Household:
+        household = self.own[i][self.turn[i] % len(self.own[i])]
+        self.turn[i] += 1
         return household
+
+
+async def load(args: argparse.Namespace, servers: list[Server], segment: Segment,
+               turns: Turns) -> dict[str, list[PhaseResult]]:
+    """Run one segment's phases; each phase's parts, in the order they ran."""
+    own, next_household = turns.own, turns.next_household
 
     def booking(household: Household, session_id: int) -> dict[str, Any]:
         return {"session_id": session_id, "resident_id": household.resident_id,
@@ -499,7 +564,7 @@ async def load(args: argparse.Namespace, servers: list[Server],
             return await answer_of(response)
 
     async def book_one(client: Client, i: int) -> Answer:
-        return await book(client, next_household(i), plan.one_session)
+        return await book(client, next_household(i), segment.one_session)
 
     async def book_many(client: Client, i: int) -> Answer:
         household = next_household(i)
@@ -522,25 +587,24 @@ async def load(args: argparse.Namespace, servers: list[Server],
             for i in range(args.clients)
         ]
         await asyncio.gather(*(warm(c, i) for i, c in enumerate(clients)))
-        # Each phase runs in two halves, in mirrored order (bare, one, many, many, one,
-        # bare): every phase then sits at the same mean time in the run, so a machine that
-        # speeds up or slows down steadily during the run tilts no ratio.
-        halves: dict[str, list[PhaseResult]] = {phase: [] for phase in args.phases}
-        for phase in [*args.phases, *reversed(args.phases)]:
-            log(f"phase {phase}: {args.clients} clients for {args.duration / 2:g}s")
-            halves[phase].append(await run_phase(clients, requests[phase], args.duration / 2,
-                                                 [pid for s in servers for pid in s.worker_pids]))
-        results = {phase: PhaseResult.merged(parts) for phase, parts in halves.items()}
-    return results
+        parts: dict[str, list[PhaseResult]] = {phase: [] for phase in args.phases}
+        for phase in segment.phases:
+            log(f"phase {phase}: {args.clients} clients for {args.duration / 2:g}s "
+                f"(daphne x{segment.processes})")
+            parts[phase].append(await run_phase(clients, requests[phase], args.duration / 2,
+                                                [pid for s in servers for pid in s.worker_pids]))
+    return parts
 
 
 # --------------------------------------------------------------------------- report
 
 
 def figures(args: argparse.Namespace, plan: Plan, results: dict[str, PhaseResult],
-            checks: dict[str, int], total_seconds: float) -> dict[str, Any]:
+            checks: dict[str, Any], processes: int) -> dict[str, Any]:
+    """One process count's figures; `checks` holds the database's counts for its phases
+    (the many sessions' only in a plain run: in a scaling run both counts share them)."""
     out: dict[str, Any] = {
-        "server_processes": args.processes,
+        "server_processes": processes,
         "clients": args.clients,
         "households": len(plan.households),
         "phase_seconds": args.duration,
@@ -572,8 +636,9 @@ def figures(args: argparse.Namespace, plan: Plan, results: dict[str, PhaseResult
         out[f"{name}_p95_ms"] = round(result.percentile_ms(0.95), 1)
         out[f"{name}_bookings"] = made
         out[f"{name}_bookings_per_s"] = round(made / result.elapsed, 1)
-        out[f"{name}_db_bookings"] = checks[f"{name}_db_bookings"]
-        out[f"{name}_overbooked"] = checks[f"{name}_overbooked"]
+        for check in ("db_bookings", "overbooked"):
+            if f"{name}_{check}" in checks:
+                out[f"{name}_{check}"] = checks[f"{name}_{check}"]
         out[f"{name}_refused"] = sum(refused.values())
         for key, n in sorted(refused.items()):
             out[f"{name}_refused_{slug(key)}"] = n
@@ -582,10 +647,43 @@ def figures(args: argparse.Namespace, plan: Plan, results: dict[str, PhaseResult
             out[f"{name}_errors_{slug(key)}"] = n
         out.update(cpu_figures(name, result))
         out[f"{name}_ratio_to_bare"] = round(result.rate / bare_rate, 3) if bare_rate else 0.0
+    return out
+
+
+def report(args: argparse.Namespace, plan: Plan, parts: dict[int, dict[str, list]],
+           checks: dict[str, Any], total_seconds: float) -> dict[str, Any]:
+    """Every figure of a plain run, or of each process count of a scaling run (p1_...,
+    p2_...) with scaling_* (B's attempts per second over A's, phase by phase); then what
+    the database says of the whole run."""
+    merged = {n: {phase: PhaseResult.merged(p) for phase, p in by_phase.items()}
+              for n, by_phase in parts.items()}
+    ones = dict(zip(segments_processes(args), plan.one_sessions, strict=True))
+    out: dict[str, Any] = {}
+    for n, results in merged.items():
+        own_checks = dict(checks["one"][ones[n]])
+        if not args.scaling:
+            own_checks.update({k: v for k, v in checks.items() if k.startswith("many_")})
+        prefix = f"p{n}_" if args.scaling else ""
+        out.update({prefix + k: v for k, v in
+                    figures(args, plan, results, own_checks, n).items()})
+    if args.scaling:
+        a, b = args.scaling
+        for phase, name in (("bare", "bare"), ("one", "one_session"), ("many", "many_sessions")):
+            if phase in merged[a] and merged[a][phase].rate:
+                out[f"scaling_{name}"] = round(merged[b][phase].rate / merged[a][phase].rate, 3)
+        out["many_sessions_db_bookings"] = checks["many_sessions_db_bookings"]
+        out["many_sessions_answers_201"] = sum(
+            merged[n]["many"].counts().get("201", 0) for n in merged if "many" in merged[n])
+        out["many_sessions_overbooked"] = checks["many_sessions_overbooked"]
     out["overbooked_sessions_total"] = checks["overbooked_sessions_total"]
     out["held_counter_mismatches"] = checks["held_counter_mismatches"]
     out["run_seconds"] = round(total_seconds, 1)
     return out
+
+
+def segments_processes(args: argparse.Namespace) -> list[int]:
+    """The process counts in the order their one sessions were picked."""
+    return list(args.scaling) if args.scaling else [args.processes]
 
 
 def halves_text(result: PhaseResult) -> str:
@@ -639,12 +737,19 @@ def main(argv: list[str] | None = None) -> int:
             django_setup(args)
             plan = prepare(args, seeded)
             django_close()
-            log(f"{plan.facility}: one session #{plan.one_session} with {args.places} places, "
+            log(f"{plan.facility}: one session "
+                f"{', '.join(f'#{pk}' for pk in plan.one_sessions)} with {args.places} places, "
                 f"{len(plan.many_sessions)} more sessions with {args.many_capacity} places")
-            servers = start_servers(args, Path(tmp))
-            log(f"daphne x{len(servers)} on ports {', '.join(str(s.port) for s in servers)}")
-            results = asyncio.run(load(args, servers, plan))
-            stop_servers(servers)
+            parts: dict[int, dict[str, list]] = {}
+            turns = Turns(plan, args.clients)
+            for segment in segments_of(args, plan):
+                servers = start_servers(args, Path(tmp), segment.processes)
+                log(f"daphne x{segment.processes} on port {servers[0].port}")
+                done = asyncio.run(load(args, servers, segment, turns))
+                stop_servers(servers)
+                by_phase = parts.setdefault(segment.processes, {p: [] for p in args.phases})
+                for phase, results in done.items():
+                    by_phase[phase].extend(results)
             checks = verify(plan)
             django_close()
         except BaseException:
@@ -659,7 +764,7 @@ def main(argv: list[str] | None = None) -> int:
             if created and not args.keep_db:
                 with contextlib.suppress(Exception):
                     recreate_database(args, create=False)
-    out = figures(args, plan, results, checks, time.perf_counter() - began)
+    out = report(args, plan, parts, checks, time.perf_counter() - began)
     if args.json:
         print(json.dumps(out))
     else:
