@@ -57,7 +57,7 @@ from visits.round_models import (
     RoundStatus,
     VisitRequest,
 )
-from visits.rules import DraftBooking, VisitorFacts, check_booking, is_child
+from visits.rules import DraftBooking, SessionFacts, VisitorFacts, check_booking, is_child
 from visits.services.common import announce_places, now
 from visits.services.round_notices import round_tell_families_on_commit
 from visits.services.rounds import request_violations
@@ -117,12 +117,32 @@ def _month_key(day: dt.date, kind: str) -> str:
     return f"{day:%Y-%m}:{kind}"
 
 
-def _slot(session: Session) -> SessionSlot:
-    day = local_date(session.starts_at, session.facility.time_zone)
+@dataclass(frozen=True)
+class _SessionKeys:
+    """What the draw reads of a session again and again, worked out once per draw: its
+    facts for the rules, its local day and its quota keys (tens of thousands of checks
+    ask for them, of a few dozen sessions)."""
+
+    facts: SessionFacts
+    day: dt.date
+    week: str
+    month: str
+
+
+def _session_keys(sessions: dict[int, Session]) -> dict[int, _SessionKeys]:
+    out = {}
+    for pk, session in sessions.items():
+        day = local_date(session.starts_at, session.facility.time_zone)
+        out[pk] = _SessionKeys(facts=session_facts(session), day=day,
+                               week=_week_key(day, session.kind),
+                               month=_month_key(day, session.kind))
+    return out
+
+
+def _slot(session: Session, keys: _SessionKeys) -> SessionSlot:
     return SessionSlot(
         id=session.pk, starts_at=session.starts_at, ends_at=session.ends_at,
-        places=session.remaining, quota_key_week=_week_key(day, session.kind),
-        quota_key_month=_month_key(day, session.kind),
+        places=session.remaining, quota_key_week=keys.week, quota_key_month=keys.month,
         weekly_quota=session.rule.weekly_quota, monthly_quota=session.rule.monthly_quota,
     )
 
@@ -288,14 +308,13 @@ def _visitor_facts(
 
 
 def _round_request(
-    request: VisitRequest, sessions: dict[int, Session], moment: dt.datetime,
+    request: VisitRequest, keys: dict[int, _SessionKeys], moment: dt.datetime,
     priors: dict[str, dict],
 ) -> RoundRequest:
     facts = _visitor_facts(request, priors["approvals"])
-    choices = [pk for pk in request.choice_ids if pk in sessions]
-    first = sessions[choices[0]] if choices else None
-    day = local_date(first.starts_at, first.facility.time_zone) if first else moment.date()
-    found = request_violations([sessions[pk] for pk in choices], facts, moment)
+    choices = [pk for pk in request.choice_ids if pk in keys]
+    day = keys[choices[0]].day if choices else moment.date()
+    found = request_violations([keys[pk].facts for pk in choices], facts, moment)
     return RoundRequest(
         id=request.pk, household_id=request.household_id, resident_id=request.resident_id,
         visitor_ids=tuple(sorted(v.id for v in facts)), choices=tuple(choices),
@@ -316,7 +335,8 @@ def build_inputs(
     sessions = {
         s.pk: s for s in rnd.sessions.select_related("facility", "rule").order_by("starts_at", "id")
     }
-    slots = [_slot(s) for s in sessions.values()]
+    keys = _session_keys(sessions)
+    slots = [_slot(s, keys[pk]) for pk, s in sessions.items()]
     priors = {
         "lost": rounds_lost_in_row(scope.households, rnd.facility_id),
         "waited": days_since_last_visit(sorted({r.resident_id for r in requests}), moment,
@@ -325,7 +345,7 @@ def build_inputs(
     }
     quota_used, busy = _already_booked(rnd, requests, slots, scope)
     return {
-        "requests": [_round_request(r, sessions, moment, priors) for r in requests],
+        "requests": [_round_request(r, keys, moment, priors) for r in requests],
         "slots": slots, "weights": weights_for(rnd.facility_id),
         "quota_used": quota_used, "busy": busy,
     }
@@ -435,6 +455,7 @@ class _Writer:
     def __init__(self, sessions: dict[int, Session], moment: dt.datetime, inputs: dict,
                  approvals: dict[tuple[int, int], _Approval]) -> None:
         self.sessions, self.moment, self.approvals = sessions, moment, approvals
+        self.keys = _session_keys(sessions)
         self.quota_used: Counter[tuple[int, str]] = Counter(inputs["quota_used"])
         self.busy: dict[tuple[str, int], list] = defaultdict(list)
         for key, spans in inputs["busy"].items():
@@ -474,7 +495,7 @@ class _Writer:
         week, month = self._quota_keys(request, session)
         span = (session.starts_at, session.ends_at)
         return DraftBooking(
-            session=session_facts(session),
+            session=self.keys[session.pk].facts,
             visitors=_visitor_facts(request, self.approvals),
             now=self.moment,
             resident_week_count=self.quota_used[week],
@@ -487,9 +508,8 @@ class _Writer:
     def _quota_keys(
         self, request: VisitRequest, session: Session
     ) -> tuple[tuple[int, str], tuple[int, str]]:
-        day = local_date(session.starts_at, session.facility.time_zone)
-        return ((request.resident_id, _week_key(day, session.kind)),
-                (request.resident_id, _month_key(day, session.kind)))
+        keys = self.keys[session.pk]
+        return (request.resident_id, keys.week), (request.resident_id, keys.month)
 
     def _count(self, request: VisitRequest, session: Session, visitors: list) -> None:
         for key in self._quota_keys(request, session):

@@ -42,6 +42,7 @@ from visits.round_models import (
 )
 from visits.rules import (
     DraftBooking,
+    SessionFacts,
     Violation,
     VisitorFacts,
     check_approvals,
@@ -220,20 +221,21 @@ def _serves(session: Session, resident: Resident) -> bool:
 
 
 def request_violations(
-    sessions: list[Session], visitors: list[VisitorFacts], moment: dt.datetime
+    sessions: list[SessionFacts], visitors: list[VisitorFacts], moment: dt.datetime
 ) -> dict[int, list[Violation]]:
     """The rules each chosen session's visit would break, by session id (pure checks)."""
     out = {}
     for session in sessions:
-        draft = DraftBooking(session=session_facts(session), visitors=visitors, now=moment)
-        out[session.pk] = [v for check in REQUEST_CHECKS for v in check(draft)]
+        draft = DraftBooking(session=session, visitors=visitors, now=moment)
+        out[session.id] = [v for check in REQUEST_CHECKS for v in check(draft)]
     return out
 
 
 def _check_request(
     sessions: list[Session], visitors: list[Visitor], resident_id: int
 ) -> None:
-    found = request_violations(sessions, visitor_facts(visitors, resident_id), now())
+    found = request_violations([session_facts(s) for s in sessions],
+                               visitor_facts(visitors, resident_id), now())
     unique: dict[tuple[str, str], Violation] = {}
     for violations in found.values():
         for v in violations:
