@@ -6,8 +6,9 @@ parameters (`Text`), rendered again under each recipient's language when their e
 or inbox is shown. Mark the msgid with `gettext_noop` so `makemessages` finds it.
 
 A parameter is plain text, or a value worded at reading time too: a moment in a zone
-(`moment()`), a calendar day (`day()`), a counted phrase with its plural (`count()`), or a
-phrase of ours such as a reason picked from a list (`term()`).
+(`moment()`), a calendar day (`day()`), a counted phrase with its plural (`count()`), a
+phrase of ours such as a reason picked from a list (`term()`), or a whole sentence of ours
+with its own parameters (`Text(...).as_json()`).
 So a stored event holds no English sentence and no ISO date: "domingo, 6 de diciembre,
 13:00" and "1 conductor" come out right in each reader's language.
 """
@@ -99,6 +100,8 @@ def param_text(value: Any) -> Any:
     try:
         if "moment" in value:
             return _say_moment(value)
+        if "msgid" in value:  # a whole sentence of ours (`Text.as_json()`), e.g. a reason
+            return render_msgid(value["msgid"], dict(value.get("params") or {}))
         if "term" in value:
             return gettext(value["term"])
         if "day" in value:

@@ -3,6 +3,7 @@ from django.contrib import admin
 from visits.models import (
     ApplicationAudit,
     ApplicationVisitor,
+    ApprovalAudit,
     ApprovedVisitor,
     Booking,
     BookingStatusChange,
@@ -110,6 +111,23 @@ class VisitorAdmin(admin.ModelAdmin):
     search_fields = ["last_name", "first_name"]
 
 
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ApprovalAuditInline(_ReadOnlyInline):
+    model = ApprovalAudit
+    fields = ["at", "status", "actor_name", "reason_code", "reason"]
+    readonly_fields = fields
+
+
 @admin.register(ApprovedVisitor)
 class ApprovedVisitorAdmin(admin.ModelAdmin):
     """Approving, denying and revoking go through the liaison's decision (history, and the
@@ -118,6 +136,7 @@ class ApprovedVisitorAdmin(admin.ModelAdmin):
     list_display = ["visitor", "resident", "status", "expires_on", "guardian_consent_on_file"]
     list_filter = ["status", "resident__facility"]
     readonly_fields = ["status", "expires_on"]
+    inlines = [ApprovalAuditInline]
 
 
 class BookingVisitorInline(admin.TabularInline):
@@ -214,17 +233,6 @@ class VisitRequestAdmin(admin.ModelAdmin):
                        "granted_rank", "booking", "position", "weight", "explanation"]
 
     def has_add_permission(self, request) -> bool:
-        return False
-
-
-class _ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
 

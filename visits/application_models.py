@@ -140,3 +140,33 @@ class ApplicationAudit(models.Model):
         if self.pk is not None:
             raise ValueError("The audit trail is append-only.")
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class ApprovalAudit(models.Model):
+    """Who approved, denied or withdrew one visitor for one resident, when, and why (the
+    API's decisions on an approval itself; an application's decisions are in its own
+    trail). Append-only, like ApplicationAudit."""
+
+    approval = models.ForeignKey("visits.ApprovedVisitor", on_delete=models.CASCADE,
+                                 related_name="audit")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="+")
+    actor_name = models.CharField(max_length=150, blank=True)
+    status = models.CharField(_("decision"), max_length=10)
+    reason_code = models.CharField(_("reason"), max_length=CODE_LENGTH, blank=True,
+                                   choices=ApplicationReason.choices)
+    reason = models.CharField(_("note from the facility"), max_length=500, blank=True)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("approval decision")
+        verbose_name_plural = _("approval decisions")
+
+    def __str__(self) -> str:
+        return f"approval #{self.approval_id} {self.status} by {self.actor_name} at {self.at}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise ValueError("The audit trail is append-only.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]

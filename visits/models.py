@@ -608,6 +608,7 @@ from visits.application_models import (  # noqa: E402, F401
     ApplicationAudit,
     ApplicationStatus,
     ApplicationVisitor,
+    ApprovalAudit,
     AuditAction,
     VisitApplication,
 )

@@ -20,7 +20,7 @@ from visits.models import (
     Session,
     Visitor,
 )
-from visits.reasons import OTHER, ClosureReason, DeclineReason
+from visits.reasons import OTHER, ApplicationReason, ClosureReason, DeclineReason
 
 
 class UnitSerializer(serializers.ModelSerializer):
@@ -322,7 +322,14 @@ class ClosureCreateSerializer(serializers.Serializer):
 
 
 class ApprovalDecideSerializer(serializers.Serializer):
+    """Denying or withdrawing needs a reason (a code, a note or both): the family is told
+    it and the facility's record keeps it. Approving takes none."""
+
     status = serializers.ChoiceField(choices=["approved", "denied", "revoked"])
+    reason_code = reason_code_field(ApplicationReason,
+                                    "the visitor is not approved or the approval is withdrawn")
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True,
+                                   help_text=NOTE_HELP)
     expires_on = SaneDateField(required=False, allow_null=True)
     guardian_consent_on_file = StrictBooleanField(required=False, allow_null=True)
 

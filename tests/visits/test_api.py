@@ -314,8 +314,20 @@ DECIDE_CASES = [
     Bad("decide-malformed-json", "liaison", decide_path, lambda s: "{{", 400, "parse_error"),
     Bad("decide-unknown-approval", "liaison", lambda s: "/api/v1/approvals/999999/decide/",
         lambda s: {"status": "approved"}, 404, "not_found"),
-    Bad("decide-other-facility", "other_liaison", decide_path, lambda s: {"status": "revoked"},
-        404, "not_found"),
+    Bad("decide-other-facility", "other_liaison", decide_path,
+        lambda s: {"status": "revoked", "reason_code": "not_on_list"}, 404, "not_found"),
+    Bad("decide-deny-without-a-reason", "liaison", decide_path,
+        lambda s: {"status": "denied"}, 400, "invalid", ("reason_code",)),
+    Bad("decide-revoke-without-a-reason", "liaison", decide_path,
+        lambda s: {"status": "revoked", "reason": "  "}, 400, "invalid", ("reason_code",)),
+    Bad("decide-reason-not-on-the-list", "liaison", decide_path,
+        lambda s: {"status": "revoked", "reason_code": "because"}, 400, "invalid",
+        ("reason_code",)),
+    Bad("decide-another-reason-unsaid", "liaison", decide_path,
+        lambda s: {"status": "revoked", "reason_code": "other"}, 400, "invalid", ("reason",)),
+    Bad("decide-note-too-long", "liaison", decide_path,
+        lambda s: {"status": "denied", "reason_code": "other", "reason": "x" * 501}, 400,
+        "invalid", ("reason",)),
     Bad("decide-caregiver", "caregiver", decide_path, lambda s: {"status": "approved"}, 403,
         "not_permitted"),
     Bad("decide-driver", "driver", decide_path, lambda s: {"status": "approved"}, 403,
@@ -470,6 +482,37 @@ def test_approval_decide_through_the_api(scene: Scene, api: Callable) -> None:
     assert response.status_code == 200
     assert (response.json()["expires_on"], response.json()["guardian_consent_on_file"]) == (
         expires, False)
+
+
+def test_withdrawing_an_approval_tells_the_family_why_in_her_language_and_keeps_who(
+    scene: Scene, api: Callable,
+) -> None:
+    from django.utils import translation
+
+    from notifications.text import render_stored
+    from visits.models import ApprovalAudit
+
+    response = api(scene.world.liaison).post(decide_path(scene), {
+        "status": "revoked", "reason_code": "other", "reason": "Visiting list under review",
+    }, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "revoked"
+    event = Event.objects.get(type="visits.approval.revoked")
+    assert list(event.deliveries.values_list("user", flat=True)) == [scene.world.caregiver.pk]
+    assert event.body.endswith("Note from the facility: Visiting list under review")
+    with translation.override("es"):
+        spanish = render_stored(event.i18n, "body", "")
+    assert "ya no puede visitar" in spanish
+    assert "Nota del centro: Visiting list under review" in spanish
+    decision = ApprovalAudit.objects.get(approval=scene.approval)
+    assert (decision.status, decision.reason_code, decision.reason, decision.actor) == (
+        "revoked", "other", "Visiting list under review", scene.world.liaison)
+    # Approving again needs no reason, and is kept too.
+    again = api(scene.world.liaison).post(decide_path(scene), {"status": "approved"},
+                                          format="json")
+    assert again.status_code == 200
+    assert list(ApprovalAudit.objects.filter(approval=scene.approval)
+                .values_list("status", flat=True)) == ["revoked", "approved"]
 
 
 # --- authentication ---------------------------------------------------------------------

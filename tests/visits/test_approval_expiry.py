@@ -110,10 +110,13 @@ def test_withdrawing_one_persons_approval_tells_her_family_urgently_when_booked(
     f.make_booking(coming, world.resident, world.household, visitors=world.family)
     approval = world.sofia.approvals.get(resident=world.resident)
     with time_machine.travel(NEXT_MORNING, tick=False):
-        approval_decide(actor=world.liaison, approval_id=approval.pk, status="revoked")
-        approval_decide(actor=world.liaison, approval_id=approval.pk, status="revoked")
+        approval_decide(actor=world.liaison, approval_id=approval.pk, status="revoked",
+                        reason_code="relationship")
+        approval_decide(actor=world.liaison, approval_id=approval.pk, status="revoked",
+                        reason_code="relationship")
     event = Event.objects.get(type="visits.approval.revoked")  # once, not on the repeat
     assert event.urgent and "Sofia may no longer visit Maria" in event.body
+    assert event.body.endswith("Reason: The relationship could not be checked.")
     assert "flagged" in event.body
     assert list(event.deliveries.values_list("user", flat=True)) == [
         world.household.caregiver_id]

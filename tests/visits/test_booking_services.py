@@ -667,7 +667,8 @@ def test_another_facilitys_closure_leaves_this_one_alone(world: World) -> None:
 
 def test_approval_decide_changes_what_can_be_booked(world: World) -> None:
     approval = world.sofia.approvals.get(resident=world.resident)
-    services.approval_decide(actor=world.liaison, approval_id=approval.pk, status="revoked")
+    services.approval_decide(actor=world.liaison, approval_id=approval.pk, status="revoked",
+                             reason_code="not_on_list")
     with pytest.raises(RuleViolation) as refused:
         book(world)
     assert [v["code"] for v in refused.value.extra["violations"]] == ["visitor_not_approved"]

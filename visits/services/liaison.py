@@ -16,6 +16,7 @@ from visits.access import booking_of_facility, facility_of_liaison
 from visits.calendar import local_date, local_midnight_utc
 from visits.models import (
     LIVE_STATUSES,
+    ApprovalAudit,
     ApprovalStatus,
     ApprovedVisitor,
     Booking,
@@ -26,7 +27,13 @@ from visits.models import (
     Session,
     SessionStatus,
 )
-from visits.reasons import ClosureReason, DeclineReason, reason_check, reason_message
+from visits.reasons import (
+    ApplicationReason,
+    ClosureReason,
+    DeclineReason,
+    reason_check,
+    reason_message,
+)
 from visits.services.booking import release_place
 from visits.services.common import (
     announce_places,
@@ -261,13 +268,20 @@ def approval_decide(
     status: str,
     expires_on: dt.date | None = None,
     guardian_consent_on_file: bool | None = None,
+    reason_code: str = "",
+    reason: str = "",
 ) -> ApprovedVisitor:
-    """Approve, deny or revoke one visitor for one resident of the liaison's facility."""
+    """Approve, deny or revoke one visitor for one resident of the liaison's facility.
+    Denying and revoking need a reason (`ApplicationReason` code and/or a note): the family
+    reads it when an approval is withdrawn, and the decision is kept with who took it."""
     facility = facility_of_liaison(actor)
     if status not in ApprovalStatus.values:
         raise InvalidInput(fields={"status": [_("Choose approved, denied or revoked.")]})
     if expires_on and expires_on < local_date(now(), facility.time_zone):
         raise InvalidInput(fields={"expires_on": [_("The expiry date is in the past.")]})
+    why = ("", "") if status == ApprovalStatus.APPROVED else reason_check(
+        ApplicationReason, reason_code, reason,
+        limit=ApprovalAudit._meta.get_field("reason").max_length)
     with locked_transaction():
         approval = ApprovedVisitor.objects.select_for_update(of=("self",)).select_related(
             "visitor__household__caregiver", "resident").filter(
@@ -283,26 +297,42 @@ def approval_decide(
             approval.guardian_consent_on_file = guardian_consent_on_file
         approval.decided_at = now()
         approval.save()
+        ApprovalAudit.objects.create(
+            approval=approval, actor=actor,
+            actor_name=actor.get_full_name() or actor.get_username(), status=status,
+            reason_code=why[0], reason=why[1])
         if withdrawn:
-            _tell_approval_withdrawn(approval)
+            _tell_approval_withdrawn(approval, why)
     return approval
 
 
-def _tell_approval_withdrawn(approval: ApprovedVisitor) -> None:
-    """The family hears of it (the roster flags her coming visits on its own), warned
-    urgently when a visit with that person is already booked."""
+# Events written before a withdrawal carried its reason hold these message ids: kept in the
+# catalogue so they still read in each reader's language.
+LEGACY_WITHDRAWN_BODIES = (
+    gettext_noop("%(visitor)s may no longer visit %(name)s. The visits you booked with them "
+                 "are flagged for the facility: please contact it."),
+    gettext_noop("%(visitor)s may no longer visit %(name)s."),
+)
+
+
+def _tell_approval_withdrawn(approval: ApprovedVisitor, why: tuple[str, str]) -> None:
+    """The family hears of it, with the facility's reason (the roster flags her coming
+    visits on its own), warned urgently when a visit with that person is already booked."""
     visitor = approval.visitor
     booked = Booking.objects.filter(
         resident_id=approval.resident_id, status__in=LIVE_STATUSES,
         session__starts_at__gt=now(), visitors=visitor).exists()
+    # The reason last: the facility's note may end without a full stop.
     body = (gettext_noop("%(visitor)s may no longer visit %(name)s. The visits you booked "
-                         "with them are flagged for the facility: please contact it.")
+                         "with them are flagged for the facility: please contact it. %(why)s")
             if booked else
-            gettext_noop("%(visitor)s may no longer visit %(name)s."))
+            gettext_noop("%(visitor)s may no longer visit %(name)s. %(why)s"))
+    told = reason_message(*why)
     event_emit(type="visits.approval.revoked",
                title=Text(gettext_noop("Your approval to visit was withdrawn")),
                body=Text(body, {"visitor": visitor.first_name,
-                                "name": approval.resident.first_name}),
+                                "name": approval.resident.first_name,
+                                "why": told.as_json() if isinstance(told, Text) else told}),
                recipients=[visitor.household.caregiver],
                data={"approval_id": approval.pk}, urgent=booked)
 
