@@ -6,7 +6,7 @@ liaison, another facility's liaison, a coordinator, a driver and an anonymous vi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +50,18 @@ class World:
 
     def persona(self, name: str) -> Any:
         return None if name == "anonymous" else getattr(self, name)
+
+
+@pytest.fixture(autouse=True)
+def _site_language_between_tests() -> Iterator[None]:
+    """Each test starts and ends in the site's language. Signing in a Spanish reader (the
+    test client runs her request in this thread) activates Spanish, as the page needs; a
+    server's next request picks its own language, but the next test would inherit it."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

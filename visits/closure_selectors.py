@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from visits.access import facility_of_liaison
 from visits.models import LIVE_STATUSES, Booking, Closure, Session, SessionStatus
@@ -18,6 +18,9 @@ class ClosurePreview:
     sessions: list[Session]  # the open sessions it closes, each with `live_count`
     bookings: int  # live bookings it cancels
     families: int  # households told
+    # For a closure of some units: the facility-wide sessions of those days, which stay open
+    # for the other units; `live_count` is the closed units' bookings in each.
+    shared: list[Session] = field(default_factory=list)
 
 
 def closures_for_liaison(*, user: AbstractBaseUser, today: dt.date) -> list[Closure]:
@@ -34,12 +37,25 @@ def closure_preview(
     facility = facility_of_liaison(user)
     sessions = sessions_in_days(facility, starts_on, ends_on, unit_ids).filter(
         status=SessionStatus.OPEN)
-    live = Booking.objects.filter(session__in=sessions, status__in=LIVE_STATUSES)
-    shown = sessions.select_related("unit").annotate(
-        live_count=Count("bookings", filter=Q(bookings__status__in=LIVE_STATUSES))
-    ).order_by("starts_at", "pk")
+    live = Q(session__in=sessions)
+    shared = Session.objects.none()
+    in_units = Q()
+    if unit_ids:
+        shared = sessions_in_days(facility, starts_on, ends_on, []).filter(
+            status=SessionStatus.OPEN, unit__isnull=True)
+        in_units = Q(bookings__resident__unit_id__in=unit_ids)
+        live |= Q(session__in=shared, resident__unit_id__in=unit_ids)
+    bookings = Booking.objects.filter(live, status__in=LIVE_STATUSES)
     return ClosurePreview(
-        sessions=list(shown),
-        bookings=live.count(),
-        families=live.values("household").distinct().count(),
+        sessions=_with_live_counts(sessions, Q()),
+        bookings=bookings.count(),
+        families=bookings.values("household").distinct().count(),
+        shared=_with_live_counts(shared, in_units),
     )
+
+
+def _with_live_counts(sessions: QuerySet[Session], among: Q) -> list[Session]:
+    """The sessions, soonest first, each with `live_count`: its live bookings (`among`)."""
+    return list(sessions.select_related("unit").annotate(
+        live_count=Count("bookings", filter=Q(bookings__status__in=LIVE_STATUSES) & among)
+    ).order_by("starts_at", "pk"))

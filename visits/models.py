@@ -234,6 +234,15 @@ class Session(models.Model):
     close_reason = models.CharField(_("note from the facility"), max_length=200, blank=True)
     # Set when the rule changed after families had booked: a liaison decides.
     needs_review = models.BooleanField(_("needs review"), default=False)
+    # A closure of some units on this session's day (a lockdown of one wing): their residents
+    # are not visited in it, while the session stays open for the other units. Only a
+    # facility-wide session has any; a unit's own session is closed whole instead.
+    closed_units = models.ManyToManyField(
+        HousingUnit, blank=True, related_name="closed_sessions",
+        verbose_name=_("units closed that day"))
+    # Whether `closed_units` holds any: the booking path reads the session's row anyway, and
+    # asks for the units only when this says there are some.
+    has_closed_units = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -263,6 +272,11 @@ class Session(models.Model):
         if self.status != SessionStatus.OPEN:
             return 0
         return max(self.capacity - self.held, 0)
+
+    def closed_for(self, unit_id: int | None) -> bool:
+        """Whether a closure of her unit keeps a resident of `unit_id` out of this session."""
+        return bool(unit_id and self.has_closed_units
+                    and self.closed_units.filter(pk=unit_id).exists())
 
 
 class Resident(models.Model):

@@ -58,10 +58,10 @@ def rounds_open_for_resident(
 
 
 def round_sessions_for_resident(rnd: RequestRound, resident: Resident) -> list[Session]:
-    return list(
-        rnd.sessions.filter(Q(unit__isnull=True) | Q(unit_id=resident.unit_id))
-        .select_related("facility", "rule").order_by("starts_at", "id")
-    )
+    sessions = rnd.sessions.filter(Q(unit__isnull=True) | Q(unit_id=resident.unit_id))
+    if resident.unit_id:  # not the days her unit is closed
+        sessions = sessions.exclude(closed_units=resident.unit_id)
+    return list(sessions.select_related("facility", "rule").order_by("starts_at", "id"))
 
 
 def chances(rnd: RequestRound) -> dict[int, Chance]:

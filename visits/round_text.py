@@ -28,6 +28,7 @@ def reason_text(code: str) -> str:
         "monthly_quota": _("It would go over the visits allowed per month for this person."),
         "overlap": _("Someone in this request already has a visit at that time."),
         "session_closed": _("The facility closed this session."),
+        "unit_closed": _("The facility has closed this person's unit to visits on that day."),
         "approval": _("Someone coming is not approved for this visit."),
         "party": _("Who is coming does not fit this session's rules."),
         "unknown_session": _("This session is no longer offered."),

@@ -66,6 +66,8 @@ def sessions_available(
             return qs.none()
         qs = qs.filter(facility_id=resident.facility_id)
         qs = qs.filter(unit__isnull=True) | qs.filter(unit_id=resident.unit_id)
+        if resident.unit_id:  # not the days her unit is closed (a lockdown of her wing)
+            qs = qs.exclude(closed_units=resident.unit_id)
     if kind:
         qs = qs.filter(kind=kind)
     if date_from or date_to:

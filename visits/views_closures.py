@@ -65,8 +65,10 @@ def _preview(request: HttpRequest, form: ClosureForm, facility: Facility, today:
     preview = closure_selectors.closure_preview(
         user=request.user, starts_on=data["starts_on"], ends_on=data["ends_on"],
         unit_ids=form.unit_ids())
+    booked = sorted((s for s in [*preview.sessions, *preview.shared] if s.live_count),
+                    key=lambda s: (s.starts_at, s.pk))
     return _page(request, form, facility, today, preview=preview,
-                 booked=[s for s in preview.sessions if s.live_count][:PREVIEW_ROWS])
+                 booked=booked[:PREVIEW_ROWS])
 
 
 def _page(request: HttpRequest, form: ClosureForm, facility: Facility, today: Any,

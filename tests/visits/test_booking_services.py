@@ -611,14 +611,20 @@ def test_a_closure_of_one_unit_leaves_the_other_units_alone(world: World) -> Non
 
     _, cancelled = services.closure_create(actor=world.liaison, starts_on=day, ends_on=day,
                                            reason="Search", unit_ids=[world.unit_a.pk])
-    assert cancelled == 4
+    # Unit A's own session closes whole; in the facility-wide session, the four families
+    # visiting Unit A's residents (`crowd` gives each a resident of Unit A) lose their visit,
+    # and the session stays open for the other units.
+    assert cancelled == 4 + 4
     assert_emptied([in_a], "Search")
-    for session in (in_b, world.session):
-        session.refresh_from_db()
-        assert (session.status, held(session)) == (SessionStatus.OPEN, 3)
-    assert all("visits.session.closed" in inbox_types(h.caregiver) for h in a_families)
-    assert not Delivery.objects.filter(
-        user__in=[h.caregiver for h in b_families + whole_families]).exists()
+    in_b.refresh_from_db()
+    assert (in_b.status, held(in_b)) == (SessionStatus.OPEN, 3)
+    world.session.refresh_from_db()
+    assert (world.session.status, held(world.session)) == (SessionStatus.OPEN, 0)
+    assert world.session.closed_for(world.unit_a.pk)
+    assert not world.session.closed_for(world.unit_b.pk)
+    assert all("visits.session.closed" in inbox_types(h.caregiver)
+               for h in a_families + whole_families)
+    assert not Delivery.objects.filter(user__in=[h.caregiver for h in b_families]).exists()
 
 
 def test_closure_input_is_checked_before_anything_is_written(world: World) -> None:

@@ -11,10 +11,12 @@ import pytest
 from django.test import Client
 
 from notifications.models import Delivery
+from scheduler.errors import InvalidInput
 from tests import factories as f
 from tests.conftest import PERSONAS, World
 from visits import services
 from visits.models import Booking, BookingStatus, Closure, Session, SessionStatus
+from visits.selectors import sessions_available as sessions_for
 
 pytestmark = pytest.mark.django_db
 
@@ -92,6 +94,66 @@ def test_closing_one_unit_leaves_the_facilitys_other_sessions(w: World) -> None:
     assert Session.objects.get(pk=unit_session.pk).status == SessionStatus.CLOSED
     assert Session.objects.get(pk=w.session.pk).status == SessionStatus.OPEN
     assert list(Closure.objects.get().units.all()) == [w.unit_b]
+
+
+def test_closing_a_unit_cancels_its_residents_visits_in_the_facilitys_sessions(w: World) -> None:
+    """A lockdown of Unit A: Maria (Unit A) is not visited that day, in the facility-wide
+    session too; Tanya (Unit B) still is, and the session stays open for her unit."""
+    liaison = client_for(w.liaison)
+    preview = liaison.post("/roster/closures/", closure_form(
+        step="preview", units=[str(w.unit_a.pk)])).content.decode()
+    assert "0 sessions will close." in preview
+    assert "1 session for the whole facility stays open for the other units" in preview
+    assert "1 booked visit will be cancelled." in preview
+    assert "1 family will be told." in preview
+    assert ("Saturday, December 5, 10 a.m. · whole facility, these units' visits "
+            "· 1 booking") in preview
+    assert not Closure.objects.exists()
+
+    done = liaison.post("/roster/closures/", closure_form(units=[str(w.unit_a.pk)]),
+                        follow=True).content.decode()
+    assert "Closed. 1 visit was cancelled and its family told." in done
+    session = Session.objects.get(pk=w.session.pk)
+    assert session.status == SessionStatus.OPEN
+    assert dict(Booking.objects.values_list("resident_id", "status")) == {
+        w.resident.pk: BookingStatus.CANCELLED, w.other_resident.pk: BookingStatus.REQUESTED}
+    assert session.held == 1  # Maria's place given back
+    told = Delivery.objects.get(event__type="visits.session.closed")
+    assert told.user == w.caregiver
+    assert "Water main repair" in told.event.body
+
+    # Her family cannot book that day again, and is not offered the session.
+    with pytest.raises(InvalidInput) as refused:
+        services.booking_create(actor=w.caregiver, session_id=w.session.pk,
+                                resident_id=w.resident.pk,
+                                visitor_ids=[v.pk for v in w.household.visitors.all()])
+    assert "closed this person's unit to visits on that day" in str(refused.value)
+    assert w.session not in sessions_for(user=w.caregiver, resident_id=w.resident.pk)
+    assert w.session in sessions_for(user=w.other_caregiver, resident_id=w.other_resident.pk)
+
+
+def test_a_place_a_closed_unit_gives_back_goes_to_the_family_waiting(w: World) -> None:
+    Session.objects.filter(pk=w.session.pk).update(capacity=2)  # full: two booked
+    waiting_household = f.make_household("waiting")
+    waiting = f.make_booking(w.session, f.make_resident(w.facility, unit=w.unit_b),
+                             waiting_household,
+                             status=BookingStatus.WAITLISTED)
+    client_for(w.liaison).post("/roster/closures/", closure_form(units=[str(w.unit_a.pk)]))
+    waiting.refresh_from_db()
+    assert waiting.status == BookingStatus.OFFERED
+    assert Session.objects.get(pk=w.session.pk).held == 2
+
+
+def test_sessions_made_later_on_a_closed_units_day_keep_her_out(w: World) -> None:
+    services.closure_create(actor=w.liaison, starts_on=dt.date(2026, 12, 9),
+                            ends_on=dt.date(2026, 12, 9), reason_code="lockdown",
+                            unit_ids=[w.unit_a.pk])
+    wednesday = f.make_rule(w.facility, rrule="FREQ=WEEKLY;BYDAY=WE;BYHOUR=10;BYMINUTE=0")
+    services.rule_sync_sessions(rule=wednesday, horizon_days=14)
+    made = Session.objects.get(rule=wednesday, starts_at__date=dt.date(2026, 12, 9))
+    assert made.status == SessionStatus.OPEN
+    assert made.closed_for(w.unit_a.pk) and not made.closed_for(w.unit_b.pk)
+    assert made not in sessions_for(user=w.caregiver, resident_id=w.resident.pk)
 
 
 BAD_INPUTS = [

@@ -531,3 +531,31 @@ def test_a_spanish_speaking_family_hears_its_outcome_in_spanish(rw: RoundWorld) 
     assert event.title == "Esta vez no hubo plaza: está en la lista de espera"
     assert "Perder este sorteo le da más posibilidades en el próximo." in event.body
 
+
+
+def test_a_unit_closed_on_a_chosen_day_passes_that_choice_over(rw: RoundWorld) -> None:
+    """Maria's unit is locked down on Saturday after she asked for it: the draw gives her
+    Sunday, says why Saturday went, and a new request cannot choose Saturday."""
+    request = submit(rw, choices=[rw.ids[0], rw.ids[2]])
+    saturday = rw.sessions[0].starts_at.astimezone(CHICAGO).date()
+    services.closure_create(actor=rw.world.liaison, starts_on=saturday, ends_on=saturday,
+                            reason_code="lockdown", unit_ids=[rw.world.unit_a.pk])
+    close_round(rw.round)
+
+    draw_and_tell(rw.round.pk, seed=3)
+
+    request = _fresh(request)
+    assert request.granted_session_id == rw.ids[2]
+    assert request.explanation["reasons"] == {str(rw.ids[0]): "unit_closed"}
+    assert Session.objects.get(pk=rw.ids[0]).held == 0
+
+
+def test_a_request_cannot_choose_a_day_her_unit_is_closed(rw: RoundWorld) -> None:
+    saturday = rw.sessions[0].starts_at.astimezone(CHICAGO).date()
+    services.closure_create(actor=rw.world.liaison, starts_on=saturday, ends_on=saturday,
+                            reason_code="lockdown", unit_ids=[rw.world.unit_a.pk])
+    with pytest.raises(InvalidInput):
+        submit(rw, choices=[rw.ids[0]])
+    other = submit(rw, household=rw.world.other_household, resident=rw.world.other_resident,
+                   choices=[rw.ids[0]])  # Unit B is open
+    assert other.first_choice_id == rw.ids[0]

@@ -352,6 +352,11 @@ def _check_session_serves(session: Session, resident: Resident) -> None:
             _("This session is not one where this person can be visited."),
             fields={"session_id": [_("Choose one of the sessions offered for this person.")]},
         )
+    if session.closed_for(resident.unit_id):
+        raise InvalidInput(
+            _("The facility has closed this person's unit to visits on that day."),
+            fields={"session_id": [_("Choose another day.")]},
+        )
 
 
 def _insert(

@@ -15,6 +15,7 @@ from scheduler.inputs import MAX_CLOSURE_DAYS
 from visits.access import booking_of_facility, facility_of_liaison
 from visits.calendar import local_date, local_midnight_utc
 from visits.models import (
+    HOLDING_STATUSES,
     LIVE_STATUSES,
     ApprovalAudit,
     ApprovalStatus,
@@ -155,10 +156,7 @@ def _cancel_all_in(session: Session, *, actor: AbstractBaseUser, code: str, note
         booking.session = session
         transition(booking, to=BookingStatus.CANCELLED, allowed_from=LIVE_STATUSES,
                    actor=actor, reason=note, reason_code=code, offer_expires_at=None)
-        tell_household(booking, type="visits.session.closed",
-                       title=Text(gettext_noop("Your visit on %(when)s is cancelled"),
-                                  {"when": session_moment(session)}),
-                       body=reason_message(code, note), urgent=True)
+        _tell_visit_cancelled(booking, session, code=code, note=note)
     Session.objects.filter(pk=session.pk).update(
         status=SessionStatus.CLOSED, close_reason_code=code, close_reason=note, held=0
     )
@@ -214,12 +212,51 @@ def closure_create(
             facility=facility, starts_on=starts_on, ends_on=ends_on, reason_code=code,
             reason=note)
         closure.units.set(units)
+        closed = set(sessions_in_closure(closure).values_list("pk", flat=True))
+        shared = set(shared_sessions_in_closure(closure).values_list("pk", flat=True))
         cancelled = 0
-        for session_id in sessions_in_closure(closure).values_list("pk", flat=True):
+        for session_id in sorted(closed | shared):  # the lock order: by id
             session = lock_session(session_id)
-            if session.status == SessionStatus.OPEN:
+            if session.status != SessionStatus.OPEN:
+                continue
+            if session_id in closed:
                 cancelled += _cancel_all_in(session, actor=actor, code=code, note=note)
+            else:
+                cancelled += _close_units_in(session, units, actor=actor, code=code, note=note)
     return closure, cancelled
+
+
+def _close_units_in(session: Session, units: list[HousingUnit], *, actor: AbstractBaseUser,
+                    code: str, note: str) -> int:
+    """A facility-wide session on a day some units are closed: it stays open for the other
+    units, and the live bookings of the closed units' residents are cancelled (each
+    household told, as when a session closes). The places they held go to the families
+    waiting, as when a family cancels."""
+    session.closed_units.add(*units)
+    Session.objects.filter(pk=session.pk).update(has_closed_units=True)
+    session.has_closed_units = True
+    bookings = list(
+        Booking.objects.filter(session=session, status__in=LIVE_STATUSES,
+                               resident__unit__in=units)
+        .select_related("household__caregiver", "resident")
+    )
+    freed = 0
+    for booking in bookings:
+        booking.session = session
+        was = transition(booking, to=BookingStatus.CANCELLED, allowed_from=LIVE_STATUSES,
+                         actor=actor, reason=note, reason_code=code, offer_expires_at=None)
+        freed += was in HOLDING_STATUSES
+        _tell_visit_cancelled(booking, session, code=code, note=note)
+    for _place in range(freed):
+        release_place(session)
+    return len(bookings)
+
+
+def _tell_visit_cancelled(booking: Booking, session: Session, *, code: str, note: str) -> None:
+    tell_household(booking, type="visits.session.closed",
+                   title=Text(gettext_noop("Your visit on %(when)s is cancelled"),
+                              {"when": session_moment(session)}),
+                   body=reason_message(code, note), urgent=True)
 
 
 def closure_check(starts_on: dt.date, ends_on: dt.date, reason: str, *,
@@ -244,8 +281,19 @@ def closure_check(starts_on: dt.date, ends_on: dt.date, reason: str, *,
 
 
 def sessions_in_closure(closure: Closure):
+    """The sessions a closure closes whole: all of the facility's on those days, or, for a
+    closure of some units, those units' own sessions."""
     unit_ids = list(closure.units.values_list("pk", flat=True))
     return sessions_in_days(closure.facility, closure.starts_on, closure.ends_on, unit_ids)
+
+
+def shared_sessions_in_closure(closure: Closure):
+    """For a closure of some units, the facility-wide sessions of those days: they stay
+    open for the other units (none for a closure of the whole facility)."""
+    if not closure.units.exists():
+        return Session.objects.none()
+    return sessions_in_days(closure.facility, closure.starts_on, closure.ends_on, []).filter(
+        unit__isnull=True)
 
 
 def sessions_in_days(facility: Facility, starts_on: dt.date, ends_on: dt.date,

@@ -57,7 +57,14 @@ from visits.round_models import (
     RoundStatus,
     VisitRequest,
 )
-from visits.rules import DraftBooking, SessionFacts, VisitorFacts, check_booking, is_child
+from visits.rules import (
+    DraftBooking,
+    SessionFacts,
+    Violation,
+    VisitorFacts,
+    check_booking,
+    is_child,
+)
 from visits.services.common import announce_places, now
 from visits.services.round_notices import round_tell_families_on_commit
 from visits.services.rounds import request_violations
@@ -127,16 +134,28 @@ class _SessionKeys:
     day: dt.date
     week: str
     month: str
+    closed_units: frozenset[int]  # units closed that day (a facility-wide session)
 
 
 def _session_keys(sessions: dict[int, Session]) -> dict[int, _SessionKeys]:
+    closed: dict[int, set[int]] = defaultdict(set)
+    flagged = [pk for pk, session in sessions.items() if session.has_closed_units]
+    if flagged:
+        for session_id, unit_id in Session.closed_units.through.objects.filter(
+                session_id__in=flagged).values_list("session_id", "housingunit_id"):
+            closed[session_id].add(unit_id)
     out = {}
     for pk, session in sessions.items():
         day = local_date(session.starts_at, session.facility.time_zone)
         out[pk] = _SessionKeys(facts=session_facts(session), day=day,
                                week=_week_key(day, session.kind),
-                               month=_month_key(day, session.kind))
+                               month=_month_key(day, session.kind),
+                               closed_units=frozenset(closed[pk]))
     return out
+
+
+def _unit_closed(request: VisitRequest, keys: _SessionKeys) -> bool:
+    return request.resident_unit_id in keys.closed_units
 
 
 def _slot(session: Session, keys: _SessionKeys) -> SessionSlot:
@@ -315,6 +334,9 @@ def _round_request(
     choices = [pk for pk in request.choice_ids if pk in keys]
     day = keys[choices[0]].day if choices else moment.date()
     found = request_violations([keys[pk].facts for pk in choices], facts, moment)
+    for pk in choices:
+        if _unit_closed(request, keys[pk]):
+            found[pk] = [Violation("unit_closed", "")]
     return RoundRequest(
         id=request.pk, household_id=request.household_id, resident_id=request.resident_id,
         visitor_ids=tuple(sorted(v.id for v in facts)), choices=tuple(choices),
@@ -401,7 +423,8 @@ def _pending_requests(rnd: RequestRound) -> list[VisitRequest]:
     query of plain values: a big round has tens of thousands, and a model apiece costs."""
     requests = list(
         VisitRequest.objects.filter(round=rnd, status=RequestStatus.PENDING)
-        .annotate(distance_km=F("household__distance_km"))
+        .annotate(distance_km=F("household__distance_km"),
+                  resident_unit_id=F("resident__unit_id"))
         .order_by("id")
     )
     people: dict[int, list[_Person]] = defaultdict(list)
@@ -476,6 +499,8 @@ class _Writer:
         visitors = request.people
         if any(v.household_id != request.household_id for v in visitors):
             return None, "visitor_not_approved"  # someone is no longer in the household
+        if _unit_closed(request, self.keys[session.pk]):
+            return None, "unit_closed"
         violations = [v for v in check_booking(self._draft(request, session, visitors))
                       if v.code not in NOT_AT_DRAW]
         if violations:
@@ -526,7 +551,8 @@ class _Writer:
         for session_id in outcome.waitlisted_on:
             session = self.sessions.get(session_id)
             if session is None or session.status != SessionStatus.OPEN or (
-                session_id, request.resident_id) in self.live:
+                session_id, request.resident_id) in self.live or _unit_closed(
+                    request, self.keys[session_id]):
                 continue
             booking = self._booking(session, request, BookingStatus.WAITLISTED)
             self.waiting.append((booking, request.people))

@@ -217,7 +217,7 @@ def _choices_for(rnd: RequestRound, resident: Resident, choices: list[int]) -> l
 def _serves(session: Session, resident: Resident) -> bool:
     return session.facility_id == resident.facility_id and (
         session.unit_id is None or session.unit_id == resident.unit_id
-    )
+    ) and not session.closed_for(resident.unit_id)
 
 
 def request_violations(

@@ -93,12 +93,36 @@ def _reconcile(
         occurrence = by_start.pop(session.starts_at, None)
         counts[_reconcile_one(rule, session, occurrence, session.pk in booked_ids)] += 1
     new = []
+    closed_units: dict[dt.datetime, set[int]] = {}
     for occurrence in by_start.values():
-        closure = _closure_covering(rule, local_date(occurrence.starts_at, tz), closures)
+        day = local_date(occurrence.starts_at, tz)
+        closure = _closure_covering(rule, day, closures)
         new.append(_new_session(rule, occurrence, closure))
+        units = _units_closed_on(rule, day, closures)
+        if units:
+            closed_units[occurrence.starts_at] = units
     Session.objects.bulk_create(new, ignore_conflicts=True)
+    _mark_closed_units(rule, closed_units)
     counts["created"] = len(new)
     return counts
+
+
+def _units_closed_on(rule: VisitingRule, day: dt.date, closures: list[Closure]) -> set[int]:
+    """For a facility-wide rule, the units a closure of some units shuts on that day: the
+    session is made open, but not for their residents (`Session.closed_units`)."""
+    if rule.unit_id is not None:
+        return set()
+    return {unit.pk for closure in closures if closure.starts_on <= day <= closure.ends_on
+            for unit in closure.units.all()}
+
+
+def _mark_closed_units(rule: VisitingRule, closed_units: dict[dt.datetime, set[int]]) -> None:
+    if not closed_units:
+        return
+    made = Session.objects.filter(rule=rule, starts_at__in=list(closed_units))
+    for session in made:
+        session.closed_units.add(*closed_units[session.starts_at])
+    made.update(has_closed_units=True)
 
 
 def _reconcile_one(
