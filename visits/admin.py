@@ -81,9 +81,11 @@ class SessionAdmin(admin.ModelAdmin):
     list_display = ["__str__", "kind", "capacity", "held", "status", "needs_review"]
     list_filter = ["facility", "kind", "status", "needs_review"]
     date_hierarchy = "starts_at"
-    # Closing a session cancels its bookings and tells the families (`session_close`), and
-    # capacity must never fall below the places held: neither is a field to type over.
-    readonly_fields = ["held", "status", "capacity", "close_reason_code", "close_reason"]
+    # Closing a session cancels its bookings and tells the families (`session_close`; some
+    # units of it: `closure_create`), and capacity must never fall below the places held:
+    # none of these is a field to type over.
+    readonly_fields = ["held", "status", "capacity", "close_reason_code", "close_reason",
+                       "closed_units"]
 
 
 @admin.register(Resident)
