@@ -7,6 +7,8 @@ household itself is written by the visits service, as every other write.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -20,9 +22,13 @@ from visits.services import household_open
 
 
 class DateInput(forms.DateInput):
-    """The phone's own date picker."""
+    """The phone's own date picker. It reads only ISO dates ("2011-02-14"): a date written
+    the reader's way ("14/02/2011" in Spanish) would show an empty field."""
 
     input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
+        super().__init__(attrs, format=format or "%Y-%m-%d")
 
 
 class SignupForm(forms.Form):

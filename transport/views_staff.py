@@ -247,7 +247,7 @@ class HomeForm(forms.Form):
 
 class WindowForm(forms.Form):
     day = forms.DateField(label=gettext_lazy("Day"), input_formats=["%Y-%m-%d"],
-                          widget=forms.DateInput(attrs={"type": "date"}))
+                          widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     starts = forms.TimeField(label=gettext_lazy("Start time"), input_formats=["%H:%M", "%H:%M:%S"],
                              widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     ends = forms.TimeField(label=gettext_lazy("End time"), input_formats=["%H:%M", "%H:%M:%S"],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,7 +23,13 @@ from visits.rules import age_on, is_child_age
 
 
 class DateInput(forms.DateInput):
+    """The phone's own date picker. It reads only ISO dates ("2011-02-14"): a date written
+    the reader's way ("14/02/2011" in Spanish) would show an empty field."""
+
     input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
+        super().__init__(attrs, format=format or "%Y-%m-%d")
 
 
 class PersonForm(forms.Form):

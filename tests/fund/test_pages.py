@@ -35,7 +35,8 @@ def test_a_chosen_amount_button_or_a_typed_amount(client: Client, localstripe: A
 
 
 def test_bad_amount_is_explained_on_the_page(client: Client, localstripe: Any) -> None:
-    response = client.post("/fund/donate/", {"amount": "3.555", "email": "a@example.org"})
+    # Both separators: the last one is the decimal one, and it has three digits.
+    response = client.post("/fund/donate/", {"amount": "1,003.555", "email": "a@example.org"})
     assert response.status_code == 400
     assert "at most two decimals" in response.content.decode()
     assert not Donation.objects.exists()
@@ -47,7 +48,7 @@ def test_bad_amount_is_explained_in_spanish(client: Client, localstripe: Any) ->
                            HTTP_ACCEPT_LANGUAGE="es")
     html = response.content.decode()
     assert response.status_code == 400
-    assert "Da entre 1.00 USD y 10,000.00 USD." in html
+    assert "Da entre 1,00 USD y 10\u00a0000,00 USD." in html  # numbers as she writes them
     assert "correo" in html
 
 
@@ -118,7 +119,7 @@ def test_coordinator_grants_from_the_report_page(client: Client, world: World) -
 
     bad = client.post("/fund/subsidies/grant/", {"booking": booking.pk, "kind": "bus_fare",
                                                  "amount": "lots"}, follow=True)
-    assert "Enter an amount" in bad.content.decode()
+    assert "Write the amount in USD, like 25 or 25.50." in bad.content.decode()
     assert not Subsidy.objects.exists()
 
     good = client.post("/fund/subsidies/grant/", {"booking": booking.pk, "kind": "bus_fare",

@@ -102,3 +102,39 @@ def test_nobody_else_sees_or_changes_her_people(world: World, persona: str) -> N
     assert sofia.first_name != "X"
     if persona == "other_caregiver":
         assert edit.status_code == 404 and remove.status_code == 404
+
+
+def in_spanish(user) -> Client:
+    client = signed_in(user)
+    client.cookies["django_language"] = "es"
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "es"
+    return client
+
+
+@time_machine.travel(NOW, tick=False)
+def test_in_spanish_the_birthday_shows_in_the_date_picker_and_saves_unchanged(
+    world: World,
+) -> None:
+    # The phone's date picker reads only 2011-02-14; "14/02/2011" left it empty, and saving
+    # then failed on a field she never touched.
+    mateo = f.make_visitor(world.household, first_name="Mateo", born=dt.date(2011, 2, 14))
+    client = in_spanish(world.caregiver)
+    page = client.get(reverse("person-edit", args=[mateo.pk]))
+    html = page.content.decode()
+    assert 'lang="es"' in html and "Fecha de nacimiento" in html
+    assert 'type="date" name="date_of_birth" value="2011-02-14"' in html
+    assert "14/02/2011" not in html
+
+    response = client.post(reverse("person-edit", args=[mateo.pk]), {
+        "first_name": "Mateo", "last_name": mateo.last_name, "date_of_birth": "2011-02-14"})
+    assert response.status_code == 302, response.content.decode()
+    mateo.refresh_from_db()
+    assert mateo.date_of_birth == dt.date(2011, 2, 14)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_in_spanish_a_refused_new_person_keeps_the_date_she_picked(world: World) -> None:
+    response = in_spanish(world.caregiver).post(reverse("household"), {
+        "new-first_name": "", "new-last_name": "Ruiz", "new-date_of_birth": "2019-03-01"})
+    assert response.status_code == 400
+    assert 'name="new-date_of_birth" value="2019-03-01"' in response.content.decode()

@@ -6,15 +6,16 @@ The ledger is not touched here: money lands only when Stripe's signed webhook sa
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.utils import translation
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from scheduler.errors import InvalidInput, NotFound
@@ -42,8 +43,25 @@ def money_text(cents: int, currency: str) -> str:
     return f"{cents // 100:,}.{cents % 100:02d} {currency.upper()}"
 
 
+def money_text_local(cents: int, currency: str) -> str:
+    """12345, "usd" -> "123.45 USD" in English, "123,45 USD" in Spanish: for text that
+    tells a donor what to type, so it is written the way she writes numbers."""
+    units = formats.number_format(Decimal(cents) / 100, 2, use_l10n=True, force_grouping=True)
+    return f"{units} {currency.upper()}"
+
+
+@dataclass(frozen=True)
+class TypedAmount:
+    """An amount read from what a person typed, in whole cents."""
+
+    cents: int
+    # "1,500" or "1.500": a lone separator before three digits, read as thousands, though
+    # it may be a slip for decimals; an out-of-range guess is explained, not just refused.
+    guessed: bool
+
+
 def amount_check(raw: Any, currency: str | None = None) -> int:
-    """A gift's amount in whole cents, from what a person typed ("25", "25.50").
+    """A gift's amount in whole cents, from what a person typed (see `amount_read`).
 
     Raises InvalidInput naming the `amount` (or `currency`) field.
     """
@@ -54,33 +72,96 @@ def amount_check(raw: Any, currency: str | None = None) -> int:
             _("The fund takes gifts in %(currency)s only.") % {"currency": fund_currency.upper()}
         ]
     try:
-        cents = cents_of(raw)
+        typed = amount_read(raw)
     except InvalidInput as exc:
         raise InvalidInput(fields={**problems, **exc.fields}) from None
     low, high = settings.FUND_MIN_DONATION_CENTS, settings.FUND_MAX_DONATION_CENTS
-    if cents < low or cents > high:
-        problems["amount"] = [
-            _("Please give between %(low)s and %(high)s.")
-            % {"low": money_text(low, fund_currency), "high": money_text(high, fund_currency)}
-        ]
+    if typed.cents < low or typed.cents > high:
+        between = _("Please give between %(low)s and %(high)s.") % {
+            "low": money_text_local(low, fund_currency),
+            "high": money_text_local(high, fund_currency)}
+        # One message (the page shows one line per field): "25,505" was likely "25.50".
+        problems["amount"] = [f"{_how_to_write()} {between}" if typed.guessed else between]
     if problems:
         raise InvalidInput(fields=problems)
-    return cents
+    return typed.cents
 
 
 def cents_of(raw: Any) -> int:
-    """Whole cents from a typed amount in units ("25.5" -> 2550); InvalidInput otherwise."""
-    text = str(raw if raw is not None else "").strip().replace(",", "")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        amount = None
-    if isinstance(raw, bool) or amount is None or not amount.is_finite():
-        raise InvalidInput(fields={"amount": [_("Enter an amount, for example 25 or 25.50.")]})
-    cents = amount * 100
-    if cents != cents.to_integral_value():
-        raise InvalidInput(fields={"amount": [_("An amount can have at most two decimals.")]})
-    return int(cents)
+    """Whole cents from a typed amount in units ("25,5" -> 2550); InvalidInput otherwise."""
+    return amount_read(raw).cents
+
+
+# Digits in groups split by one separator each; what the separators mean is decided after.
+_AMOUNT_SHAPE = re.compile(r"[0-9]+(?:[., ][0-9]+)*")
+# No-break and thin spaces (Spanish groups thousands with them, and so does Django) read
+# as plain spaces.
+_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " "})
+
+
+def amount_read(raw: Any) -> TypedAmount:
+    """Read a typed amount in units, written the English or the Spanish way.
+
+    "25.50", "25,50" and "25,5" carry decimals (one or two digits after a lone separator);
+    "1,500", "1.500.000" and "1 500" group thousands (three digits after each separator; a
+    lone "1.500" is refused: English reads it as decimals, much of Latin America as
+    thousands); with
+    two kinds of separator ("1.500,00", "1,500.00") the last one is the decimal. Anything
+    else ("1,2,3", "12.34.56", "-5", "1e3") is refused, never guessed: InvalidInput on
+    `amount`, saying how to write it.
+    """
+    if isinstance(raw, bool):
+        raise _amount_refused(_how_to_write())
+    text = str(raw if raw is not None else "").translate(_SPACES).strip()
+    text = text.removeprefix("$").removesuffix("$").strip()
+    if not text:
+        raise _amount_refused(_("Enter an amount, for example 25 or 25.50."))
+    if len(text) > 40 or not _AMOUNT_SHAPE.fullmatch(text):
+        raise _amount_refused(_how_to_write())
+    whole, decimals, guessed = _amount_parts(text)
+    return TypedAmount(int(whole) * 100 + int(decimals.ljust(2, "0")), guessed)
+
+
+def _amount_parts(text: str) -> tuple[str, str, bool]:
+    """(whole units, decimals, guessed) of a well-shaped amount, grouping taken out."""
+    separators = [c for c in text if c in "., "]
+    if not separators:
+        return text, "", False
+    last = separators[-1]
+    head, _sep, tail = text.rpartition(last)
+    kinds = set(separators)
+    if len(kinds) == 1:
+        if len(separators) == 1 and last != " " and len(tail) <= 2:
+            return head, tail, False  # "25,5", "25.50"
+        if len(separators) == 1 and last == "." and len(tail) == 3:
+            # "3.555": a slip of the decimals in English, thousands in much of the Spanish-
+            # speaking world. A wrong guess would charge 1,000 times too much or too little.
+            raise _amount_refused(_how_to_write())
+        lone_three = len(separators) == 1 and last != " "  # "1,500", "25.505"
+        return _ungrouped(text, last), "", lone_three
+    if len(kinds) > 2 or last == " " or separators.count(last) > 1:
+        raise _amount_refused(_how_to_write())
+    if len(tail) > 2:
+        raise _amount_refused(_("An amount can have at most two decimals."))
+    (grouping,) = kinds - {last}
+    return _ungrouped(head, grouping), tail, False
+
+
+def _ungrouped(text: str, separator: str) -> str:
+    """"10.000" -> "10000"; groups that are not thousands ("1,2,3", "0,500") are refused."""
+    first, *rest = text.split(separator)
+    if not 1 <= len(first) <= 3 or first.startswith("0") or any(len(g) != 3 for g in rest):
+        raise _amount_refused(_how_to_write())
+    return first + "".join(rest)
+
+
+def _how_to_write() -> str:
+    return _("Write the amount in %(currency)s, like 25 or 25.50.") % {
+        "currency": settings.FUND_CURRENCY.upper()}
+
+
+def _amount_refused(message: str) -> InvalidInput:
+    return InvalidInput(fields={"amount": [message]})
 
 
 def earmark_check(raw: Any) -> Facility | None:

@@ -26,7 +26,13 @@ from scheduler.inputs import parse_id
 from scheduler.throttles import DonationStartThrottle, throttled_message
 from transport.access import check_coordinator, coordinator_program
 from transport.fund import exports, selectors
-from transport.fund.donations import cents_of, donation_start, money_text, monthly_gift_subscribe
+from transport.fund.donations import (
+    cents_of,
+    donation_start,
+    money_text,
+    money_text_local,
+    monthly_gift_subscribe,
+)
 from transport.fund.models import Donation, DonationKind, DonationStatus, SubsidyKind
 from transport.fund.subsidies import subsidy_grant
 from transport.models import Program
@@ -53,8 +59,9 @@ def _donate_form(request: HttpRequest, values: dict[str, Any], errors: dict[str,
         "programs": programs if len(programs) > 1 else [],
         "hidden_program": chosen if known and len(programs) <= 1 else None,
         "currency": settings.FUND_CURRENCY.upper(),
-        "minimum": money_text(settings.FUND_MIN_DONATION_CENTS, settings.FUND_CURRENCY),
-        "maximum": money_text(settings.FUND_MAX_DONATION_CENTS, settings.FUND_CURRENCY),
+        # In her own way of writing numbers ("1,00" in Spanish), like what she types.
+        "minimum": money_text_local(settings.FUND_MIN_DONATION_CENTS, settings.FUND_CURRENCY),
+        "maximum": money_text_local(settings.FUND_MAX_DONATION_CENTS, settings.FUND_CURRENCY),
     }
     return render(request, "fund/donate.html", context, status=status)
 
