@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import zoneinfo
+from collections.abc import Iterable
+from itertools import islice
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -166,9 +168,23 @@ class VisitingRule(models.Model):
                 "Requests must open more days before the visit than they close.")})
         try:
             first_day = self.starts_on or dt.date.today()
-            parse_rrule(self.rrule, dt.datetime.combine(first_day, dt.time()))
+            recurrence = parse_rrule(self.rrule, dt.datetime.combine(first_day, dt.time()))
         except ValueError as exc:
             raise ValidationError({"rrule": str(exc)}) from exc
+        self._check_booking_window(recurrence)
+
+    def _check_booking_window(self, recurrence: Iterable[dt.datetime]) -> None:
+        """Booking opens at midnight N days before the visit's day and closes M hours before
+        it starts: a visit at 10 a.m. with N = 1 and M = 200 could never be booked."""
+        earliest = min((start.time() for start in islice(recurrence, 60)), default=None)
+        if earliest is None:
+            return
+        hours_open = ((self.opens_days_before or 0) * 24 + earliest.hour
+                      + earliest.minute / 60)
+        if (self.closes_hours_before or 0) >= hours_open:
+            raise ValidationError({"closes_hours_before": _(
+                "Families could never book: booking would close before it opens. Close it "
+                "fewer hours before the visit, or open it more days before.")})
 
 
 class Closure(models.Model):

@@ -207,7 +207,22 @@ BAD_INPUTS = [
     ({"round_opens_days_before": "3", "round_closes_days_before": "8"},
      "Requests must open more days before the visit than they close."),
     ({"kind": "teleport"}, "Select a valid choice."),
+    # Opening at midnight a day before a 10:30 visit and closing 200 hours before it: shut.
+    ({"opens_days_before": "1", "closes_hours_before": "200"},
+     "Families could never book: booking would close before it opens."),
+    ({"opens_days_before": "0", "closes_hours_before": "11"},
+     "Families could never book: booking would close before it opens."),
 ]
+
+
+def test_booking_on_the_day_itself_until_shortly_before_is_a_rule(w: World) -> None:
+    """Opening at midnight of the visit's day and closing two hours before 10:30 leaves
+    families 8½ hours: a rule like any other."""
+    response = client_for(w.liaison).post("/roster/rules/new/", weekend_form(
+        step="save", opens_days_before="0", closes_hours_before="2"))
+    assert response.status_code == 302
+    rule = VisitingRule.objects.get(name=weekend_form()["name"])
+    assert (rule.opens_days_before, rule.closes_hours_before) == (0, 2)
 
 
 @pytest.mark.parametrize("step", ["preview", "save"])
