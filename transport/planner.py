@@ -111,6 +111,8 @@ class Scope:
     day_trips: frozenset[int] = frozenset()  # every trip of the program's day when read
     # The program planned: its rides, its drivers and vehicles only (None: the unnamed one).
     program_id: int | None = None
+    # driver id -> the windows she was planned on (`driver_inputs`), checked before writing.
+    windows: dict[int, frozenset[int]] = field(default_factory=dict)
 
 
 def _trips_of_day(day: dt.date, program_id: int | None) -> list[Trip]:
@@ -263,6 +265,7 @@ def driver_inputs(scope: Scope) -> list[DriverInput]:
     by_driver: dict[int, list[DriverAvailability]] = defaultdict(list)
     for window in windows:
         by_driver[window.driver_id].append(window)
+    scope.windows = {d: frozenset(w.pk for w in ws) for d, ws in by_driver.items()}
     taken = set(scope.busy_vehicles) | {t.vehicle_id for t in scope.kept.values()}
     out = []
     for driver_id in sorted(by_driver):
@@ -433,11 +436,26 @@ def _lock_and_check(scope: Scope) -> None:
         raise PlanStale()
 
 
+def _check_windows(scope: Scope, result: PlanResult) -> None:
+    """PlanStale if a driver given a trip removed a window while we solved. Her row is
+    locked first, as `staff.availability_remove` locks it: either her removal waits for
+    this plan (and then sees her trip, and refuses), or this plan sees the window gone."""
+    drivers = sorted({route.driver.driver_id for route in result.routes})
+    if not drivers:
+        return
+    list(Driver.objects.select_for_update().filter(pk__in=drivers).order_by("pk")
+         .values_list("pk", flat=True))
+    used = {pk for driver_id in drivers for pk in scope.windows.get(driver_id, ())}
+    if DriverAvailability.objects.filter(pk__in=used).count() != len(used):
+        raise PlanStale()
+
+
 def write_plan(scope: Scope, result: PlanResult, *, drivers: int = 0,
                run: PlanRun | None = None) -> PlanOutcome:
     """Replace the scope's trips with the result, in one transaction (PlanStale if changed)."""
     with transaction.atomic():
         _lock_and_check(scope)
+        _check_windows(scope, result)
         before = notify.trip_signatures(scope.replaceable)
         trips = _replace_trips(scope, result, run)
         planned = _update_requests(scope, result)

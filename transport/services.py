@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -43,7 +44,7 @@ from transport.models import (
 )
 from transport.planner import PlanStale, plan_day, session_day
 from transport.programs import facilities_q, rides_q
-from transport.selectors import stop_day_today
+from transport.selectors import stop_day_today, today_for
 from visits.access import household_of
 from visits.models import Booking, BookingStatus, VisitKind
 
@@ -267,6 +268,18 @@ def ride_request_pin(*, actor: AbstractBaseUser, request_id: int, trip_id: int |
     return request
 
 
+def ride_request_pin_and_plan(*, actor: AbstractBaseUser, request_id: int,
+                              trip_id: int | None = None, driver_id: int | None = None,
+                              facility_id: int | None = None) -> PlanRun:
+    """Pin a ride request (as `ride_request_pin`) and plan its day again around it, in one
+    transaction: a day that may not be planned (over, too far ahead) leaves the pin as it
+    was. Raises what both raise; locks what both lock."""
+    with transaction.atomic():
+        request = ride_request_pin(actor=actor, request_id=request_id, trip_id=trip_id,
+                                   driver_id=driver_id)
+        return plan_run_start(actor=actor, day=session_day(request), facility_id=facility_id)
+
+
 def _pin_trip(request: RideRequest, trip_id: int, program_id: int | None) -> Trip:
     """A trip of her program's drivers (another program's are 'not found')."""
     trip = Trip.objects.select_related("driver").filter(
@@ -372,6 +385,40 @@ def _plan_lease() -> dt.timedelta:
                         + settings.TRANSPORT_PLAN_LEASE_SECONDS)
 
 
+def _plan_days(*, actor: AbstractBaseUser, program_id: int | None,
+              facility_id: int | None = None) -> tuple[dt.date, dt.date]:
+    """The first and last day a coordinator may plan for the program (or one facility).
+
+    The first is today, where she is (the board's today) or where a facility is: a facility
+    behind her may still be on the day before, its evening rides still to plan. The last is
+    as far ahead as sessions are kept (SESSION_HORIZON_DAYS, where the facility is): past it
+    no visit, so no ride, exists yet, and a run would only rewrite an empty day.
+    """
+    from visits.models import Facility
+
+    facilities = Facility.objects.filter(facilities_q(program_id))
+    if facility_id is not None:
+        facilities = facilities.filter(pk=facility_id)
+    now = timezone.now()
+    todays = {today_for(actor)} | {
+        now.astimezone(zoneinfo.ZoneInfo(zone)).date()
+        for zone in facilities.order_by().values_list("time_zone", flat=True).distinct()}
+    return min(todays), max(todays) + dt.timedelta(days=settings.SESSION_HORIZON_DAYS)
+
+
+def check_plan_day(*, day: dt.date, first: dt.date, last: dt.date) -> None:
+    """InvalidInput (on `date`) for a day already over or too far ahead: planning it would
+    move families' rides on a day nobody meant to plan."""
+    if day < first:
+        message = _("%(day)s is over. Choose today or a day to come.") % {
+            "day": date_format(day, "DATE_FORMAT")}
+        raise InvalidInput(message, fields={"date": [message]}, code="day_over")
+    if day > last:
+        message = _("%(day)s is too far ahead: rides can be planned until %(last)s.") % {
+            "day": date_format(day, "DATE_FORMAT"), "last": date_format(last, "DATE_FORMAT")}
+        raise InvalidInput(message, fields={"date": [message]}, code="day_too_far")
+
+
 def plan_run_start(*, actor: AbstractBaseUser, day: dt.date,
                    facility_id: int | None = None) -> PlanRun:
     """Queue planning the day for the coordinator's program (one of its facilities or all);
@@ -379,7 +426,8 @@ def plan_run_start(*, actor: AbstractBaseUser, day: dt.date,
 
     A waiting run whose task should have started by now (lost, or its worker died before
     it began) is enqueued again, so a re-plan never waits on a dead run. Raises
-    NotPermitted (not a coordinator), NotFound (no such facility). Locks the waiting run
+    NotPermitted (not a coordinator), NotFound (no such facility), InvalidInput (a day
+    already over or past the session horizon, see `_plan_days`). Locks the waiting run
     (two coordinators asking at once enqueue it once). Tasks are enqueued after commit.
     """
     from visits.models import Facility
@@ -388,6 +436,8 @@ def plan_run_start(*, actor: AbstractBaseUser, day: dt.date,
     if facility_id is not None and not Facility.objects.filter(
             facilities_q(program_id), pk=facility_id).exists():
         raise NotFound(_("We could not find that facility."))
+    first, last = _plan_days(actor=actor, program_id=program_id, facility_id=facility_id)
+    check_plan_day(day=day, first=first, last=last)
     with transaction.atomic():
         waiting = (PlanRun.objects.select_for_update()
                    .filter(day=day, facility_id=facility_id, program_id=program_id,

@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from scheduler.errors import Conflict, InvalidInput, NotFound, NotPermitted
@@ -25,6 +26,9 @@ from transport.models import (
     ProgramFacility,
     StaffInvitation,
     StaffRole,
+    Stop,
+    StopStatus,
+    TripStatus,
     Vehicle,
 )
 from transport.rides_follow import rides_follow_facility
@@ -357,12 +361,36 @@ def availability_add(*, actor: AbstractBaseUser, starts_at: dt.datetime, ends_at
 
 
 def availability_remove(*, actor: AbstractBaseUser, window_id: int) -> None:
-    """Remove one of her windows. Raises NotPermitted, NotFound (not hers)."""
+    """Remove one of her windows, unless she drives in it (`check_not_driving_in`).
+
+    Raises NotPermitted, NotFound (not hers), Conflict (a trip of hers has a stop in it).
+    Locks her driver row, as the planner does before writing her trip: a plan written
+    meanwhile is seen here, and a plan being written sees the window gone and plans again.
+    """
     driver = _active_driver(actor)
     with transaction.atomic():
-        deleted, _rows = DriverAvailability.objects.filter(pk=window_id, driver=driver).delete()
-    if not deleted:
-        raise NotFound(_("This window is not one of yours."))
+        Driver.objects.select_for_update().filter(pk=driver.pk).first()
+        window = DriverAvailability.objects.filter(pk=window_id, driver=driver).first()
+        if window is None:
+            raise NotFound(_("This window is not one of yours."))
+        check_not_driving_in(window)
+        window.delete()
+
+
+def check_not_driving_in(window: DriverAvailability) -> None:
+    """Conflict if a trip of hers not yet done has a stop still to make in the window: taken
+    away, the trip would stay planned with her, and nobody would know she is not coming."""
+    stop = (Stop.objects.filter(
+        trip__driver_id=window.driver_id,
+        trip__status__in=[TripStatus.PLANNED, TripStatus.UNDER_WAY],
+        status=StopStatus.PLANNED,
+        planned_at__gte=window.starts_at, planned_at__lte=window.ends_at)
+        .select_related("trip").order_by("planned_at", "pk").first())
+    if stop is not None:
+        message = _("You are driving on %(day)s: ask your coordinator to take you off the "
+                    "trip first, then remove this window.") % {
+            "day": date_format(stop.trip.day, "MONTH_DAY_FORMAT")}
+        raise Conflict(message, code="driving_in_window")
 
 
 def availability_of_driver(*, user: AbstractBaseUser) -> QuerySet[DriverAvailability]:

@@ -35,7 +35,6 @@ from transport.models import (
     StopKind,
     StopStatus,
 )
-from transport.planner import session_day
 
 
 def _day(request: HttpRequest) -> dt.date:
@@ -105,14 +104,30 @@ def board(request: HttpRequest) -> HttpResponse:
     })
 
 
+def _posted_day(request: HttpRequest) -> dt.date | None:
+    """The day a board button acts on, as the form posted it; None if missing or not a date
+    (never today in its place: she would act on a day she did not pick)."""
+    return parse_day(request.POST.get("date") or request.GET.get("date") or "")
+
+
+def _day_to_plan(day: dt.date | None) -> dt.date:
+    if day is None:
+        message = _("The day to plan was missing or not a valid date. Choose the day on "
+                    "the board again.")
+        raise InvalidInput(message, fields={"date": [message]})
+    return day
+
+
 @require_POST
 @login_required
 def plan_start(request: HttpRequest) -> HttpResponse:
-    day, facility_id = _day(request), _facility_id(request)
+    day, facility_id = _posted_day(request), _facility_id(request)
+    # Refused, she comes back to the day she asked for (without one, to the board).
+    back = _board_url(day, facility_id) if day else reverse("ride-board") + (
+        f"?facility={facility_id}" if facility_id else "")
     return run_action(request, lambda: services.plan_run_start(
-        actor=request.user, day=day, facility_id=facility_id),
-        _("Planning has started. The board updates when it is done."),
-        _board_url(day, facility_id))
+        actor=request.user, day=_day_to_plan(day), facility_id=facility_id),
+        _("Planning has started. The board updates when it is done."), back)
 
 
 def _pin_target(request: HttpRequest) -> dict[str, int | None]:
@@ -135,11 +150,13 @@ def ride_pin(request: HttpRequest, request_id: int) -> HttpResponse:
     day, facility_id = _day(request), _facility_id(request)
 
     def pin() -> None:
-        ride = services.ride_request_pin(actor=request.user, request_id=request_id,
-                                         **_pin_target(request))
+        target = _pin_target(request)
         if request.POST.get("replan"):
-            services.plan_run_start(actor=request.user, day=session_day(ride),
-                                    facility_id=facility_id)
+            # The ride's own day is planned (not the posted one); refused, the pin is undone.
+            services.ride_request_pin_and_plan(actor=request.user, request_id=request_id,
+                                               facility_id=facility_id, **target)
+        else:
+            services.ride_request_pin(actor=request.user, request_id=request_id, **target)
 
     done = _("Pinned. Planning again around it.") if request.POST.get("replan") else _("Saved.")
     return run_action(request, pin, done, _board_url(day, facility_id))

@@ -26,7 +26,9 @@ from transport import planner  # noqa: E402
 from transport.models import PlanRun  # noqa: E402
 from transport.services import plan_run_execute, plan_run_start, plan_runs_resume  # noqa: E402
 
-DAY = dt.date(2030, 6, 4)
+# A week ahead: a day the coordinator may plan whatever the clock says (past days and days
+# beyond the sessions' horizon are refused).
+DAY = timezone.now().date() + dt.timedelta(days=7)
 
 
 def start() -> int:
