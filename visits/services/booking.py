@@ -61,6 +61,7 @@ from visits.services.common import (
     now,
     raise_violations,
     read_session,
+    session_moment,
     tell_household,
     tell_liaisons,
     transition,
@@ -483,9 +484,11 @@ def offer_next_place(session: Session) -> Booking | None:
         title=Text(gettext_noop("A place opened up for you")),
         body=Text(
             gettext_noop(
-                "Accept it before %(when)s (facility time) or it goes to the next family."
+                "The visit to %(name)s on %(visit)s has a place for you. Accept it in "
+                "“My visits” before %(when)s (facility time) or it goes to the next family."
             ),
-            {"when": moment(expires, session.facility.time_zone)},
+            {"name": waiting.resident.first_name, "visit": session_moment(session),
+             "when": moment(expires, session.facility.time_zone)},
         ),
     )
     return waiting

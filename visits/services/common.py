@@ -252,7 +252,11 @@ def tell_liaisons(
         return
     # event_emit needs only who they are: ids, not whole user rows.
     user_model = get_user_model()
-    event_emit(type=type, title=title, recipients=[user_model(pk=pk) for pk in languages],
+    # Which visit, so that a busy liaison knows from the message alone what changed.
+    body = Text(gettext_noop("The visit to %(name)s on %(when)s (see that day's roster)."),
+                {"name": booking.resident.first_name, "when": session_moment(booking.session)})
+    event_emit(type=type, title=title, body=body,
+               recipients=[user_model(pk=pk) for pk in languages],
                data=booking_event_data(booking), urgent=urgent, external=external,
                languages=languages)
 
