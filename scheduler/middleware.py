@@ -52,7 +52,32 @@ class DomainErrorPageMiddleware:
             error = codes_paused()
         if error is None or is_api(request):
             return None
-        return render(request, "error.html", {"error": error}, status=error.status)
+        return render(request, "error.html", {
+            "error": error, "problems": _problems_of(error), "again_url": _again_url(request),
+        }, status=error.status)
+
+
+def _problems_of(error: Any) -> list[str]:
+    """What to fix, field by field ("The end must be after the start"), for a page that had
+    no form of its own to show them on; the title alone would leave her guessing."""
+    seen: list[str] = []
+    for messages_of_field in (getattr(error, "fields", None) or {}).values():
+        for message in messages_of_field if isinstance(messages_of_field, list) else [
+                messages_of_field]:
+            if str(message) not in seen and str(message) != str(error.message):
+                seen.append(str(message))
+    return seen
+
+
+def _again_url(request: HttpRequest) -> str | None:
+    """Where to try again: the page she came from, or, for an address with a bad query
+    (?from=2026-12-31&to=2026-01-01), the same page without it."""
+    back = error_pages.same_site_referer(request)
+    if back:
+        return back
+    if request.method == "GET" and request.GET:
+        return request.path
+    return None
 
 
 def _status_code(status: int) -> str:
