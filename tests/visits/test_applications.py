@@ -205,6 +205,19 @@ def test_more_information_then_answer_then_revoke(world: World, applied: VisitAp
         assert word in page
 
 
+def test_an_answer_too_long_is_refused_in_words_about_her_answer(
+    world: World, applied: VisitApplication, family: dict,
+) -> None:
+    signed_in(world.liaison).post(reverse("approval-decide", args=[applied.pk]),
+                                  {"decision": "more_info", "reason": "Which unit?"})
+    caregiver = signed_in(family["user"])
+    page = caregiver.post(reverse("application-answer", args=[applied.pk]),
+                          {"answer": "x" * 501}, follow=True).content.decode()
+    assert "Keep your answer to 500 characters or fewer." in page
+    applied.refresh_from_db()
+    assert applied.status == ApplicationStatus.MORE_INFO
+
+
 @time_machine.travel(NOW, tick=False)
 def test_the_audit_trail_is_append_only(applied: VisitApplication) -> None:
     entry = applied.audit.first()

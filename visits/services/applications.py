@@ -36,7 +36,7 @@ from visits.models import (
     Visitor,
 )
 from visits.reasons import ApplicationReason, reason_check, reason_message
-from visits.services.common import check_reason_fits, liaison_languages, now
+from visits.services.common import liaison_languages, now
 
 # What a consent form may be: the first bytes of the file decide, not its name.
 DOCUMENT_SIGNATURES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg",
@@ -322,7 +322,10 @@ def application_answer(*, actor: AbstractBaseUser, application_id: int,
     Raises NotPermitted, NotFound (another household's), InvalidInput, Conflict."""
     if not answer.strip():
         raise InvalidInput(fields={"answer": [_("Write your answer.")]})
-    check_reason_fits(answer, VisitApplication, "answer")
+    limit = VisitApplication._meta.get_field("answer").max_length
+    if len(answer.strip()) > limit:
+        raise InvalidInput(fields={"answer": [
+            _("Keep your answer to %(limit)d characters or fewer.") % {"limit": limit}]})
     with transaction.atomic():
         household = lock_household_of(actor)
         changed = VisitApplication.objects.filter(
