@@ -87,6 +87,28 @@ def window_of(booking: Booking) -> tuple[dt.datetime, dt.datetime]:
     return opens, session.ends_at
 
 
+# Where a booking's call stands, for the call page (`call_phase`).
+PHASE_OPEN = "open"  # the room is open: people can join
+PHASE_EARLY = "early"  # it will open at the window's start by itself
+PHASE_UNCONFIRMED = "unconfirmed"  # only requested: staff must confirm it first
+PHASE_OFF = "off"  # cancelled, declined, on the waiting list, or the session is closed
+PHASE_OVER = "over"  # the session has ended
+
+
+def call_phase(booking: Booking, now: dt.datetime) -> str:
+    """The call's phase at `now`; `check_callable` refuses every phase but PHASE_OPEN."""
+    opens, ends = window_of(booking)
+    if now >= ends:
+        return PHASE_OVER
+    if booking.session.status != SessionStatus.OPEN:
+        return PHASE_OFF
+    if booking.status == BookingStatus.REQUESTED:
+        return PHASE_UNCONFIRMED
+    if booking.status not in CALLABLE_STATUSES:
+        return PHASE_OFF
+    return PHASE_EARLY if now < opens else PHASE_OPEN
+
+
 def check_callable(booking: Booking, now: dt.datetime) -> None:
     """Refuse a call for a booking or session that is not on, or outside its window."""
     if booking.status not in CALLABLE_STATUSES or booking.session.status != SessionStatus.OPEN:

@@ -35,6 +35,11 @@ def call_ended_reason(*, booking_id: int) -> str | None:
     return row.end_reason if row else None
 
 
+def call_started(*, booking_id: int) -> bool:
+    """Someone joined this booking's call and staff have not ended it."""
+    return Call.objects.filter(booking_id=booking_id, ended_at__isnull=True).exists()
+
+
 def station_of(user: AbstractBaseUser) -> Station | None:
     return Station.objects.select_related("unit__facility").filter(user_id=user.pk).first()
 

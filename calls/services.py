@@ -90,17 +90,19 @@ def call_end(*, user: AbstractBaseUser, booking_id: int, reason: str) -> Call:
     """A liaison of the facility ends the call for everyone, with a reason the family is told.
 
     Raises NotFound / NotPermitted (not her facility), InvalidInput (no reason or too long),
-    Conflict (already ended, or never started). Locks the call row.
+    Conflict (never started, already ended, or its time is over). Locks the call row.
     """
     reason = (reason or "").strip()
     with transaction.atomic():
         seat = seat_of(user, booking_id)
         if seat.role != CallRole.MONITOR:
             raise NotPermitted(_("Only facility staff can end a call."), code="not_staff")
-        _check_reason(reason)
         call = Call.objects.select_for_update().filter(booking_id=booking_id).first()
-        if call is None or call.ended_at is not None:
+        # Checked before the reason: a call that cannot be ended needs no reason.
+        if call is None or call.ended_at is not None or \
+                timezone.now() >= window_of(seat.booking)[1]:
             raise Conflict(_("This call is not under way."), code="not_under_way")
+        _check_reason(reason)
         call.ended_at, call.ended_by_id, call.end_reason = timezone.now(), user.pk, reason
         call.save(update_fields=["ended_at", "ended_by", "end_reason"])
         _tell_family(seat, reason)

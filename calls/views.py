@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from calls import selectors, services
-from calls.access import Seat, check_callable, seat_of, window_of
+from calls.access import (
+    PHASE_EARLY,
+    PHASE_OPEN,
+    PHASE_OVER,
+    PHASE_UNCONFIRMED,
+    Seat,
+    call_phase,
+    check_callable,
+    seat_of,
+    window_of,
+)
 from calls.ice import ice_servers
 from calls.models import CallRole
-from scheduler.errors import DomainError, NotPermitted
+from scheduler.errors import Conflict, DomainError, NotPermitted
 from visits.access import facility_of_liaison
 
 # The call page alone may use the camera and microphone.
@@ -47,15 +60,14 @@ def _call_context(seat: Seat, user_id: int, reason_error: str = "",
     booking = seat.booking
     opens, ends = window_of(booking)
     now = timezone.now()
-    try:
-        check_callable(booking, now)
-        refusal = None
-    except DomainError as error:
-        refusal = error.message
-    opens_in = int((opens - now).total_seconds()) if now < opens else 0
+    phase = call_phase(booking, now)
+    refusal = _refusal(seat, phase, now)
     ended = selectors.call_ended_reason(booking_id=booking.pk)
     if ended is not None:
         refusal = _("Staff ended this call: %(reason)s") % {"reason": ended}
+    # Only a call that will open by itself is worth waiting for on this page.
+    waiting = phase == PHASE_EARLY and ended is None
+    opens_in = int((opens - now).total_seconds()) if waiting else 0
     return {
         "booking": booking, "session": booking.session, "role": seat.role,
         "is_monitor": seat.role == CallRole.MONITOR, "opens": opens, "ends": ends,
@@ -63,9 +75,47 @@ def _call_context(seat: Seat, user_id: int, reason_error: str = "",
         "visitors": [v.first_name for v in booking.visitors.all()],
         "reason_error": reason_error, "reason": reason, "texts": _texts(),
         # A page opened early reloads itself when the call opens (if that is today).
-        "opens_in": opens_in if ended is None and 0 < opens_in < 86_400 else 0,
-        "back_url": BACK[seat.role],
+        "opens_in": opens_in if 0 < opens_in < 86_400 else 0,
+        "can_end": _can_end(seat, phase, ended),
+        "back_url": _back_url(seat),
     }
+
+
+def _can_end(seat: Seat, phase: str, ended: str | None) -> bool:
+    """Staff end a call that is (or may now be) under way: its room is open, or someone is
+    on it although the booking changed since (`call_end` refuses any other)."""
+    if seat.role != CallRole.MONITOR or ended is not None or phase == PHASE_OVER:
+        return False
+    return phase == PHASE_OPEN or selectors.call_started(booking_id=seat.booking.pk)
+
+
+def _refusal(seat: Seat, phase: str, now: dt.datetime) -> str | None:
+    """Why nobody can join now (None when they can), saying what must happen first."""
+    booking = seat.booking
+    if phase == PHASE_OVER:  # whatever became of the booking, there is nothing to wait for
+        return _("This call's time is over.")
+    if phase == PHASE_UNCONFIRMED:
+        at = formats.time_format(window_of(booking)[0].astimezone(booking.session.facility.tz),
+                                 "TIME_FORMAT")
+        if seat.role == CallRole.MONITOR:
+            return _("Confirm the booking on the roster first: the call opens at %(time)s.") \
+                % {"time": at}
+        return _("The facility has not confirmed this visit yet. Once it does, the call "
+                 "opens at %(time)s.") % {"time": at}
+    try:
+        check_callable(booking, now)
+    except DomainError as error:
+        return error.message
+    return None
+
+
+def _back_url(seat: Seat) -> str:
+    """The family's visits, the station's calls, or the roster of the call's day."""
+    if seat.role != CallRole.MONITOR:
+        return BACK[seat.role]
+    session = seat.booking.session
+    day = session.starts_at.astimezone(session.facility.tz).date()
+    return f"{reverse('roster')}?date={day.isoformat()}"
 
 
 def _texts() -> dict[str, str]:
@@ -101,6 +151,9 @@ def call_end(request: HttpRequest, booking_id: int) -> HttpResponse:
 
 def _end_refused(request: HttpRequest, booking_id: int, error: DomainError,
                  reason: str) -> HttpResponse:
+    if isinstance(error, Conflict):  # not under way (yet, or any more): the page says why
+        messages.error(request, error.message)
+        return redirect("call", booking_id=booking_id)
     if "reason" not in error.fields:
         return _error_page(request, error)
     seat = seat_of(request.user, booking_id)

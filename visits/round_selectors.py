@@ -3,6 +3,7 @@ a caregiver her own household's requests (and public counts), a liaison her faci
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
@@ -31,6 +32,30 @@ class Chance:
     def per_place(self) -> float | None:
         """Requests per place (None when no place is left at all)."""
         return round(self.requests / self.places, 1) if self.places else None
+
+
+# Where an open round is in its life, for the pages that word its status: "open" in the
+# database is also a round whose requests have not started, or whose draw is still to come.
+PHASE_UPCOMING = "upcoming"  # open, but requests start at `opens_at`, still ahead
+PHASE_ACCEPTING = "accepting"  # taking requests now, until `deadline`
+PHASE_AWAITING_DRAW = "awaiting_draw"  # the deadline passed; the draw has not run yet
+PHASE_SETTLED = "settled"  # drawn or cancelled: its status says it all
+
+
+def round_phase(rnd: RequestRound, *, moment: dt.datetime) -> str:
+    if rnd.status != RoundStatus.OPEN:
+        return PHASE_SETTLED
+    if moment < rnd.opens_at:
+        return PHASE_UPCOMING
+    return PHASE_ACCEPTING if moment < rnd.deadline else PHASE_AWAITING_DRAW
+
+
+def with_phases(rounds: list[RequestRound]) -> list[RequestRound]:
+    """The rounds, each with `phase` (see `round_phase`) at this moment."""
+    moment = now()
+    for rnd in rounds:
+        rnd.phase = round_phase(rnd, moment=moment)
+    return rounds
 
 
 def _serves(resident: Resident) -> Q:

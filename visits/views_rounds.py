@@ -172,7 +172,7 @@ def request_withdraw_view(request: HttpRequest, request_id: int) -> HttpResponse
 
 @login_required
 def rounds_list(request: HttpRequest) -> HttpResponse:
-    rounds = list(selectors.rounds_for_facility(user=request.user)[:60])
+    rounds = selectors.with_phases(list(selectors.rounds_for_facility(user=request.user)[:60]))
     counts = _request_counts(rounds)
     for rnd in rounds:
         rnd.request_count = counts.get(rnd.pk, 0)
@@ -191,6 +191,7 @@ def _request_counts(rounds: list[RequestRound]) -> dict[int, int]:
 def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
     """The round's requests, result, seed, and why each household got what it got."""
     rnd = selectors.round_for_liaison(user=request.user, round_id=round_id, with_requests=False)
+    selectors.with_phases([rnd])
     odds = selectors.chances(rnd)
     sessions: dict[int, Session] = {pk: c.session for pk, c in odds.items()}
     # get_page: a page past the end or not a number shows the nearest page, never an error.

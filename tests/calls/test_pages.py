@@ -137,13 +137,19 @@ def test_only_the_facilitys_staff_can_end_it(call_world, who: str, status: int) 
     assert Call.objects.get().ended_at is None
 
 
-def test_ending_a_call_that_never_started_or_twice_is_a_clear_conflict(call_world) -> None:
-    response = end(call_world.world.liaison, call_world)
-    assert response.status_code == 409
+def test_ending_a_call_that_never_started_or_twice_comes_back_to_the_call_page(
+        call_world) -> None:
+    client = client_for(call_world.world.liaison)
+    response = client.post(call_url(call_world) + "end/", {"reason": "Count time"},
+                           follow=True)
+    assert response.redirect_chain == [(call_url(call_world), 302)]
     assert "This call is not under way." in response.content.decode()
     started(call_world)
     assert end(call_world.world.liaison, call_world).status_code == 302
-    assert end(call_world.world.liaison, call_world).status_code == 409
+    again = client.post(call_url(call_world) + "end/", {"reason": "Count time"}, follow=True)
+    page = again.content.decode()
+    assert "This call is not under way." in page and "Staff ended this call: Count time" in page
+    assert "End this call for everyone" not in page
     assert Delivery.objects.filter(event__type="call.ended").count() == 1
 
 

@@ -4,6 +4,8 @@ language; a preview sends nothing; bad input and other facilities are refused.""
 from __future__ import annotations
 
 import datetime as dt
+import re
+import uuid
 from typing import Any
 
 import pytest
@@ -50,6 +52,20 @@ def client_for(user: Any) -> Client:
     return client
 
 
+def token_of(page: str) -> str:
+    found = re.search(r'name="send_token" value="([0-9a-f-]{36})"', page)
+    assert found, "the preview gives the Send button a one-time token"
+    return found.group(1)
+
+
+def send(client: Client, form: dict, **kwargs: Any) -> Any:
+    """What the liaison does: check the message (the preview), then press Send."""
+    preview = client.post("/roster/message/", {**form, "step": "preview"}).content.decode()
+    token = token_of(preview) if "send_token" in preview else ""
+    return client.post("/roster/message/", {**form, "step": "send", "send_token": token},
+                       **kwargs)
+
+
 def day_of(world: World) -> str:
     return world.session.starts_at.astimezone(world.facility.tz).date().isoformat()
 
@@ -60,9 +76,8 @@ def bodies(user: Any) -> list[str]:
 
 
 def test_a_session_message_reaches_its_families_each_in_her_language(booked: World) -> None:
-    response = client_for(booked.liaison).post("/roster/message/", {
-        "session": booked.session.pk, "text_en": EN, "text_es": ES, "step": "send"},
-        follow=True)
+    response = send(client_for(booked.liaison), {
+        "session": booked.session.pk, "text_en": EN, "text_es": ES}, follow=True)
     assert "Sent to 2 families." in response.content.decode()
     assert bodies(booked.caregiver) == [ES]
     assert bodies(booked.other_caregiver) == [EN]
@@ -74,8 +89,7 @@ def test_a_session_message_reaches_its_families_each_in_her_language(booked: Wor
 def test_a_day_message_without_spanish_sends_english_to_all_and_can_be_urgent(
     booked: World,
 ) -> None:
-    client_for(booked.liaison).post("/roster/message/", {
-        "date": day_of(booked), "text_en": EN, "urgent": "1", "step": "send"})
+    send(client_for(booked.liaison), {"date": day_of(booked), "text_en": EN, "urgent": "1"})
     assert bodies(booked.caregiver) == [EN] and bodies(booked.other_caregiver) == [EN]
     assert Event.objects.get(type="visits.facility.message").urgent
 
@@ -119,8 +133,8 @@ def test_the_page_is_for_liaisons_and_their_own_day(booked: World, persona: str)
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_only_the_facilitys_liaison_writes_to_its_session(booked: World, persona: str) -> None:
-    response = client_for(booked.persona(persona)).post("/roster/message/", {
-        "session": booked.session.pk, "text_en": EN, "step": "send"})
+    response = send(client_for(booked.persona(persona)), {
+        "session": booked.session.pk, "text_en": EN})
     expected = {**PAGE_STATUS, "liaison": 302, "other_liaison": 404}[persona]
     assert response.status_code == expected
     sent = Event.objects.filter(type="visits.facility.message").exists()
@@ -135,6 +149,6 @@ def test_a_day_nobody_booked_has_nobody_to_write_to(booked: World) -> None:
                                                "step": "preview"}).content.decode()
     assert "nobody to write to" in preview and "Send to 0" not in preview
     response = client.post("/roster/message/", {"date": empty_day, "text_en": EN,
-                                                "step": "send"})
+                                                "step": "send", "send_token": str(uuid.uuid4())})
     assert response.status_code == 409
     assert not Event.objects.filter(type="visits.facility.message").exists()

@@ -6,12 +6,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from notifications.models import Preference
+from notifications.models import Event, Preference
 from notifications.services import event_emit
 from notifications.text import Text
 from scheduler.errors import Conflict, InvalidInput, NotFound
@@ -20,6 +21,13 @@ from visits.calendar import local_midnight_utc
 from visits.models import LIVE_STATUSES, Booking, Facility, Session
 
 MESSAGE_MAX = 1000
+EVENT_TYPE = "visits.facility.message"
+
+
+@dataclass(frozen=True)
+class MessageSent:
+    told: int  # families told by this call; 0 when `already_sent`
+    already_sent: bool  # the send form's token was used before: nothing sent again
 
 
 @dataclass(frozen=True)
@@ -66,30 +74,48 @@ def message_check(text_en: str, text_es: str) -> None:
 
 def facility_message_send(
     *, actor: AbstractBaseUser, session_id: int | None = None, day: dt.date | None = None,
-    text_en: str, text_es: str = "", urgent: bool = False,
-) -> int:
+    text_en: str, text_es: str = "", urgent: bool = False, send_token: str,
+) -> MessageSent:
     """Tell the audience, each family in the language of her settings (the other text when
     hers is empty): inbox, then email/SMS, held back by quiet hours unless `urgent`.
-    Returns how many families were told. Raises NotPermitted, NotFound, InvalidInput,
-    Conflict (nobody booked)."""
+
+    `send_token` (one per preview, from the send form) makes a repeated post (a double tap,
+    the browser posting again) send nothing: the events keep it, and a token already in
+    one gives `already_sent`. Locks the sender's user row. Raises NotPermitted, NotFound,
+    InvalidInput, Conflict (nobody booked)."""
     message_check(text_en, text_es)
     audience = audience_of(actor=actor, session_id=session_id, day=day)
-    if not audience.caregiver_ids:
-        raise Conflict(_("No family is booked then, so there is nobody to write to."),
-                       code="nobody_to_tell")
-    by_language = _split_by_language(audience.caregiver_ids)
-    texts = {"en": text_en.strip() or text_es.strip(), "es": text_es.strip() or text_en.strip()}
     title = Text(gettext_noop("Message from %(facility)s"), {"facility": audience.facility.name})
-    data = {"facility_id": audience.facility.pk,
+    data = {"facility_id": audience.facility.pk, "send_token": send_token,
             "session_ids": [s.pk for s in audience.sessions][:50]}
-    by_text: dict[str, list[int]] = {}  # one event per distinct text, not per language
-    for language, user_ids in by_language.items():
-        by_text.setdefault(texts[language], []).extend(user_ids)
     with transaction.atomic():
+        # Two posts of one form arrive together: holding the sender's row makes the second
+        # wait for the first to commit, then find its token (no unique column backs it).
+        get_user_model().objects.select_for_update().filter(pk=actor.pk).first()
+        if _token_used(send_token):
+            return MessageSent(told=0, already_sent=True)
+        if not audience.caregiver_ids:
+            raise Conflict(_("No family is booked then, so there is nobody to write to."),
+                           code="nobody_to_tell")
+        by_text = _recipients_by_text(audience.caregiver_ids, text_en, text_es)
         for body, user_ids in by_text.items():
-            event_emit(type="visits.facility.message", title=title, body=body,
+            event_emit(type=EVENT_TYPE, title=title, body=body,
                        recipients=[_User(pk) for pk in user_ids], data=data, urgent=urgent)
-    return len(audience.caregiver_ids)
+    return MessageSent(told=len(audience.caregiver_ids), already_sent=False)
+
+
+def _token_used(send_token: str) -> bool:
+    return Event.objects.filter(type=EVENT_TYPE, data__send_token=send_token).exists()
+
+
+def _recipients_by_text(user_ids: list[int], text_en: str, text_es: str
+                        ) -> dict[str, list[int]]:
+    """One event per distinct text, not per language."""
+    texts = {"en": text_en.strip() or text_es.strip(), "es": text_es.strip() or text_en.strip()}
+    by_text: dict[str, list[int]] = {}
+    for language, ids in _split_by_language(user_ids).items():
+        by_text.setdefault(texts[language], []).extend(ids)
+    return by_text
 
 
 def _split_by_language(user_ids: list[int]) -> dict[str, list[int]]:
