@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -189,17 +188,26 @@ def _approved_visitors(request: HttpRequest, resident_id: int) -> list[Visitor]:
 
 
 # Where each field's problem links to on the "who is coming" form (the error summary).
+# Anything not about a field there (a rule about the resident or the session) links to
+# the visit's card at the top: drawn on her family's checkboxes, "this person already has
+# 3 visits" read as if it were about her or a grandchild.
 FIELD_ANCHORS = {"visitor_ids": "visitors", "interpreter_language": "interpreter_language",
                  "support_note": "support_note", "note": "support_note"}
+VISIT_ANCHOR = "visit"
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Answers:
-    """What the family chose on the "who is coming" step, carried to the check step."""
+    """What the family chose on the "who is coming" step, carried to the check step.
+
+    They travel by POST and wait in her (server-side) session between the two steps, never
+    in a URL: a support note is health information, and an address ends up in the browser's
+    history and the server's access log."""
 
     visitor_ids: list[int]
     support: services.SupportNeeds
     waitlist: bool
+    idempotency_key: str = ""
 
     @classmethod
     def read(cls, data: QueryDict) -> Answers:
@@ -208,19 +216,72 @@ class Answers:
                        wheelchair=data.get("needs_wheelchair") == "1",
                        interpreter_language=data.get("interpreter_language", "")[:200],
                        note=data.get("support_note", "")[:1000]),
-                   waitlist=data.get("waitlist") == "1")
+                   waitlist=data.get("waitlist") == "1",
+                   idempotency_key=(data.get("idempotency_key") or "")[:80])
 
-    def query(self) -> str:
-        """The answers as a query string, for the check step's "Change" links."""
-        pairs = [("visitor_ids", str(pk)) for pk in self.visitor_ids]
-        pairs += [(k, v) for k, v in [("needs_wheelchair", "1" if self.support.wheelchair else ""),
-                                      ("interpreter_language", self.support.interpreter_language),
-                                      ("support_note", self.support.note)] if v]
-        return urlencode(pairs + [("answered", "1")])
+    @staticmethod
+    def _key(resident_id: int, session_id: int) -> str:
+        return f"visit-answers:{resident_id}:{session_id}"
+
+    def keep(self, request: HttpRequest, resident_id: int, session_id: int) -> None:
+        request.session[self._key(resident_id, session_id)] = {
+            "visitor_ids": self.visitor_ids, "wheelchair": self.support.wheelchair,
+            "interpreter_language": self.support.interpreter_language,
+            "note": self.support.note, "waitlist": self.waitlist,
+            "idempotency_key": self.idempotency_key,
+        }
+
+    @classmethod
+    def kept(cls, request: HttpRequest, resident_id: int, session_id: int) -> Answers | None:
+        kept = request.session.get(cls._key(resident_id, session_id))
+        if not isinstance(kept, dict):
+            return None
+        return cls(visitor_ids=[int(pk) for pk in kept.get("visitor_ids", [])],
+                   support=services.SupportNeeds(
+                       wheelchair=bool(kept.get("wheelchair")),
+                       interpreter_language=str(kept.get("interpreter_language", "")),
+                       note=str(kept.get("note", ""))),
+                   waitlist=bool(kept.get("waitlist")),
+                   idempotency_key=str(kept.get("idempotency_key", "")))
+
+    @classmethod
+    def forget(cls, request: HttpRequest, resident_id: int, session_id: int) -> None:
+        """Once booked (or found booked), her note has no reason to stay in the session."""
+        request.session.pop(cls._key(resident_id, session_id), None)
 
 
 def error_list(error: DomainError) -> list[dict[str, str]]:
-    return error_summary(error, FIELD_ANCHORS, "visitors")
+    return error_summary(error, FIELD_ANCHORS, VISIT_ANCHOR)
+
+
+def _resident_words(error: DomainError, resident, session: Session) -> dict[str, str]:
+    """The rules' texts about the resident (quotas, a visit at the same time), worded again
+    with the resident's name: on a family's page "this person" reads as one of them. Keyed
+    by the rule's text, as the summary shows it. Nothing here says who else visits."""
+    facts, name = session_facts(session), resident.first_name
+    words = {
+        "weekly_quota": lambda: ngettext(
+            "%(name)s already has %(n)d visit booked that week, the most allowed.",
+            "%(name)s already has %(n)d visits booked that week, the most allowed.",
+            facts.weekly_quota) % {"name": name, "n": facts.weekly_quota},
+        "monthly_quota": lambda: ngettext(
+            "%(name)s already has %(n)d visit booked that month, the most allowed.",
+            "%(name)s already has %(n)d visits booked that month, the most allowed.",
+            facts.monthly_quota) % {"name": name, "n": facts.monthly_quota},
+        "resident_busy": lambda: _("%(name)s already has a visit booked at that time.")
+        % {"name": name},
+    }
+    return {v["message"]: words[v["code"]]() for v in error.extra.get("violations", [])
+            if v.get("code") in words}
+
+
+def _page_errors(error: DomainError, resident, session: Session) -> list[dict[str, str]]:
+    """The error summary of the "who is coming" page: problems about the visit itself
+    first (linking to its card), then those she can fix on the form."""
+    named = _resident_words(error, resident, session)
+    problems = [{**problem, "message": named.get(problem["message"], problem["message"])}
+                for problem in error_list(error)]
+    return sorted(problems, key=lambda problem: problem["anchor"] != VISIT_ANCHOR)
 
 
 def _session_or_404(request: HttpRequest, resident_id: int, session_id: int) -> Session:
@@ -234,52 +295,94 @@ def _session_or_404(request: HttpRequest, resident_id: int, session_id: int) -> 
 
 @login_required
 def visit_confirm(request: HttpRequest, resident_id: int, session_id: int) -> HttpResponse:
-    """Who comes (and what help they need); then "check your answers"; then book."""
+    """Who comes (and what help they need); then "check your answers"; then book.
+
+    "Continue" is a POST (her answers hold health notes, which never go into a URL); its
+    answers wait in her session and she is sent on to `?check=1`, a GET: a reload asks
+    nothing again and books nothing, and Back from the confirmation lands on it again
+    (then showing the visit she already has)."""
     resident = _resident_or_404(request, resident_id)
     session = _session_or_404(request, resident.pk, session_id)
     existing = selectors.booking_live_for(user=request.user, session_id=session.pk,
                                           resident_id=resident.pk)
-    if request.method == "POST" and existing is not None:
-        # Back, then Book again (or a second tap): no second try and no wall of rule
-        # errors, but the visit she already has.
-        messages.info(request, _("You already booked this visit."))
-        return redirect(reverse("my-bookings") + f"#booking-{existing.pk}")
+    if existing is not None:
+        Answers.forget(request, resident.pk, session.pk)
+        if request.method == "POST":
+            # Back, then Book again (or a second tap): no second try and no wall of rule
+            # errors, but the visit she already has.
+            messages.info(request, _("You already booked this visit."))
+            return redirect(reverse("my-bookings") + f"#booking-{existing.pk}")
     _mark_days([session])
-    context = _who_context(request, resident, session, existing)
-    data = request.POST if request.method == "POST" else request.GET
-    booking_now = request.method == "POST" and data.get("book") == "1"
-    # "Continue" is a GET: the check step changes nothing, and Back from the confirmation
-    # lands on it again (then showing the visit she already has).
-    if existing is None and (request.method == "POST" or data.get("check") == "1"):
-        answers = Answers.read(data)
+    if request.method == "POST":
+        return _answers_posted(request, resident, session)
+    return _answers_shown(request, resident, session, existing)
+
+
+def _answers_posted(request: HttpRequest, resident, session: Session) -> HttpResponse:
+    """"Continue" (checked, kept, then on to the check step) or "Book" from the check step;
+    a refusal shows the form again with her answers and each problem next to its field."""
+    answers = Answers.read(request.POST)
+    context = _who_context(request, resident, session, None, answers)
+    try:
+        if request.POST.get("book") == "1":
+            return _book(request, resident, session, answers)
+        checked = services.booking_check(
+            actor=request.user, session_id=session.pk, resident_id=resident.pk,
+            visitor_ids=answers.visitor_ids, support=answers.support)
+    except services.SessionFull as full:
+        # The place went while she read her answers: its waiting list, on the same form.
+        context.update(offer_waitlist=True, session_full=True,
+                       errors=_page_errors(full, resident, session))
+    except DomainError as error:
+        context["errors"] = _page_errors(error, resident, session)
+    else:
+        dataclasses.replace(answers, support=checked).keep(request, resident.pk, session.pk)
+        response = redirect(reverse("visit-confirm", args=[resident.pk, session.pk]) + "?check=1")
+        response.status_code = 303  # See Other: the next page is a GET
+        return response
+    return _who_page(request, context)
+
+
+def _answers_shown(request: HttpRequest, resident, session: Session, existing) -> HttpResponse:
+    """A GET: the check step (`?check=1`) with the answers kept for this visit, checked
+    again (a reload may come a day later), or the "who is coming" form, filled in with them
+    when she came back to change them (`?change=1`)."""
+    kept = Answers.kept(request, resident.pk, session.pk) if existing is None else None
+    step = request.GET.get("check") == "1"
+    context = _who_context(request, resident, session, existing, kept)
+    if step and existing is None and kept is None:
+        # Lost between the steps (a new sign-in, another device): said, not guessed.
+        context["answers_lost"] = True
+    elif step and kept is not None:
         try:
-            if booking_now:
-                return _book(request, resident, session, answers)
             checked = services.booking_check(
                 actor=request.user, session_id=session.pk, resident_id=resident.pk,
-                visitor_ids=answers.visitor_ids, support=answers.support)
-        except services.SessionFull as full:
-            context.update(offer_waitlist=True, errors=error_list(full))
+                visitor_ids=kept.visitor_ids, support=kept.support)
         except DomainError as error:
-            context["errors"] = error_list(error)
+            context["errors"] = _page_errors(error, resident, session)
         else:
-            return _check_answers(request, context, answers, checked)
-    return render(request, "visits/confirm.html", context)
+            return _check_answers(request, context, dataclasses.replace(kept, support=checked))
+    return _who_page(request, context)
 
 
-def _who_context(request: HttpRequest, resident, session: Session, existing) -> dict:
+def _who_context(request: HttpRequest, resident, session: Session, existing,
+                 answers: Answers | None) -> dict:
+    """`answers`: what she answered (posted, or kept for the check step); None: a first
+    look, everyone ticked. Visitors' ids in an older link's address are no secret and
+    still tick their boxes."""
     visitors = _approved_visitors(request, resident.pk)
-    data = request.POST if request.method == "POST" else request.GET
-    # Show the boxes as she left them (even all unticked), or everyone at first.
-    answered = request.method == "POST" or "1" in {data.get("answered"), data.get("check")}
-    answers = Answers.read(data)
+    if answers is None and request.GET.getlist("visitor_ids"):
+        answers = Answers(visitor_ids=parse_ids(request.GET.getlist("visitor_ids")),
+                          support=services.SupportNeeds(), waitlist=False)
     return {
         "resident": resident, "session": session, "visitors": visitors,
-        "chosen": set(answers.visitor_ids) if answered else {v.pk for v in visitors},
-        "support": answers.support, "existing": existing,
+        "chosen": set(answers.visitor_ids) if answers else {v.pk for v in visitors},
+        "support": answers.support if answers else services.SupportNeeds(),
+        "existing": existing,
         "single_resident": _single_resident(request),
-        "idempotency_key": data.get("idempotency_key") or uuid.uuid4().hex,
-        # A full session offers its waiting list straight away, before she taps "Book".
+        "idempotency_key": (answers and answers.idempotency_key) or uuid.uuid4().hex,
+        # A full session offers its waiting list straight away, before she taps "Book"
+        # (unless the rules refuse this visit anyway: `_refused_before_waitlist`).
         "offer_waitlist": session.status == "open" and session.held >= session.capacity,
         "in_round": session.pk in round_selectors.round_session_ids(
             round_selectors.rounds_open_for_resident(user=request.user, resident_id=resident.pk,
@@ -288,14 +391,46 @@ def _who_context(request: HttpRequest, resident, session: Session, existing) -> 
     }
 
 
-def _check_answers(request: HttpRequest, context: dict, answers: Answers,
-                   support: services.SupportNeeds) -> HttpResponse:
+def _who_page(request: HttpRequest, context: dict) -> HttpResponse:
+    if (context["offer_waitlist"] and not context["errors"] and not context["existing"]
+            and not context["in_round"] and context["visitors"]):
+        context["errors"] = _refused_before_waitlist(request, context)
+    errors = context["errors"]
+    context.update(
+        visitors_wrong=any(error["anchor"] == "visitors" for error in errors),
+        # Nothing she can change on this form would help: no "Continue", another time.
+        refused=bool(errors) and not context.get("session_full")
+        and all(error["anchor"] == VISIT_ANCHOR for error in errors),
+    )
+    if context["refused"]:
+        context["offer_waitlist"] = False
+    return render(request, "visits/confirm.html", context)
+
+
+def _refused_before_waitlist(request: HttpRequest, context: dict) -> list[dict[str, str]]:
+    """What the rules already refuse about this visit itself (the resident's quota or a
+    visit at that time, a closed window), asked before a full session offers its waiting
+    list: joining it would only lead to a refusal on the next step. Problems with who is
+    coming are left for her "Continue", as on any other session."""
+    resident, session = context["resident"], context["session"]
+    try:
+        services.booking_check(
+            actor=request.user, session_id=session.pk, resident_id=resident.pk,
+            visitor_ids=sorted(context["chosen"]), support=context["support"])
+    except services.RoundInProgress:
+        return []
+    except DomainError as error:
+        return [problem for problem in _page_errors(error, resident, session)
+                if problem["anchor"] == VISIT_ANCHOR]
+    return []
+
+
+def _check_answers(request: HttpRequest, context: dict, answers: Answers) -> HttpResponse:
     """The check step: everything she chose, each with a "Change" link, and one button."""
     chosen = set(answers.visitor_ids)
     context.update(
-        coming=[v for v in context["visitors"] if v.pk in chosen], support=support,
-        answers=answers, change_query=answers.query(),
-        waitlist=answers.waitlist or context["offer_waitlist"],
+        coming=[v for v in context["visitors"] if v.pk in chosen], support=answers.support,
+        answers=answers, waitlist=answers.waitlist or context["offer_waitlist"],
     )
     return render(request, "visits/check.html", context)
 
@@ -305,10 +440,10 @@ def _book(request: HttpRequest, resident, session: Session, answers: Answers) ->
     "who is coming" form with its error summary."""
     result = services.booking_create(
         actor=request.user, session_id=session.pk, resident_id=resident.pk,
-        visitor_ids=answers.visitor_ids,
-        idempotency_key=(request.POST.get("idempotency_key") or "")[:80] or None,
+        visitor_ids=answers.visitor_ids, idempotency_key=answers.idempotency_key or None,
         waitlist_if_full=answers.waitlist, support=answers.support,
     )
+    Answers.forget(request, resident.pk, session.pk)
     return redirect("booking-done", booking_id=result.booking.pk)
 
 

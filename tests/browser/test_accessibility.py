@@ -160,18 +160,37 @@ def reachable(page: Page, demo: Demo, start: list[str], depth: int = 2) -> list[
 
 
 def family_steps(username: str) -> list[str]:
-    """The booking steps reached through forms, not links: check your answers and the
-    confirmation of one of her visits."""
+    """The booking steps reached through forms, not links: who is coming for another
+    session, and the confirmation of one of her visits ("check your answers" is reached by
+    sending the form: `check_step`)."""
     booking = Booking.objects.filter(household__caregiver__username=username).first()
     if booking is None:
         return []
-    ids = "&".join(f"visitor_ids={v.pk}" for v in booking.visitors.all())
-    session = Session.objects.filter(facility=booking.session.facility, status="open",
-                                     kind="in_person").exclude(pk=booking.session_id).last()
     steps = [f"/bookings/{booking.pk}/booked/"]
-    if session:
-        steps.append(f"/visit/{booking.resident_id}/{session.pk}/?check=1&{ids}")
+    if session := _another_session(booking):
+        steps.append(f"/visit/{booking.resident_id}/{session.pk}/")
     return steps
+
+
+def _another_session(booking: Booking) -> Session | None:
+    return Session.objects.filter(facility=booking.session.facility, status="open",
+                                  kind="in_person").exclude(pk=booking.session_id).last()
+
+
+def check_step(page: Page, demo: Demo, username: str) -> str | None:
+    """Send "who is coming" as she would (her answers go by POST, never in the address) and
+    land on "check your answers"; its address, or None if she has no visit to start from."""
+    booking = Booking.objects.filter(household__caregiver__username=username).first()
+    session = _another_session(booking) if booking else None
+    if session is None:
+        return None
+    page.goto(f"{demo.url}/visit/{booking.resident_id}/{session.pk}/")
+    wanted = {str(v.pk) for v in booking.visitors.all()}
+    for box in page.locator("input[name=visitor_ids]").all():
+        box.set_checked(box.get_attribute("value") in wanted)
+    page.click("button[type=submit].primary")
+    page.wait_for_load_state()
+    return page.url.removeprefix(demo.url)
 
 
 def walk(browser: Browser, demo: Demo, username: str, language: str) -> dict[str, list[str]]:
@@ -192,6 +211,9 @@ def walk(browser: Browser, demo: Demo, username: str, language: str) -> dict[str
             page.goto(demo.url + path)
             if found := page_problems(page, language):
                 problems[path] = found
+        if (checked := check_step(page, demo, username)) and (
+                found := page_problems(page, language)):
+            problems[checked] = found
     finally:
         context.close()
     return problems

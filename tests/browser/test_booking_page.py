@@ -119,3 +119,37 @@ def test_language_selector_switches_the_pages_to_spanish(page: Page, demo: Demo)
     # The choice is kept: the next page is Spanish as well.
     page.goto(demo.url + "/visit/")
     expect(page.get_by_role("heading", name="¿Cuándo desea ver a Maria?")).to_be_visible()
+
+
+def test_help_at_the_facility_stays_out_of_the_address_bar(page: Page, demo: Demo) -> None:
+    """Her support note goes by POST: not in the address bar (nor the history or the access
+    log); a reload of "check your answers" keeps it and books nothing; "Change" brings it
+    back; Back from the confirmation and Book again says she already booked."""
+    demo.login(page, "rosa")
+    page.locator("a.card").first.click()
+    expect(page.get_by_role("heading", name="Who is coming?")).to_be_visible()
+    page.get_by_text("Does anyone need help at the facility?").click()
+    page.get_by_label("Wheelchair access").check()
+    page.get_by_label(re.compile("An interpreter for this language")).fill("Mixteco")
+    page.get_by_label("Anything else the facility should have ready").fill(
+        "My grandson Mateo uses crutches.")
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", name="Check your answers before booking")).to_be_visible()
+    expect(page.get_by_text("My grandson Mateo uses crutches.")).to_be_visible()
+    for word in ("support_note", "interpreter_language", "needs_wheelchair", "Mateo", "Mixteco"):
+        assert word not in page.url
+    page.reload()  # a GET: no "resend the form?" and her answers are still there
+    expect(page.get_by_text("Interpreter: Mixteco")).to_be_visible()
+    page.get_by_role("link", name="Change who is coming").click()
+    expect(page.get_by_label("Anything else the facility should have ready")).to_have_value(
+        "My grandson Mateo uses crutches.")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Book this visit").click()
+    expect(page.get_by_role("heading", name="Visit booked")).to_be_visible()
+    assert Booking.objects.get(household__caregiver__username="rosa").needs_wheelchair
+
+    page.go_back()  # the check step again (perhaps from the browser's cache); book again
+    page.get_by_role("button", name="Book this visit").click()
+    expect(page.get_by_text("You already booked this visit.")).to_be_visible()
+    assert Booking.objects.count() == 1

@@ -629,7 +629,7 @@ def test_the_three_booking_pages_then_my_visits(world: World) -> None:
     assert form.status_code == 200
     key = re.search(r'name="idempotency_key" value="([^"]+)"', form.content.decode()).group(1)
     posted = {"visitor_ids": [str(v.pk) for v in world.family], "idempotency_key": key}
-    check = browser.post(confirm_url, posted)  # "check your answers": nothing booked yet
+    check = browser.post(confirm_url, posted, follow=True)  # "check your answers": no booking
     assert check.status_code == 200 and not Booking.objects.exists()
     booked = browser.post(confirm_url, {**posted, "book": "1"})
     booking = Booking.objects.get()
@@ -660,7 +660,7 @@ def test_booking_form_shows_problems_instead_of_failing(world: World) -> None:
 
     f.fill(world.session, world.facility, world.session.capacity)
     full = browser.post(confirm_url, {"visitor_ids": [str(world.rosa.pk)],
-                                      "idempotency_key": "b"})
+                                      "idempotency_key": "b"}, follow=True)
     assert full.status_code == 200
     assert 'name="waitlist" value="1"' in full.content.decode()
     joined = browser.post(confirm_url, {"visitor_ids": [str(world.rosa.pk)],

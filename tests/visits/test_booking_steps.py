@@ -76,24 +76,26 @@ def _who(world, **extra) -> dict:
 def test_continue_shows_the_answers_to_check_and_books_nothing_yet(world) -> None:
     client = browser_for(world.caregiver)
 
-    check = client.post(_confirm_url(world), _who(world, interpreter_language="ASL"))
+    check = client.post(_confirm_url(world), _who(world, interpreter_language="ASL"),
+                        follow=True)
 
     assert check.status_code == 200 and Booking.objects.count() == 0
+    assert check.redirect_chain == [(f"{_confirm_url(world)}?check=1", 303)]
     page = text(check)
     assert "Check your answers before booking" in page and "Step 3 of 3" in page
     assert "Rosa" in page and "Sofia" in page and "Interpreter: ASL" in page
     html = check.content.decode()
     # "Change" links back to the time and to who is coming, with her answers kept.
     assert f'href="/visit/{world.resident.pk}/"' in html
-    change = re.search(rf'href="{_confirm_url(world)}\?([^"#]+)"', html).group(1)
-    again = client.get(f"{_confirm_url(world)}?{change.replace('&amp;', '&')}")
+    change = re.search(rf'href="({_confirm_url(world)}\?[^"#]+)"', html).group(1)
+    again = client.get(change.replace("&amp;", "&"))
     assert 'value="ASL"' in again.content.decode()
 
 
 def test_change_who_is_coming_keeps_the_unticked_boxes_unticked(world) -> None:
     client = browser_for(world.caregiver)
-    url = f"{_confirm_url(world)}?visitor_ids={world.rosa.pk}&answered=1"
-    html = client.get(url).content.decode()
+    client.post(_confirm_url(world), {"visitor_ids": [world.rosa.pk], "idempotency_key": "k"})
+    html = client.get(f"{_confirm_url(world)}?change=1").content.decode()
     assert f'value="{world.rosa.pk}" checked' in html
     assert f'value="{world.sofia.pk}" checked' not in html
 
@@ -153,10 +155,12 @@ def test_only_the_household_sees_its_confirmation(world) -> None:
     assert browser_for(world.liaison).get(url).status_code in {403, 404}
 
 
-def test_continue_is_a_get_so_back_from_the_confirmation_shows_the_visit(world) -> None:
+def test_the_check_step_is_a_get_so_back_from_the_confirmation_shows_the_visit(world) -> None:
     client = browser_for(world.caregiver)
-    check_url = f"{_confirm_url(world)}?check=1&visitor_ids={world.rosa.pk}&idempotency_key=k"
-    assert "Check your answers" in text(client.get(check_url))
+    check = client.post(_confirm_url(world), _who(world), follow=True)
+    check_url = check.redirect_chain[-1][0]
+    assert "Check your answers" in text(check)
+    assert "Check your answers" in text(client.get(check_url))  # a reload keeps them
     client.post(_confirm_url(world), _who(world, book="1"))
     again = text(client.get(check_url))  # Back from the confirmation
     assert "You already booked this visit." in again and "Check your answers" not in again
