@@ -231,6 +231,12 @@ def vehicle_save(*, actor: AbstractBaseUser, data: VehicleData,
     values = {"name": data.name.strip(), "seats": data.seats, "child_seats": data.child_seats,
               "wheelchair_places": data.wheelchair_places, "active": data.active}
     with transaction.atomic():
+        same_name = Vehicle.objects.filter(_same_program(coordinator),
+                                           name__iexact=values["name"])
+        if same_name.exclude(pk=vehicle_id).exists():
+            raise InvalidInput(fields={"name": [_(
+                "Your program already has a vehicle called “%(name)s”: give this one a name "
+                "drivers can tell apart.") % {"name": values["name"]}]})
         if vehicle_id is None:
             return Vehicle.objects.create(program=coordinator.program, **values)
         vehicle = Vehicle.objects.select_for_update().filter(

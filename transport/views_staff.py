@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from scheduler.errors import DomainError, InvalidInput
+from scheduler.errors import DomainError, InvalidInput, NotFound
 from scheduler.http import run_action
 from scheduler.inputs import parse_id
 from scheduler.invitations import send_invitation
@@ -138,7 +138,11 @@ class VehicleForm(forms.Form):
 def vehicles(request: HttpRequest) -> HttpResponse:
     """GET: the program's vehicles. POST: add one, or change one (`vehicle` names it)."""
     rows = list(staff.vehicles_of_program(user=request.user))
-    vehicle_id = parse_id(request.POST.get("vehicle", "")) if request.method == "POST" else None
+    named = request.POST.get("vehicle", "") if request.method == "POST" else ""
+    vehicle_id = parse_id(named) if named else None
+    if named and vehicle_id is None:
+        # An edit naming no vehicle of hers must not quietly add a new one.
+        raise NotFound(_("This vehicle is not in your program."))
     form = VehicleForm(request.POST or None,
                        auto_id=f"v{vehicle_id}-%s" if vehicle_id else "id_%s")
     if request.method == "POST" and form.is_valid():

@@ -202,6 +202,27 @@ def test_bad_vehicle_input_is_refused(world, p, changes, field):
     assert not Vehicle.objects.filter(name__in=["Red minivan", ""]).exists()
 
 
+def test_an_edit_naming_no_vehicle_adds_none(world, p):
+    before = Vehicle.objects.count()
+    response = client_for(p.admin).post("/rides/vehicles/", vehicle_form(vehicle="abc"))
+    assert response.status_code == 404
+    assert "This vehicle is not in your program." in response.content.decode()
+    assert Vehicle.objects.count() == before
+
+
+def test_two_vehicles_of_a_program_cannot_share_a_name(world, p):
+    client = client_for(p.admin)
+    assert client.post("/rides/vehicles/", vehicle_form()).status_code == 302
+    again = client.post("/rides/vehicles/", vehicle_form(name=" red MINIVAN "))
+    assert again.status_code == 400
+    assert "already has a vehicle called" in again.content.decode()
+    assert Vehicle.objects.filter(name__iexact="red minivan").count() == 1
+    # Another program may use the name; changing the van itself keeps its own name.
+    van = Vehicle.objects.get(name="Red minivan")
+    assert client.post("/rides/vehicles/", vehicle_form(
+        vehicle=str(van.pk), seats="5")).status_code == 302
+
+
 def test_another_programs_vehicle_cannot_be_changed(world, p):
     response = client_for(p.admin).post("/rides/vehicles/", vehicle_form(
         vehicle=str(p.other_van.pk)))
