@@ -170,6 +170,82 @@ def rides_off_with_booking(*, day: dt.date, requests: list[RideRequest],
         board_changed(day=day, what="ride.cancelled", ride_request_id=request.pk)
 
 
+# Why a moved visit takes no ride (keys: `rides_follow.NO_RIDE_*`), as msgids.
+NO_RIDE_AFTER_MOVE = {
+    "video": gettext_noop("Your visit moved to a video call, which needs no ride, so your ride "
+                          "request is cancelled."),
+    "other_program": gettext_noop("Your visit moved to %(facility)s, where our ride program "
+                                  "does not drive families, so your ride request is "
+                                  "cancelled."),
+}
+
+
+def _drivers_lose_stops(trips: list[Trip], body: Text) -> None:
+    for trip in trips:
+        event_emit(type="transport.trip.changed",
+                   title=Text(gettext_noop("Your trip on %(day)s has changed"),
+                              {"day": on_day(trip.day)}),
+                   body=body, recipients=[trip.driver.user], urgent=True,
+                   data={"day": trip.day.isoformat(), "trip_id": trip.pk})
+
+
+DRIVER_MOVED_BODY = gettext_noop("A family's visit moved to another time; their stops are off "
+                                 "your trip.")
+
+
+def rides_off_with_move(*, day: dt.date, requests: list[RideRequest], trips: list[Trip],
+                        reason: str, new: Any, told_a_time: dict[int, bool]) -> None:
+    """A family moved her visit to one no ride can serve (`reason`): she hears her ride is
+    off and exactly why (urgent only if she had a pickup time to forget); each driver whose
+    trip lost her stops, that it changed; the coordinators' boards refresh."""
+    family = requests[0].booking.household.caregiver
+    event_emit(type="transport.ride.cancelled",
+               title=Text(gettext_noop("Your ride on %(day)s is off"), {"day": on_day(day)}),
+               body=Text(NO_RIDE_AFTER_MOVE[reason], {"facility": new.session.facility.name}),
+               recipients=[family], urgent=any(told_a_time.get(r.pk) for r in requests),
+               data={"day": day.isoformat(), "ride_request_ids": [r.pk for r in requests],
+                     "booking_id": new.pk})
+    _drivers_lose_stops(trips, Text(DRIVER_MOVED_BODY))
+    for request in requests:
+        board_changed(day=day, what="ride.cancelled", ride_request_id=request.pk)
+
+
+def rides_moved_with_booking(*, old_day: dt.date, new_day: dt.date,
+                             requests: list[RideRequest], trips: list[Trip],
+                             told_a_time: dict[int, bool]) -> None:
+    """A family moved her visit and her ride moved with it, to be planned again for the new
+    day (`requests` read after the move): she hears so in plain words, urgently only if she
+    had been told a pickup time that no longer holds; each driver whose trip lost her stops
+    hears it changed; the coordinators hear the ride left one day for another."""
+    _drivers_lose_stops(trips, Text(DRIVER_MOVED_BODY))
+    for request in requests:
+        _tell_family_ride_moved(request, told_a_time=told_a_time.get(request.pk, False))
+        event_emit(type="transport.ride.moved",
+                   title=Text(gettext_noop("A ride moved from %(old_day)s to %(day)s"),
+                              {"old_day": on_day(old_day), "day": on_day(new_day)}),
+                   recipients=coordinators(_ride_program(request.pk)),
+                   data={"day": new_day.isoformat(), "old_day": old_day.isoformat(),
+                         "ride_request_id": request.pk, "at": timezone.now().isoformat()})
+
+
+def _tell_family_ride_moved(request: RideRequest, *, told_a_time: bool) -> None:
+    """Her ride moved with her visit and waits to be planned for the new day. Urgent if she
+    had been told a pickup time (she may set out for it); else told without waking her."""
+    facility = request.booking.session.facility
+    params = {"day": moment(request.booking.session.starts_at, facility.time_zone, "day"),
+              "place": request.pickup_label}
+    body = (gettext_noop("It will be planned again for the new time of your visit, from "
+                         "%(place)s. The pickup time you were given no longer holds: you will "
+                         "hear the new one when your ride is planned.") if told_a_time else
+            gettext_noop("It will be planned again for the new time of your visit, from "
+                         "%(place)s. You will hear the pickup time when your ride is planned."))
+    event_emit(type="transport.ride.replanning",
+               title=Text(gettext_noop("Your ride moved with your visit to %(day)s"), params),
+               body=Text(body, params), recipients=[request.booking.household.caregiver],
+               urgent=told_a_time,
+               data={"ride_request_id": request.pk, "booking_id": request.booking_id})
+
+
 # --- coordinators -----------------------------------------------------------------------
 
 

@@ -68,7 +68,7 @@ class RideAsk:
     earliest_pickup: dt.datetime | None = None
 
 
-def _party(booking: Booking) -> tuple[int, int]:
+def party_of(booking: Booking) -> tuple[int, int]:
     """(adults, children) on the booking, by age on the visit's day."""
     day = booking.session.starts_at.astimezone(booking.session.facility.tz).date()
     visitors = list(booking.visitors.all())
@@ -79,7 +79,7 @@ def _party(booking: Booking) -> tuple[int, int]:
 def check_ride_ask(ask: RideAsk, booking: Booking) -> None:
     """InvalidInput naming every field that does not fit the booking."""
     fields: dict[str, list[str]] = {}
-    adults, children = _party(booking)
+    adults, children = party_of(booking)
     if not ask.pickup_label.strip():
         fields["pickup_label"] = [_("Say where we pick you up, e.g. a street address.")]
     if not -90 <= ask.pickup_latitude <= 90:
@@ -128,7 +128,7 @@ def _booking_for_ride(actor: AbstractBaseUser, booking_id: int) -> Booking:
     return booking
 
 
-def _default_earliest(booking: Booking) -> dt.datetime:
+def default_earliest(booking: Booking) -> dt.datetime:
     """Six hours before the session: far facilities need an early start."""
     return booking.session.starts_at - dt.timedelta(hours=6)
 
@@ -189,7 +189,7 @@ def _insert_ride(actor: AbstractBaseUser, booking: Booking, ask: RideAsk,
                 adults=ask.adults, children=ask.children, child_seats=ask.child_seats,
                 wheelchair_places=ask.wheelchair_places, outbound=ask.outbound,
                 return_trip=ask.return_trip,
-                earliest_pickup=ask.earliest_pickup or _default_earliest(booking),
+                earliest_pickup=ask.earliest_pickup or default_earliest(booking),
             )
     except IntegrityError:
         # The constraints caught a race the booking's lock cannot stop: the same key sent

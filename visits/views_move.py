@@ -1,5 +1,6 @@
 """A family moves a visit to another time in one step (`booking_reschedule`): the old
-place stays hers until the new one is secured."""
+place stays hers until the new one is secured. What moves with the visit (her ride) is said
+on both pages, in the words of the part it belongs to (`move_notes`)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from scheduler.inputs import parse_ids
 from visits import round_selectors, selectors, services
 from visits.access import booking_of_household
 from visits.models import Booking
-from visits.services.reschedule import MOVABLE
+from visits.services.reschedule import MOVABLE, move_notes
 from visits.views import _actionable_now, _approved_visitors, _mark_days
 
 
@@ -45,7 +46,8 @@ def move_times(request: HttpRequest, booking_id: int) -> HttpResponse:
     booking = _movable(request, booking_id)
     _mark_days([booking.session])
     return render(request, "visits/move.html", {
-        "booking": booking, "sessions": _choices(request, booking)})
+        "booking": booking, "sessions": _choices(request, booking),
+        "notes": move_notes(booking)})
 
 
 @login_required
@@ -72,5 +74,6 @@ def move_confirm(request: HttpRequest, booking_id: int, session_id: int) -> Http
               else {v.pk for v in booking.visitors.all()})
     return render(request, "visits/move_confirm.html", {
         "booking": booking, "session": session, "visitors": visitors, "chosen": chosen,
+        "notes": move_notes(booking, session),
         "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
     }, status=400 if request.method == "POST" else 200)
