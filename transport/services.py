@@ -87,12 +87,20 @@ def check_ride_ask(ask: RideAsk, booking: Booking) -> None:
     if not -180 <= ask.pickup_longitude <= 180:
         fields["pickup_longitude"] = [_("A longitude is between -180 and 180.")]
     if not 1 <= ask.adults <= adults:
-        fields["adults"] = [_("Between 1 and %(n)d adults on this visit can ride.") % {"n": adults}]
+        fields["adults"] = [
+            _("One adult comes on this visit, so one adult can ride.") if adults == 1
+            else _("Between 1 and %(n)d adults on this visit can ride.") % {"n": adults}]
     if not 0 <= ask.children <= children:
-        fields["children"] = [_("At most %(n)d children on this visit can ride.") % {"n": children}]
+        fields["children"] = [
+            _("No child comes on this visit.") if children == 0
+            else _("One child comes on this visit, so at most one child can ride.")
+            if children == 1
+            else _("At most %(n)d children on this visit can ride.") % {"n": children}]
     if not 0 <= ask.child_seats <= max(ask.children, 0):
         fields["child_seats"] = [_("Ask for at most one child seat per child riding.")]
-    if not 0 <= ask.wheelchair_places <= ask.adults + ask.children:
+    # Only when the riders themselves are right: a negative count is told once, above.
+    riders_ok = "adults" not in fields and "children" not in fields
+    if riders_ok and not 0 <= ask.wheelchair_places <= ask.adults + ask.children:
         fields["wheelchair_places"] = [_("At most one wheelchair place per rider.")]
     if not (ask.outbound or ask.return_trip):
         fields["outbound"] = [_("Choose the ride there, the ride home, or both.")]

@@ -109,6 +109,19 @@ def test_bad_ride_requests_get_a_clear_error_and_leave_nothing(api, world, rides
     assert state() == before
 
 
+def test_the_riders_are_refused_in_words_that_fit_the_visit(api, world, rides, family_booking):
+    """One adult and one child come: no "between 1 and 1 adults", and a negative count is
+    told once, not again as a wheelchair problem."""
+    too_many = api(world.caregiver).post("/api/v1/rides/", ride_payload(
+        family_booking.pk, adults=2, children=2), format="json").json()["fields"]
+    assert too_many["adults"] == ["One adult comes on this visit, so one adult can ride."]
+    assert too_many["children"] == [
+        "One child comes on this visit, so at most one child can ride."]
+    negative = api(world.caregiver).post("/api/v1/rides/", ride_payload(
+        family_booking.pk, adults=-1), format="json").json()["fields"]
+    assert set(negative) == {"adults"}
+
+
 def test_an_earliest_pickup_after_check_in_is_refused(api, world, rides, family_booking):
     late = rides.local(12, 45).isoformat()
     response = api(world.caregiver).post(
