@@ -122,6 +122,12 @@ def _check_earliest(ask: RideAsk, booking: Booking, fields: dict[str, list[str]]
         fields["earliest_pickup"] = [_("The earliest pickup must be on the day of the visit.")]
 
 
+def ride_possible_for(booking: Booking) -> bool:
+    """Whether a ride can be asked for this visit: in person, and booked or confirmed."""
+    return (booking.status in RIDE_BOOKING_STATUSES
+            and booking.session.kind == VisitKind.IN_PERSON)
+
+
 def _booking_for_ride(actor: AbstractBaseUser, booking_id: int) -> Booking:
     household = household_of(actor)
     booking = (Booking.objects.select_for_update(of=("self",))
@@ -129,7 +135,7 @@ def _booking_for_ride(actor: AbstractBaseUser, booking_id: int) -> Booking:
                .first())
     if booking is None:
         raise NotFound(_("We could not find that booking."))
-    if booking.status not in RIDE_BOOKING_STATUSES or booking.session.kind != VisitKind.IN_PERSON:
+    if not ride_possible_for(booking):
         raise Conflict(_("Rides are for in-person visits that are booked or confirmed."))
     if booking.session.starts_at <= timezone.now():
         raise Conflict(_("This visit has already started."))

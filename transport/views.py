@@ -357,6 +357,8 @@ def ride_for_booking(request: HttpRequest, booking_id: int) -> HttpResponse:
         "form": request.POST if request.method == "POST" else {},
         "live_after": live_start(request.user), "errors": errors,
         "points": staff.pickup_points_offered(),
+        # A video call, or a visit declined or cancelled: no form she could only be refused.
+        "ride_possible": services.ride_possible_for(booking),
     })
 
 

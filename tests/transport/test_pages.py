@@ -99,6 +99,21 @@ def test_a_caregiver_asks_for_a_ride_with_the_form(world, rides, family_booking)
     assert client_for(world.other_caregiver).get(url).status_code == 404
 
 
+def test_a_video_call_shows_no_ride_form_only_why(world, family_booking):
+    """Reached by its address, a video call's ride page says rides are for visits in
+    person, instead of a form she could fill in only to be refused."""
+    from tests import factories as f
+    from visits.models import VisitKind
+
+    video = f.make_booking(f.make_session(f.make_rule(world.facility, kind=VisitKind.VIDEO)),
+                           world.resident, world.household, world.family)
+    page = client_for(world.caregiver).get(f"/rides/bookings/{video.pk}/").content.decode()
+    assert "Rides are for in-person visits that are booked or confirmed." in page
+    assert 'class="ride-form"' not in page
+    in_person = client_for(world.caregiver).get(f"/rides/bookings/{family_booking.pk}/")
+    assert 'class="ride-form"' in in_person.content.decode()
+
+
 @pytest.mark.parametrize(("field", "value"), [
     ("pickup_latitude", "nan"), ("pickup_longitude", "inf"), ("adults", "²"),
     ("children", "1" * 10_000), ("earliest_pickup", "25:99"),
