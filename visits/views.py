@@ -538,9 +538,13 @@ def _with_reason(request: HttpRequest, kind: str, key: int, action: Callable[[],
     try:
         action()
     except InvalidInput as error:
-        failed = {"kind": kind, "id": int(key), "posted": request.POST,
-                  "errors": error.fields or {"reason": [error.message]}}
-        return _roster_page(request, failed=failed, status=400)
+        errors = error.fields or {"reason": [error.message]}
+        # At the top too, focused, each linking to its box: on a phone the form is far down.
+        summary = [{"anchor": f"{kind}-{key}-{'note' if name == 'reason' else 'code'}",
+                    "message": text} for name, found in errors.items() for text in found]
+        return _roster_page(request, status=400, failed={
+            "kind": kind, "id": int(key), "posted": request.POST, "errors": errors,
+            "summary": summary})
     except DomainError as error:
         show_error(request, error)
     else:

@@ -127,6 +127,12 @@ def test_the_roster_refuses_a_bad_reason_next_to_its_field_and_saves_nothing(
     assert (f'<span class="field-error" id="decline-{booking.pk}-note_error">You chose '
             "“another reason”: say in a few words what it is.</span>") in html
     assert '<option value="other" selected>' in html
+    # On a phone the form sits far down the roster: the problem is also at the top, focused
+    # on load, linking to the box to fix.
+    summary = html.index('id="error-summary"')
+    assert summary < html.index(f'<details id="decline-{booking.pk}"')
+    assert (f'<a href="#decline-{booking.pk}-note">You chose “another reason”: say in a few '
+            "words what it is.</a>") in html
 
     unknown = desk.post(f"/roster/sessions/{world.session.pk}/close/",
                         {"date": day, "reason_code": "flood"})
