@@ -55,6 +55,15 @@ def test_the_driver_page_is_for_drivers(world):
     assert Client().get("/rides/driver/").status_code == 302  # to the login page
 
 
+def test_the_board_names_each_times_zone(world, two_trips, rides):
+    """A board may hold facilities in two zones: each trip's and visit's times say theirs."""
+    import re
+
+    html = client_for(world.coordinator).get(f"/rides/board/?date={rides.day}").content.decode()
+    trip = html[html.index('id="trip-'):]
+    assert re.search(r"Leaves [^<]+, back [^<]+ <span class=\"nowrap\">\(C[SD]T\)</span>", trip)
+
+
 def test_the_board_shows_unplanned_rides_with_their_reason(world, two_trips, rides):
     RideRequest.objects.filter(pk=two_trips.request.pk).update(
         status="unserved", unserved_reason="no_vehicle_fits")
