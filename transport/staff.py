@@ -334,6 +334,10 @@ def driver_home_set(*, actor: AbstractBaseUser, home_base: str, latitude: float,
     return driver
 
 
+# How far ahead a driver may give her times.
+AVAILABILITY_AHEAD = dt.timedelta(days=366)
+
+
 def check_window(starts_at: dt.datetime, ends_at: dt.datetime) -> None:
     if ends_at <= starts_at:
         message = _("The window must end after it starts.")
@@ -344,6 +348,10 @@ def check_window(starts_at: dt.datetime, ends_at: dt.datetime) -> None:
     if ends_at - starts_at > dt.timedelta(hours=24):
         message = _("A window lasts at most one day. Add one window per day.")
         raise InvalidInput(message, fields={"ends": [message]})
+    if starts_at > timezone.now() + AVAILABILITY_AHEAD:
+        # Rides are planned weeks ahead, not years: a far date is a slip of the year.
+        message = _("Give a day within the next year.")
+        raise InvalidInput(message, fields={"day": [message]})
 
 
 def availability_add(*, actor: AbstractBaseUser, starts_at: dt.datetime, ends_at: dt.datetime,

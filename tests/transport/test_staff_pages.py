@@ -346,6 +346,8 @@ def test_a_driver_adds_two_windows_for_one_day_in_her_zone(world, p, driver_clie
     (window(day="2026-11-20"), 400, "already over"),
     (window(day="someday"), 400, "Enter a valid date"),
     (window(starts="7am"), 400, "Enter a valid time"),
+    (window(day="9999-12-31"), 400, "within the next year"),
+    (window(day="9999-12-31", starts="22:00", ends="23:59"), 400, "within the next year"),
 ])
 def test_bad_windows_are_refused(world, p, driver_client, data, status, text):
     driver_client.post("/rides/availability/", window())  # 07:00-11:00 already given
