@@ -28,8 +28,8 @@ demo: install
 	@mkdir -p staticfiles  # whitenoise serves from the app folders in development; it wants the folder
 	@echo "Starting the task worker and the web server on http://$(HOST):$(PORT)/ (Ctrl-C stops both)"
 	@trap 'kill 0' INT TERM EXIT; \
-	  $(PY) manage.py run_periodic & \
-	  $(PY) manage.py db_worker & \
+	  SITE_URL=http://$(HOST):$(PORT) $(PY) manage.py run_periodic & \
+	  SITE_URL=http://$(HOST):$(PORT) $(PY) manage.py db_worker & \
 	  $(VENV)/bin/daphne -b $(HOST) -p $(PORT) scheduler.asgi:application
 
 # WORKERS=N: N daphne processes sharing one port (scheduler/serve.py); one per core.

@@ -129,7 +129,12 @@ def message_id(delivery: Delivery) -> str:
 def _email(delivery: Delivery, address: str, subject: str, text: str) -> None:
     footer = _("You get this because of your notification settings. "
                "You can change them in the app.")
-    EmailMessage(subject=subject, body=f"{text}\n\n--\n{footer}\n", to=[address],
+    # A way back to act on it (accept a place, read the details): the worker sending this
+    # has no request to take the address from.
+    link = _("Open the app: %(url)s") % {"url": f"{settings.SITE_URL}/"} if (
+        settings.SITE_URL) else ""
+    body = "\n\n".join(part for part in (text, link) if part)
+    EmailMessage(subject=subject, body=f"{body}\n\n--\n{footer}\n", to=[address],
                  headers={"Message-ID": message_id(delivery)}).send()
 
 

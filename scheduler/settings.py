@@ -248,6 +248,9 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "visits@localhost")
+# The service's public address, e.g. https://visits.example.org: emails, sent by the task
+# worker with no request to take it from, end with a link back to the app. Empty: no link.
+SITE_URL = env_str("SITE_URL", "").rstrip("/")
 # Text messages: a class implementing notifications.sms.BaseSmsBackend. The default writes
 # one line per message to the log (masked number, length; never the text).
 SMS_BACKEND = env_str("SMS_BACKEND", "notifications.sms.LogSmsBackend")

@@ -278,3 +278,39 @@ def test_no_quiet_hours_when_start_equals_end() -> None:
     now = timezone.now()
     assert quiet_until(now, start=dt.time(7), end=dt.time(7), tz_name="UTC") is None
     assert quiet_until(now, start=None, end=None, tz_name="UTC") is None
+
+
+@pytest.mark.django_db
+def test_an_email_links_back_to_the_app_when_the_site_has_an_address(
+    world, commit, settings,
+) -> None:
+    """The worker that sends it has no request: the address comes from SITE_URL."""
+    caregiver = world.caregiver
+    caregiver.email = "rosa@example.org"
+    caregiver.save()
+    Preference.objects.create(user=caregiver, language="es")
+    f.make_booking(world.session, world.resident, world.household)
+    settings.SITE_URL = "https://visits.example.org"
+
+    commit(lambda: session_close(actor=world.liaison, session_id=world.session.pk,
+                                 reason="Cierre"))
+
+    (message,) = mail.outbox
+    assert "https://visits.example.org/" in message.body
+    assert message.body.index("https://visits.example.org/") < message.body.index("\n--\n")
+    with translation.override("es"):
+        assert gettext("Open the app: %(url)s") % {"url": "https://visits.example.org/"} in (
+            message.body)
+
+
+@pytest.mark.django_db
+def test_without_a_site_address_an_email_has_no_link(world, commit, settings) -> None:
+    caregiver = world.caregiver
+    caregiver.email = "rosa@example.org"
+    caregiver.save()
+    f.make_booking(world.session, world.resident, world.household)
+    settings.SITE_URL = ""
+    commit(lambda: session_close(actor=world.liaison, session_id=world.session.pk,
+                                 reason="Cierre"))
+    (message,) = mail.outbox
+    assert "http" not in message.body
