@@ -114,59 +114,57 @@ class AuditAction(models.TextChoices):
     EXPIRED = "expired", _("Approval ran out")
 
 
-class ApplicationAudit(models.Model):
-    """Who did what to an application, and when. Append-only: a row is written once and
-    never changed (save refuses an update; the admin shows it read-only)."""
+class _AuditEntry(models.Model):
+    """Who did something, and when. Append-only: a row is written once and never changed
+    (save refuses an update; the admin shows it read-only)."""
 
-    application = models.ForeignKey(VisitApplication, on_delete=models.CASCADE,
-                                    related_name="audit")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                               blank=True, related_name="+")
     # The name at the time: an account deleted later still leaves who it was.
     actor_name = models.CharField(max_length=150, blank=True)
-    action = models.CharField(_("what"), max_length=12, choices=AuditAction.choices)
-    detail = models.CharField(_("details"), max_length=500, blank=True)
     at = models.DateTimeField(_("when"), default=timezone.now)
 
     class Meta:
+        abstract = True
         ordering = ["at", "id"]
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise ValueError("The audit trail is append-only.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class ApplicationAudit(_AuditEntry):
+    """Who did what to an application, and when (append-only)."""
+
+    application = models.ForeignKey(VisitApplication, on_delete=models.CASCADE,
+                                    related_name="audit")
+    action = models.CharField(_("what"), max_length=12, choices=AuditAction.choices)
+    detail = models.CharField(_("details"), max_length=500, blank=True)
+
+    class Meta(_AuditEntry.Meta):
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit trail")
 
     def __str__(self) -> str:
         return f"#{self.application_id} {self.action} by {self.actor_name} at {self.at}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        if self.pk is not None:
-            raise ValueError("The audit trail is append-only.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
-
-class ApprovalAudit(models.Model):
+class ApprovalAudit(_AuditEntry):
     """Who approved, denied or withdrew one visitor for one resident, when, and why (the
     API's decisions on an approval itself; an application's decisions are in its own
     trail). Append-only, like ApplicationAudit."""
 
     approval = models.ForeignKey("visits.ApprovedVisitor", on_delete=models.CASCADE,
                                  related_name="audit")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                              blank=True, related_name="+")
-    actor_name = models.CharField(max_length=150, blank=True)
     status = models.CharField(_("decision"), max_length=10)
     reason_code = models.CharField(_("reason"), max_length=CODE_LENGTH, blank=True,
                                    choices=ApplicationReason.choices)
     reason = models.CharField(_("note from the facility"), max_length=500, blank=True)
-    at = models.DateTimeField(_("when"), default=timezone.now)
 
-    class Meta:
-        ordering = ["at", "id"]
+    class Meta(_AuditEntry.Meta):
         verbose_name = _("approval decision")
         verbose_name_plural = _("approval decisions")
 
     def __str__(self) -> str:
         return f"approval #{self.approval_id} {self.status} by {self.actor_name} at {self.at}"
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        if self.pk is not None:
-            raise ValueError("The audit trail is append-only.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
