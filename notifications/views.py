@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_POST
 from notifications import selectors, services
 from notifications.delivery import rendered
 from notifications.forms import PreferenceForm
+from notifications.links import link_of
 from notifications.models import Delivery
 from notifications.preferences import (
     FIELDS,
@@ -45,13 +47,15 @@ class InboxItem:
     created_at: dt.datetime
     read: bool
     urgent: bool
+    link: str | None = None  # the page to act on it, if its app gives one
 
 
-def _item(delivery: Delivery) -> InboxItem:
+def _item(delivery: Delivery, reader: Any) -> InboxItem:
     title, body = rendered(delivery.event)  # in the reader's (active) language
     return InboxItem(id=delivery.pk, event_id=delivery.event_id, title=title, body=body,
                      created_at=delivery.event.created_at, read=delivery.read_at is not None,
-                     urgent=delivery.event.urgent)
+                     urgent=delivery.event.urgent,
+                     link=link_of(delivery.event.type, delivery.event.data, reader))
 
 
 def _positive_int(raw: str | None) -> int | None:
@@ -72,7 +76,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     before = _positive_int(request.GET.get("before"))
     found = selectors.inbox_page(user=request.user, limit=PAGE_SIZE + 1, before=before,
                                  unread=unread_only)
-    items = [_item(d) for d in found[:PAGE_SIZE]]
+    items = [_item(d, request.user) for d in found[:PAGE_SIZE]]
     return render(request, "notifications/inbox.html", {
         "items": items,
         "unread_only": unread_only,
