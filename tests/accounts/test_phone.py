@@ -134,6 +134,22 @@ def test_the_code_text_speaks_spanish(client: Client, sms_outbox: list) -> None:
     assert "su código es" in sms_outbox[0][1]
 
 
+def test_the_code_page_speaks_spanish_down_to_its_change_button(
+    client: Client, sms_outbox: list,
+) -> None:
+    """allauth's own page wrote its "Change" button (a corrected number) in English."""
+    client.post(reverse("account_signup"), {
+        "phone": "5551234567", "password1": "grandkids-2026!", "password2": "grandkids-2026!",
+        "first_name": "Carmen", "last_name": "Ruiz", "date_of_birth": "1958-05-17"},
+        HTTP_ACCEPT_LANGUAGE="es")
+    page = client.get(reverse("account_verify_phone"), HTTP_ACCEPT_LANGUAGE="es")
+    html = page.content.decode()
+    assert 'value="change"' in html
+    button = html[html.index('value="change"'):]
+    button = button[:button.index("</button>")]
+    assert "Cambiar" in button and "Change" not in button
+
+
 @time_machine.travel(NOW, tick=False)
 def test_she_changes_her_number_by_proving_the_new_one(
     client: Client, sms_outbox: list
