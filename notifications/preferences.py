@@ -198,7 +198,11 @@ def sign_in_phone_prove(*, user: AbstractBaseUser, phone: str) -> bool:
 
 
 def user_by_sign_in_phone(phone: str) -> AbstractBaseUser | None:
-    """The account a proved sign-in number belongs to."""
-    pref = (Preference.objects.filter(phone=phone, phone_signs_in=True, phone_verified=True)
-            .select_related("user").first())
+    """The account a sign-in number belongs to: the one that proved it, else the newest
+    that gave it at sign-up without proving it yet. That one must be found too: after
+    three wrong codes she signs in with her number and password and is texted a new code
+    (allauth's verification step); not found, she was told her password was wrong, and
+    signing up again made her a second account."""
+    pref = (Preference.objects.filter(phone=phone, phone_signs_in=True)
+            .select_related("user").order_by("-phone_verified", "-pk").first())
     return pref.user if pref else None

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from notifications.preferences import (
     sign_in_phone_of,
@@ -52,6 +53,15 @@ class MobileNumberField(PhoneField):
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        # allauth says this after three wrong codes (and when codes are asked for too
+        # often); "try again later" left her not knowing what to do, or when.
+        "too_many_login_attempts": gettext_lazy(
+            "That was too many tries. Please sign in again with your email address or "
+            "mobile number and your password, and we will send you a new code."),
+    }
+
     def get_login_stages(self) -> list[str]:
         return [
             "scheduler.account_stages.StaffMadeAccountStage"

@@ -85,6 +85,46 @@ def test_three_wrong_codes_end_the_attempt(client: Client, sms_outbox: list) -> 
     assert not Preference.objects.filter(phone_verified=True).exists()
 
 
+def test_after_three_wrong_codes_her_number_and_password_bring_a_new_code(
+    client: Client, sms_outbox: list
+) -> None:
+    """The attempt ends, but her account is not lost: the page says what to do, her number
+    and password then text her a new code, and signing up again makes no second account."""
+    with time_machine.travel(NOW, tick=False) as clock:
+        sign_up(client)
+        for _ in range(3):
+            ended = client.post(reverse("account_verify_phone"), {"code": "AAAAAA"},
+                                follow=True)
+        assert "sign in again with your email address or mobile number and your password" \
+            in ended.content.decode()
+        clock.shift(dt.timedelta(minutes=2))
+        again = client.post("/login/", {"login": "(555) 123-4567",
+                                        "password": "grandkids-2026!"})
+        assert again.status_code == 302
+        assert again["Location"] == reverse("account_verify_phone")
+        assert len(sms_outbox) == 2 and sms_outbox[-1][0] == NUMBER
+        client.post(reverse("account_verify_phone"), {"code": code_in(sms_outbox[-1][1])})
+        assert signed_in(client)
+        clock.shift(dt.timedelta(minutes=2))
+        twice = sign_up(Client(), first_name="Carmen")
+    assert twice.status_code == 302
+    assert get_user_model().objects.count() == 1
+    assert Household.objects.count() == 1
+    assert "already have one" in sms_outbox[-1][1]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_too_many_tries_message_speaks_spanish(client: Client, sms_outbox: list) -> None:
+    client.post(reverse("account_signup"), {
+        "email": "", "phone": "(555) 123-4567", "password1": "grandkids-2026!",
+        "password2": "grandkids-2026!", "first_name": "Carmen", "last_name": "Ruiz",
+        "date_of_birth": "1958-05-17"}, HTTP_ACCEPT_LANGUAGE="es")
+    for _ in range(3):
+        ended = client.post(reverse("account_verify_phone"), {"code": "AAAAAA"}, follow=True,
+                            HTTP_ACCEPT_LANGUAGE="es")
+    assert "Fueron demasiados intentos" in ended.content.decode()
+
+
 @pytest.mark.parametrize(("changes", "field", "message"), [
     ({"phone": ""}, "email", "Give an email address or a mobile number"),
     ({"phone": "12345"}, "phone", "country code"),
