@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from notifications.delivery import rendered
 from notifications.models import Delivery, Preference
 
 
@@ -14,14 +15,18 @@ def messages_export(user: AbstractBaseUser) -> dict[str, Any]:
     deliveries = Delivery.objects.filter(user_id=user.pk).select_related("event").order_by("pk")
     preference = Preference.objects.filter(user_id=user.pk).first()
     return {
-        "messages": [{"title": d.event.title, "body": d.event.body,
-                      "sent_at": d.event.created_at.isoformat(),
-                      "read": d.read_at is not None} for d in deliveries],
+        "messages": [_message(d) for d in deliveries],
         "preferences": None if preference is None else {
             "email": preference.email_enabled, "text_messages": preference.sms_enabled,
             "mobile": preference.phone, "language": preference.language,
             "time_zone": preference.time_zone},
     }
+
+
+def _message(delivery: Delivery) -> dict[str, Any]:
+    title, body = rendered(delivery.event)  # in her language, as her inbox shows it
+    return {"title": title, "body": body, "sent_at": delivery.event.created_at.isoformat(),
+            "read": delivery.read_at is not None}
 
 
 def messages_erase(*, user: AbstractBaseUser) -> None:

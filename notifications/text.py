@@ -8,7 +8,7 @@ or inbox is shown. Mark the msgid with `gettext_noop` so `makemessages` finds it
 A parameter is plain text, or a value worded at reading time too: a moment in a zone
 (`moment()`), a calendar day (`day()`), a counted phrase with its plural (`count()`), a
 phrase of ours such as a reason picked from a list (`term()`), or a whole sentence of ours
-with its own parameters (`Text(...).as_json()`).
+with its own parameters (`Text(...).as_json()`); several sentences one per line (`lines()`).
 So a stored event holds no English sentence and no ISO date: "domingo, 6 de diciembre,
 13:00" and "1 conductor" come out right in each reader's language.
 """
@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,6 +77,12 @@ def count(forms: tuple[str, str], n: int) -> dict[str, Any]:
     return {"singular": forms[0], "plural": forms[1], "n": n}
 
 
+def lines(parts: Sequence[Text]) -> Text:
+    """Sentences of ours, one per line (e.g. each ride a plan left out, with its reason),
+    each worded when read like any other message."""
+    return Text("%(lines)s", {"lines": {"lines": [part.as_json() for part in parts]}})
+
+
 def say_day(local: dt.date | dt.datetime) -> str:
     # Lower case in Spanish inside a sentence ("el domingo"); a message's first letter is
     # made a capital by `render_msgid`.
@@ -100,6 +106,8 @@ def param_text(value: Any) -> Any:
     try:
         if "moment" in value:
             return _say_moment(value)
+        if "lines" in value:  # `lines()`: sentences one per line
+            return "\n".join(str(param_text(part)) for part in value["lines"])
         if "msgid" in value:  # a whole sentence of ours (`Text.as_json()`), e.g. a reason
             return render_msgid(value["msgid"], dict(value.get("params") or {}))
         if "term" in value:

@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from notifications.delivery import rendered
 from notifications.preferences import preference_of
 from notifications.selectors import inbox_for_user, live_start
-from notifications.text import render_stored
 from scheduler.errors import DomainError, InvalidInput, NotFound
 from scheduler.http import error_summary, run_action, show_error
 from scheduler.inputs import parse_day, parse_ids
@@ -78,8 +78,8 @@ def _inbox_items(deliveries: list) -> list[dict[str, str]]:
     items = []
     for delivery in deliveries:
         event, data = delivery.event, delivery.event.data or {}
-        item = {"title": event.title, "when": "",
-                "body": render_stored(event.i18n, "body", event.body)}
+        title, body = rendered(event)  # in the reader's language, not the writer's
+        item = {"title": title, "when": "", "body": body}
         facility = facilities.get(data.get("facility_id"))
         if facility and data.get("starts_at") and (
             event.type in titles or event.type == "visits.session.closed"

@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from notifications.models import Delivery
 from notifications.preferences import sign_in_phone_set
@@ -179,3 +180,16 @@ def test_the_retention_sweep_erases_only_long_unused_households(
     assert Household.objects.get(pk=world.household.pk).closed_at is not None
     assert Household.objects.get(pk=world.other_household.pk).closed_at is None
     assert households_purge_due(now=NOW) == 0  # once
+
+
+def test_her_download_words_her_messages_in_her_language(world: World, lived_in: dict) -> None:
+    """Her messages were written while staff worked in English; her copy reads as her inbox
+    does, in the language she reads the service in."""
+    client = signed_in(world.caregiver)
+    client.cookies["django_language"] = "es"
+    response = client.get(reverse("my-data-download"), HTTP_ACCEPT_LANGUAGE="es")
+    data = json.loads(zipfile.ZipFile(io.BytesIO(response.content)).read("data.json"))
+    titles = [m["title"] for m in data["messages"]]
+    with translation.override("es"):
+        paid = translation.gettext("Your trip is paid for")
+    assert paid != "Your trip is paid for" and titles == [paid]

@@ -3,11 +3,15 @@ staff messages name the roster's day instead, and carry no family link."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils.translation import gettext_noop
 
+from notifications.services import event_emit
+from notifications.text import Text, day
 from tests.conftest import World
 from visits import services
 
@@ -41,3 +45,19 @@ def test_a_withdrawn_approval_leads_to_her_family(world: World) -> None:
                              reason_code="not_on_list")
     assert '<a href="/family/">Open' in signed_in(world.caregiver).get(
         "/inbox/").content.decode()
+
+
+def test_the_messages_on_her_visits_page_read_in_her_language(world: World) -> None:
+    """An event written while English was active (a coordinator planning rides) reads in
+    Spanish on the family's visits page, title and body alike, days included."""
+    params = {"day": day(dt.date(2026, 12, 5)), "place": "Springfield"}
+    event_emit(type="transport.ride.replanning", recipients=[world.caregiver],
+               title=Text(gettext_noop("Your ride moved with your visit to %(day)s"), params),
+               body=Text(gettext_noop(
+                   "It will be planned again for the new time of your visit, from %(place)s. "
+                   "You will hear the pickup time when your ride is planned."), params))
+    client = signed_in(world.caregiver)
+    client.cookies["django_language"] = "es"
+    page = client.get("/bookings/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "sábado, 5 de diciembre" in page
+    assert "Your ride" not in page and "It will be planned again" not in page
