@@ -156,7 +156,11 @@ LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's catalogue first: makemessages writes to it, and it wins for a msgid both
+# hold. Then allauth's strings in usted, hand-maintained (allauth's own Spanish says "tú" in
+# places; any LOCALE_PATHS entry wins over an app's catalogue). Not named "locale": a
+# directory of that name would make makemessages file scheduler/'s strings there.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "scheduler" / "locale_allauth_usted"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
