@@ -87,7 +87,11 @@ class AvailabilityInline(admin.TabularInline):
 
 @admin.register(Driver)
 class DriverAdmin(admin.ModelAdmin):
+    """`active` is shown, not changed: unticked here, a driver would leave her trips to come
+    planned with nobody. She is removed on the staff page (`staff.driver_remove`)."""
+
     list_display = ["user", "program", "active", "home_base", "latitude", "longitude"]
+    readonly_fields = ["active"]
     raw_id_fields = ["user"]
     filter_horizontal = ["vehicles"]
     inlines = [AvailabilityInline]

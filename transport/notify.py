@@ -11,17 +11,14 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.utils import timezone, translation
-from django.utils.formats import time_format
-from django.utils.translation import gettext as _
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from notifications.live import push_after_commit
 from notifications.preferences import preference_of
 from notifications.services import Notice, event_emit, notices_emit
-from notifications.text import Text, count, moment, ngettext_noop
+from notifications.text import Text, count, lines, moment, ngettext_noop, term
 from notifications.text import day as on_day
 from transport.models import (
     REASON_TEXT,
@@ -252,7 +249,7 @@ def _tell_family_ride_moved(request: RideRequest, *, told_a_time: bool) -> None:
 PLAN_TITLES = {
     "started": gettext_noop("Planning rides for %(day)s: %(legs)s, %(drivers)s"),
     "finished": gettext_noop("Rides for %(day)s planned: %(planned)s, %(unserved)s"),
-    "unserved": gettext_noop("Rides for %(day)s: %(count)s could not be planned"),
+    "unserved": gettext_noop("Rides for %(day)s: %(count)s"),
     "failed": gettext_noop("Planning rides for %(day)s failed"),
 }
 # A message names at most this many rides; the board lists them all.
@@ -300,15 +297,15 @@ def plan_unserved(run: PlanRun, requests: list[RideRequest]) -> None:
     coordinator in her own language (the reasons are words, not codes)."""
     readers = coordinators(run.program_id)
     languages = {user.pk: _language(user) for user in readers}
+    # The verb agrees with the count in Spanish ("1 viaje no se pudo"), so it is counted too.
     params = {"day": on_day(run.day),
-              "count": count(ngettext_noop("%(n)d ride", "%(n)d rides"), len(requests))}
+              "count": count(ngettext_noop("%(n)d ride could not be planned",
+                                           "%(n)d rides could not be planned"), len(requests))}
     data = {**_plan_data(run), "ride_request_ids": [r.pk for r in requests]}
-    notices = []
-    for user in readers:
-        with translation.override(languages[user.pk] or settings.LANGUAGE_CODE):
-            body = _unserved_body(requests)
-        notices.append(Notice(user_id=user.pk, type="transport.plan.unserved",
-                              title=Text(PLAN_TITLES["unserved"], params), body=body, data=data))
+    body = _unserved_body(requests)
+    notices = [Notice(user_id=user.pk, type="transport.plan.unserved",
+                      title=Text(PLAN_TITLES["unserved"], params), body=body, data=data)
+               for user in readers]
     notices_emit(notices, languages=languages)
     push_after_commit(event_id=0, event_type="transport.plan.finished",
                       data={**_plan_data(run), "title": Text(PLAN_TITLES["finished"],
@@ -316,22 +313,21 @@ def plan_unserved(run: PlanRun, requests: list[RideRequest]) -> None:
                       user_ids=sorted(languages))
 
 
-def _unserved_body(requests: list[RideRequest]) -> str:
-    """A line per ride: whose, which visit, from where, and why (in the active language)."""
-    lines = []
+def _unserved_body(requests: list[RideRequest]) -> Text:
+    """A line per ride: whose, which visit, from where, and why; worded when read."""
+    parts = []
     for request in requests[:UNSERVED_NAMED]:
         session = request.booking.session
-        lines.append(_("%(household)s, visit at %(time)s at %(facility)s, from %(place)s: "
-                       "%(reason)s") % {
+        parts.append(Text(gettext_noop(
+            "%(household)s, visit at %(time)s at %(facility)s, from %(place)s: %(reason)s"), {
             "household": request.booking.household.name,
-            "time": time_format(session.starts_at.astimezone(session.facility.tz),
-                                "TIME_FORMAT"),
+            "time": moment(session.starts_at, session.facility.time_zone, "time"),
             "facility": session.facility.name, "place": request.pickup_label,
-            "reason": _(REASON_TEXT.get(request.unserved_reason, REASON_TEXT["no_room"]))})
+            "reason": term(REASON_TEXT.get(request.unserved_reason, REASON_TEXT["no_room"]))}))
     if len(requests) > UNSERVED_NAMED:
-        lines.append(_("and %(count)d more on the board.")
-                     % {"count": len(requests) - UNSERVED_NAMED})
-    return "\n".join(lines)
+        parts.append(Text(gettext_noop("and %(count)d more on the board."),
+                          {"count": len(requests) - UNSERVED_NAMED}))
+    return lines(parts)
 
 
 def board_changed(*, day: dt.date, what: str, ride_request_id: int | None = None) -> None:
@@ -412,3 +408,65 @@ def _tell_family_ride_replanned(request: RideRequest, *, new_program: str | None
                body=Text(body, params), recipients=[request.booking.household.caregiver],
                urgent=was_told_a_time,
                data={"ride_request_id": request.pk, "booking_id": request.booking_id})
+
+
+# --- a driver leaves the program ------------------------------------------------------------
+
+
+def driver_left(*, driver: Driver, rides: list[RideRequest], unpinned: list[RideRequest],
+                her_trips: list[Trip], other_trips: list[Trip]) -> None:
+    """A driver left the program (`rides_follow_driver`): she hears each trip of hers to come
+    is off; a driver whose trip carried one of her families hears his trip changed; each
+    family whose ride came off hears it will be planned again; the program's coordinators
+    hear how many rides wait, and their boards refresh. Nothing of hers to come: no message."""
+    for trip in her_trips:
+        event_emit(type="transport.trip.changed",
+                   title=Text(gettext_noop("Your trip on %(day)s is off"),
+                              {"day": on_day(trip.day)}),
+                   body=Text(gettext_noop("You no longer drive for the ride program, so you "
+                                          "need not drive this trip. Thank you for your "
+                                          "help.")),
+                   recipients=[driver.user], urgent=True,
+                   data={"day": trip.day.isoformat(), "trip_id": trip.pk})
+    _drivers_lose_stops(other_trips, Text(gettext_noop(
+        "A driver left the program; the families you shared with her are off your trip "
+        "until the day is planned again.")))
+    for request in rides:
+        _tell_family_driver_left(request)
+    if rides or unpinned or her_trips:
+        _tell_coordinators_driver_left(driver, rides, unpinned, her_trips + other_trips)
+
+
+def _tell_family_driver_left(request: RideRequest) -> None:
+    """Her ride lost its driver and waits to be planned again. Urgent if she had been told a
+    pickup time (she may set out for it); else told without waking her. The driver is not
+    named: a family hears who drives her from the plan, not who left."""
+    facility = request.booking.session.facility
+    params = {"day": moment(request.booking.session.starts_at, facility.time_zone, "day")}
+    told_a_time = request.told_outbound_at is not None or request.told_return_at is not None
+    body = (gettext_noop("The driver planned for your ride can no longer drive it. The pickup "
+                         "time you were given no longer holds: you will hear the new one when "
+                         "your ride is planned.") if told_a_time else
+            gettext_noop("The driver planned for your ride can no longer drive it. You will "
+                         "hear the pickup time when your ride is planned."))
+    event_emit(type="transport.ride.replanning",
+               title=Text(gettext_noop("Your ride on %(day)s will be planned again"), params),
+               body=Text(body), recipients=[request.booking.household.caregiver],
+               urgent=told_a_time,
+               data={"ride_request_id": request.pk, "booking_id": request.booking_id})
+
+
+def _tell_coordinators_driver_left(driver: Driver, rides: list[RideRequest],
+                                   unpinned: list[RideRequest], trips: list[Trip]) -> None:
+    name = driver.user.get_full_name() or driver.user.get_username()
+    event_emit(type="transport.driver.removed",
+               title=Text(gettext_noop("%(driver)s no longer drives for the program"),
+                          {"driver": name}),
+               body=Text(gettext_noop("Rides taken off her trips, waiting to be planned "
+                                      "again: %(rides)s."),
+                         {"rides": count(ngettext_noop("%(n)d ride", "%(n)d rides"),
+                                         len(rides))}),
+               recipients=coordinators(driver.program_id),
+               data={"driver_id": driver.pk, "ride_request_ids": [r.pk for r in rides],
+                     "unpinned_ride_request_ids": [r.pk for r in unpinned],
+                     "days": sorted({t.day.isoformat() for t in trips})})

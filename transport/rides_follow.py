@@ -2,7 +2,8 @@
 its ride requests are cancelled and their stops leave the drivers' trips, in the same
 transaction; the drivers, the coordinators and the family are told. When the family moves
 the visit to another time, the ride moves with it, to be planned again for the new day (or
-is cancelled, with the reason, if no ride can serve the new visit).
+is cancelled, with the reason, if no ride can serve the new visit). When a driver leaves the
+program, her rides to come go back to waiting to be planned.
 
 Subscribed to `visits.signals.booking_released` and `booking_moved` in
 TransportConfig.ready(), and `ride_move_note` to the move pages: visits never imports
@@ -12,15 +13,26 @@ transport.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from transport import notify
-from transport.models import LIVE_RIDE_STATUSES, RideRequest, RideStatus, Stop, StopStatus, Trip
+from transport.models import (
+    LIVE_RIDE_STATUSES,
+    Driver,
+    RideRequest,
+    RideStatus,
+    Stop,
+    StopStatus,
+    Trip,
+    TripStatus,
+)
 from transport.planner import session_day
 from transport.programs import program_of_facility
 from transport.services import RIDE_BOOKING_STATUSES, default_earliest, party_of
@@ -225,3 +237,93 @@ def rides_follow_facility(*, facility_id: int, old_program_id: int | None,
     notify.facility_moved(facility_id=facility_id, old_program_id=old_program_id,
                           new_program_id=new_program_id, requests=requests, trips=trips)
     return requests
+
+
+# --- a driver leaves the program ------------------------------------------------------------
+
+
+def _to_come_with(driver_id: int) -> Q:
+    """Rides she still has to drive: a stop on a trip of hers, not made, at a time to come
+    (a stop of a past day never marked is history, not a ride she owes anyone)."""
+    stops = Stop.objects.filter(trip__driver_id=driver_id, status=StopStatus.PLANNED,
+                                planned_at__gt=timezone.now())
+    return Q(pk__in=stops.values("request_id"))
+
+
+def _pinned_to(driver_id: int) -> Q:
+    return Q(pinned_driver_id=driver_id) | Q(pinned_trip__driver_id=driver_id)
+
+
+def _rides_of_driver(driver_id: int) -> QuerySet[RideRequest]:
+    return RideRequest.objects.filter(_to_come_with(driver_id) | _pinned_to(driver_id),
+                                      status__in=LIVE_RIDE_STATUSES)
+
+
+def rides_of_driver_locked(driver_id: int) -> list[RideRequest]:
+    """Her rides to come and the rides pinned to her, locked in primary-key order as the
+    planner locks a day's rides before writing it (then its trips, then its drivers' rows):
+    taking them in the same order, a removal and a plan wait for each other, never both."""
+    return list(
+        _rides_of_driver(driver_id).select_for_update(of=("self",))
+        .select_related("booking__session__facility", "booking__household__caregiver")
+        .order_by("pk")
+    )
+
+
+def rides_of_driver_still(driver_id: int, locked: list[RideRequest]) -> list[RideRequest] | None:
+    """Read again once her row is locked: the locked rides that are still hers, or None if a
+    plan that committed meanwhile gave her a ride that is not locked (try again)."""
+    fresh = set(_rides_of_driver(driver_id).values_list("pk", flat=True))
+    if not fresh <= {r.pk for r in locked}:
+        return None
+    return [r for r in locked if r.pk in fresh]
+
+
+def ride_begun_with(driver_id: int, rides: list[RideRequest]) -> RideRequest | None:
+    """A ride of hers to come whose family is already on the way (picked up, or taken to the
+    visit and waiting to be brought home): unplanned, nobody would bring them home."""
+    begun = Stop.objects.filter(request__in=rides).exclude(status=StopStatus.PLANNED)
+    to_come = RideRequest.objects.filter(_to_come_with(driver_id), pk__in=begun.values(
+        "request_id"))
+    first = to_come.order_by("pk").values_list("pk", flat=True).first()
+    return next((r for r in rides if r.pk == first), None)
+
+
+@dataclass(frozen=True)
+class DriverLeft:
+    """What a driver's leaving changed, for the notices and the page."""
+
+    rides: list[RideRequest]  # taken off the trips, waiting to be planned again
+    unpinned: list[RideRequest]  # only pinned to her: the pin is gone
+    her_trips: list[Trip]  # her trips to come, now off
+    other_trips: list[Trip]  # other drivers' trips that carried one of those rides
+
+
+def rides_follow_driver(*, driver: Driver, rides: list[RideRequest]) -> DriverLeft:
+    """A driver leaves the program: her rides to come (`rides`, locked, none begun) go back
+    to waiting to be planned, off every trip (a ride is planned again whole), with pins and
+    the pickup times the families were told gone; a ride only pinned to her loses the pin;
+    her trips left with nothing to drive are deleted. The families, the drivers whose trips
+    changed, she and the program's coordinators are told (`notify.driver_left`). Called in
+    the caller's transaction."""
+    to_come = set(RideRequest.objects.filter(_to_come_with(driver.pk), pk__in=[
+        r.pk for r in rides]).values_list("pk", flat=True))
+    off = [r for r in rides if r.pk in to_come]
+    trips = list(Trip.objects.filter(stops__request__in=off, stops__status=StopStatus.PLANNED)
+                 .select_related("driver__user").distinct().order_by("pk"))
+    Stop.objects.filter(request__in=off, status=StopStatus.PLANNED).delete()
+    RideRequest.objects.filter(pk__in=to_come).update(
+        status=RideStatus.OPEN, pinned_trip=None, pinned_driver=None, unserved_reason="",
+        unserved_detail="", told_outbound_at=None, told_return_at=None,
+        updated_at=timezone.now())
+    unpinned = [r for r in rides if r.pk not in to_come]
+    RideRequest.objects.filter(pk__in=[r.pk for r in unpinned]).update(
+        pinned_trip=None, pinned_driver=None, updated_at=timezone.now())
+    # A trip with nobody left to drive is no trip; her past trips keep their stops and stay.
+    Trip.objects.filter(driver=driver, status=TripStatus.PLANNED, stops__isnull=True).delete()
+    left = DriverLeft(rides=off, unpinned=unpinned,
+                      her_trips=[t for t in trips if t.driver_id == driver.pk],
+                      other_trips=[t for t in trips if t.driver_id != driver.pk])
+    notify.driver_left(driver=driver, rides=left.rides, unpinned=left.unpinned,
+                       her_trips=left.her_trips, other_trips=left.other_trips)
+    return left

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from scheduler.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from scheduler.errors import Busy, Conflict, InvalidInput, NotFound, NotPermitted
 from scheduler.invitations import check_open, clean_email, new_token, token_hash
 from transport.models import (
     Coordinator,
@@ -24,15 +24,25 @@ from transport.models import (
     PickupPoint,
     Program,
     ProgramFacility,
+    RideRequest,
     StaffInvitation,
     StaffRole,
     Stop,
     StopStatus,
+    Trip,
     TripStatus,
     Vehicle,
 )
-from transport.rides_follow import rides_follow_facility
+from transport.planner import session_day
+from transport.rides_follow import (
+    ride_begun_with,
+    rides_follow_driver,
+    rides_follow_facility,
+    rides_of_driver_locked,
+    rides_of_driver_still,
+)
 from visits.models import Facility
+from visits.services.common import is_lock_timeout
 
 
 def coordinator_of(user: AbstractBaseUser) -> Coordinator:
@@ -158,17 +168,78 @@ def coordinator_remove(*, actor: AbstractBaseUser, coordinator_id: int) -> None:
         coordinator.delete()
 
 
-def driver_remove(*, actor: AbstractBaseUser, driver_id: int) -> None:
-    """Stop planning a driver: her availability from now on goes; her past trips stay as
-    history. Raises NotPermitted, NotFound (not an active driver of the program)."""
+@dataclass(frozen=True)
+class DriverRemoved:
+    """What removing a driver changed, for the page's message."""
+
+    rides: int  # rides taken off her trips to come, waiting to be planned again
+    trips: int  # her trips to come, now off
+
+
+# How often a removal reads her rides again when a plan gave her one meanwhile.
+REMOVE_ATTEMPTS = 3
+
+
+class _RidesChanged(Exception):
+    """A plan committed a ride of hers between reading her rides and locking her row."""
+
+
+def driver_remove(*, actor: AbstractBaseUser, driver_id: int) -> DriverRemoved:
+    """Stop planning a driver. Her rides to come leave her trips and wait to be planned
+    again (`rides_follow_driver`: the families, the coordinators and she are told), her trips
+    to come and her availability from now on go; her past trips stay as history. One
+    transaction: nothing is half done.
+
+    Raises NotPermitted, NotFound (not an active driver of the program), Conflict (a family
+    whose ride has begun still rides with her), Busy (her day kept being planned meanwhile,
+    or a plan held her rides past the lock timeout).
+    Locks her rides, then her trips, then her row: the planner's order (`write_plan`).
+    """
     admin = program_admin_of(actor)
-    with transaction.atomic():
-        changed = Driver.objects.filter(_same_program(admin), pk=driver_id, active=True).update(
-            active=False)
-        if not changed:
-            raise NotFound(_("This driver does not drive for your program."))
-        DriverAvailability.objects.filter(driver_id=driver_id,
-                                          ends_at__gt=timezone.now()).delete()
+    for _attempt in range(REMOVE_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return _remove_driver(admin, driver_id)
+        except _RidesChanged:
+            continue
+        except OperationalError as exc:  # a plan held her rides past the lock timeout
+            if not is_lock_timeout(exc):
+                raise
+            break
+    raise Busy(_("Her trips are being planned right now. Try again in a moment."))
+
+
+def _remove_driver(admin: Coordinator, driver_id: int) -> DriverRemoved:
+    mine = Driver.objects.filter(_same_program(admin), pk=driver_id, active=True)
+    if not mine.exists():  # before locking anything of a driver who is not hers
+        raise NotFound(_("This driver does not drive for your program."))
+    locked = rides_of_driver_locked(driver_id)
+    list(Trip.objects.select_for_update().filter(driver_id=driver_id)
+         .exclude(status=TripStatus.DONE).order_by("pk").values_list("pk", flat=True))
+    driver = mine.select_for_update(of=("self",)).select_related("user").first()
+    if driver is None:  # removed by another tap meanwhile
+        raise NotFound(_("This driver does not drive for your program."))
+    rides = rides_of_driver_still(driver_id, locked)
+    if rides is None:
+        raise _RidesChanged()
+    _check_nobody_on_the_way(driver, rides)
+    left = rides_follow_driver(driver=driver, rides=rides)
+    Driver.objects.filter(pk=driver.pk).update(active=False)
+    DriverAvailability.objects.filter(driver_id=driver_id, ends_at__gt=timezone.now()).delete()
+    return DriverRemoved(rides=len(left.rides), trips=len(left.her_trips))
+
+
+def _check_nobody_on_the_way(driver: Driver, rides: list[RideRequest]) -> None:
+    """Conflict if a family she is to drive has already set out (picked up, or at the visit
+    waiting for the ride home): nobody else would bring them home."""
+    begun = ride_begun_with(driver.pk, rides)
+    if begun is None:
+        return
+    message = _("%(driver)s is driving a family whose ride has already begun, on %(day)s. "
+                "Remove her once she has brought them home.") % {
+        "driver": driver.user.get_full_name() or driver.user.get_username(),
+        "day": date_format(session_day(begun), "MONTH_DAY_FORMAT")}
+    raise Conflict(message, code="driver_on_the_way")
 
 
 def staff_of_program(*, user: AbstractBaseUser) -> dict[str, QuerySet]:

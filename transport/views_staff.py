@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from scheduler.errors import DomainError, InvalidInput, NotFound
-from scheduler.http import run_action
+from scheduler.http import run_action, show_error
 from scheduler.inputs import parse_id
 from scheduler.invitations import send_invitation
 from transport import staff
@@ -117,10 +117,22 @@ def coordinator_remove(request: HttpRequest, coordinator_id: int) -> HttpRespons
 @require_POST
 @login_required
 def driver_remove(request: HttpRequest, driver_id: int) -> HttpResponse:
-    return run_action(request, lambda: staff.driver_remove(
-        actor=request.user, driver_id=driver_id),
-        _("Removed. This driver is not planned any more; past trips stay."),
-        reverse("program-staff"))
+    try:
+        removed = staff.driver_remove(actor=request.user, driver_id=driver_id)
+    except DomainError as error:
+        show_error(request, error)
+    else:
+        messages.success(request, _driver_removed_message(removed))
+    return redirect("program-staff")
+
+
+def _driver_removed_message(removed: staff.DriverRemoved) -> str:
+    """True to what happened: with rides of hers to come, how many now wait for a plan."""
+    if not removed.rides:
+        return _("Removed. This driver is not planned any more; past trips stay.")
+    return _("Removed. Rides taken off her trips, waiting to be planned again: %(count)d. "
+             "Plan their days again on the board. The families, the program's coordinators "
+             "and the driver are told; past trips stay.") % {"count": removed.rides}
 
 
 # --- vehicles ----------------------------------------------------------------------------

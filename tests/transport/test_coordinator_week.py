@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.utils import translation
 
+from notifications.delivery import rendered
 from notifications.models import Delivery, Event
 from notifications.preferences import preference_update
 from scheduler.errors import NotPermitted
@@ -112,7 +113,14 @@ def test_the_message_reads_in_each_coordinators_language(world, rides: Rides, fa
     with translation.override("es"):
         reason = translation.gettext(
             "The pickup point is too far away for the longest ride we allow.")
-    assert reason in message.event.body and "too far away" not in message.event.body
+        title, body = rendered(message.event)
+    assert reason in body and "too far away" not in body
+    assert "Lou family, visita a las" in body
+    assert "1 viaje no se pudo planificar" in title  # the verb agrees with one ride
+    # Worded when read, not when written: she reads it in English after switching.
+    with translation.override("en"):
+        title, body = rendered(message.event)
+    assert "too far away" in body and "1 ride could not be planned" in title
 
 
 def test_routine_planning_fills_no_inbox(world, rides: Rides, family_booking):

@@ -1,5 +1,7 @@
 """Real threads against PostgreSQL: one invitation link used by many at once gives exactly one
-role; a driver's two taps of one window at once store it once (no overlap slips through)."""
+role; a driver's two taps of one window at once store it once (no overlap slips through); a
+driver removed while her day is planned ends with no trip, and neither waits on the other
+for ever (they lock in the same order)."""
 
 from __future__ import annotations
 
@@ -65,3 +67,58 @@ def test_the_same_window_tapped_at_once_is_stored_once() -> None:
     assert sum(kind == "ok" for kind, _ in results) == 1
     assert error_codes(results) == {"window_overlap": THREADS - 1}
     assert DriverAvailability.objects.filter(driver=Driver.objects.get(user=user)).count() == 1
+
+
+@pytest.mark.usefixtures("pool_for_threads")
+def test_a_driver_removed_while_her_day_is_planned_ends_with_no_trip(two_trips, rides) -> None:
+    from transport import planner
+    from transport.models import RideRequest, Stop, Trip
+
+    admin = rides.world.coordinator
+    Coordinator.objects.filter(user=admin).update(is_admin=True)
+    joe = two_trips.trip.driver
+    results = race(2, lambda i: staff.driver_remove(actor=admin, driver_id=joe.pk) if i == 0
+                   else planner.plan_day(day=rides.day, time_limit=0.5))
+    assert [kind for kind, _ in results] == ["ok", "ok"], results
+    assert not Driver.objects.get(pk=joe.pk).active
+    assert not Trip.objects.filter(driver=joe).exists()
+    assert not Stop.objects.filter(trip__driver=joe).exists()
+    assert RideRequest.objects.get(pk=two_trips.request.pk).status != "cancelled"
+
+
+@pytest.mark.usefixtures("pool_for_threads")
+def test_a_removal_waits_for_a_plan_being_written_then_takes_her_rides_off(
+        two_trips, rides, monkeypatch) -> None:
+    """The plan holds the day's rides and is about to lock Joe's row when the administrator
+    removes him. Locking his row first, the removal would wait for the rides the plan holds
+    while the plan waits for his row (a deadlock, one of them failing); taking the rides
+    first, as the plan does, it waits for the plan, then takes his new trip off."""
+    import threading
+
+    from transport import planner
+    from transport.models import RideRequest, Stop, Trip
+
+    admin = rides.world.coordinator
+    Coordinator.objects.filter(user=admin).update(is_admin=True)
+    joe = two_trips.trip.driver
+    writing, go = threading.Event(), threading.Event()
+    real = planner._check_windows
+
+    def pause_before_her_row(scope, result):
+        writing.set()
+        assert go.wait(timeout=30)
+        return real(scope, result)
+
+    def remove_meanwhile():
+        assert writing.wait(timeout=60)
+        threading.Timer(1.0, go.set).start()  # the removal is waiting on the rides by then
+        return staff.driver_remove(actor=admin, driver_id=joe.pk)
+
+    monkeypatch.setattr(planner, "_check_windows", pause_before_her_row)
+    results = race(2, lambda i: planner.plan_day(day=rides.day, time_limit=0.5) if i == 0
+                   else remove_meanwhile())
+    assert [kind for kind, _ in results] == ["ok", "ok"], results
+    assert not Driver.objects.get(pk=joe.pk).active
+    assert not Trip.objects.filter(driver=joe).exists()
+    assert not Stop.objects.filter(trip__driver=joe).exists()
+    assert RideRequest.objects.get(pk=two_trips.request.pk).status == "open"
