@@ -152,7 +152,7 @@ def test_with_two_programs_the_donor_picks_one_on_a_phone(
         page.locator("form.give button[type=submit]").click()
         error = page.locator("#program-error")  # no program chosen: said by the field
         expect(error).to_have_text("Choose the program your gift goes to." if language == "en"
-                                   else "Elige el programa al que va tu donativo.")
+                                   else "Elija el programa al que va su donativo.")
         expect(page.locator("#id_program")).to_have_attribute("aria-describedby",
                                                               "program-error")
         assert page_problems(page, language) == []

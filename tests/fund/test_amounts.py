@@ -38,9 +38,9 @@ ACCEPTED = [
 MALFORMED = ["1,2,3", "12.34.56", "abc", "-5", "1e3", "1.500", "3.555"]
 
 # What she pays, as the card step's heading says it.
-GIVE = {"en": "Give {}", "es": "Dona {}"}
+GIVE = {"en": "Give {}", "es": "Donar {}"}
 BETWEEN = {"en": "Please give between 1.00 USD and 10,000.00 USD.",
-           "es": f"Da entre 1,00 USD y 10{NBSP}000,00 USD."}
+           "es": f"Puede donar entre 1,00 USD y 10{NBSP}000,00 USD."}
 
 
 def page_in(language: str) -> Client:

@@ -48,7 +48,7 @@ def test_bad_amount_is_explained_in_spanish(client: Client, localstripe: Any) ->
                            HTTP_ACCEPT_LANGUAGE="es")
     html = response.content.decode()
     assert response.status_code == 400
-    assert "Da entre 1,00 USD y 10\u00a0000,00 USD." in html  # numbers as she writes them
+    assert "Puede donar entre 1,00 USD y 10\u00a0000,00 USD." in html  # numbers as she writes them
     assert "correo" in html
 
 

@@ -127,7 +127,7 @@ def test_unknown_program_in_spanish(two: Two) -> None:
     response = client.post("/fund/donate/", {"amount": "25", "email": "a@example.org",
                                              "program": "999999"}, HTTP_ACCEPT_LANGUAGE="es")
     assert response.status_code == 400
-    assert "Elige un programa de la lista." in response.content.decode()
+    assert "Elija un programa de la lista." in response.content.decode()
 
 
 def test_a_facility_of_another_program_is_refused_by_the_earmark(two: Two, world: World) -> None:

@@ -45,8 +45,8 @@ def test_receipt_in_spanish_for_a_gift_given_in_spanish(
     succeed(paid_gift("es", earmark=world.facility), django_capture_on_commit_callbacks)
     assert len(mailoutbox) == 1
     mail = mailoutbox[0]
-    assert mail.subject == "Gracias: tu donativo al fondo de viajes"
-    assert "Recibimos tu donativo de 42.50 USD" in mail.body
+    assert mail.subject == "Gracias: su donativo al fondo de viajes"
+    assert "Recibimos su donativo de 42.50 USD" in mail.body
     assert world.facility.name in mail.body
 
 

@@ -78,6 +78,8 @@ SUBSIDY = inline_serializer("Subsidy", {
     "visit_starts_at": serializers.DateTimeField(), "kind": serializers.CharField(),
     "amount_cents": serializers.IntegerField(),
     "miles": serializers.IntegerField(allow_null=True), "status": serializers.CharField(),
+    # Why a released grant ended (the visit moved to a video call...), in her language.
+    "release_reason": serializers.CharField(),
     "granted_at": serializers.DateTimeField(),
     "ride_request": serializers.IntegerField(allow_null=True), "leg": serializers.CharField(),
     "trips": inline_serializer("SubsidyTrip", {

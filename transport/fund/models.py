@@ -164,10 +164,17 @@ class SubsidyKind(models.TextChoices):
 class SubsidyStatus(models.TextChoices):
     GRANTED = "granted", _("granted")
     REVERSED = "reversed", _("reversed")
+    # The visit moved to one the fund does not pay for (a video call, a place the program
+    # does not serve): the money went back to the fund, `release_reason` says why.
+    RELEASED = "released", _("released")
 
 
 class Subsidy(models.Model):
-    """Help a coordinator grants one household for one visit, paid out of the fund."""
+    """Help a coordinator grants one household for one visit, paid out of the fund.
+
+    When the family moves the visit to another time, the grant follows it: `booking` names
+    the new visit, and the ledger entries that paid it stay as they are (see follow.py).
+    """
 
     fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="subsidies")
     booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="+")
@@ -195,6 +202,8 @@ class Subsidy(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     granted_at = models.DateTimeField(auto_now_add=True)
+    # Why a released grant ended, as a msgid (each reader sees it in her language).
+    release_reason = models.CharField(_("why it was released"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("subsidy")

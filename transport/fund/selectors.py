@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from transport.access import coordinator_program
 from transport.fund.ledger import balances_by_earmark, fund_of_coordinator
@@ -129,6 +130,7 @@ def subsidy_payload(subsidy: Subsidy) -> dict[str, Any]:
         "amount_cents": subsidy.amount_cents,
         "miles": subsidy.miles,
         "status": subsidy.status,
+        "release_reason": gettext(subsidy.release_reason) if subsidy.release_reason else "",
         "granted_at": subsidy.granted_at.isoformat(),
         "ride_request": subsidy.ride_request_id,
         "leg": subsidy.leg,

@@ -15,17 +15,25 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from notifications.services import event_emit
-from notifications.text import Text
+from notifications.text import Text, moment, term
 from scheduler.errors import Conflict, InvalidInput, NotFound
 from transport.access import coordinator_program
 from transport.fund.donations import money_text
 from transport.fund.errors import InsufficientFunds, MonthlyCapReached
 from transport.fund.ledger import bucket_balance, entry_append, fund_for_program, fund_lock
-from transport.fund.models import EntryKind, Fund, Subsidy, SubsidyKind, SubsidyStatus
+from transport.fund.models import (
+    EntryKind,
+    Fund,
+    LedgerEntry,
+    Subsidy,
+    SubsidyKind,
+    SubsidyStatus,
+)
 from transport.models import LIVE_RIDE_STATUSES, Leg, RideRequest, Stop
 from transport.programs import facilities_q, grants_q
 from visits.models import HOLDING_STATUSES, Booking, BookingStatus
@@ -150,6 +158,12 @@ def subsidy_grant(
     try:
         with transaction.atomic():
             fund = fund_lock(fund_id)
+            # The visit was read before the lock: a move or a cancellation may have ended
+            # it since. A move takes this lock too (follow.py), so either it sees this grant
+            # and takes it along, or this sees the visit off.
+            if not Booking.objects.filter(pk=booking.pk, status__in=PAYABLE_STATUSES).exists():
+                raise Conflict(_("This visit is not going ahead, so its trip cannot be paid "
+                                 "for."))
             subsidy = _grant_locked(fund, booking, actor, kind, cents, mile_count,
                                     ride_text, note_text, seat)
     except IntegrityError:
@@ -192,15 +206,18 @@ def _grant_locked(
 
 
 def _tell_family(booking: Booking, subsidy: Subsidy, fund: Fund) -> None:
+    # The kind and the day are worded when she reads it, in her language (not the
+    # coordinator's): the kind's msgid, the visit's day on the facility's clock.
+    with translation.override(None):
+        kind = str(SubsidyKind(subsidy.kind).label)
+    session = booking.session
     event_emit(
         type="fund.subsidy.granted",
         title=Text(gettext_noop("Your trip is paid for")),
         body=Text(
             gettext_noop("The travel fund pays %(amount)s (%(kind)s) for your visit on %(day)s."),
-            {"amount": money_text(subsidy.amount_cents, fund.currency),
-             "kind": str(subsidy.get_kind_display()),
-             "day": booking.session.starts_at.astimezone(booking.session.facility.tz)
-             .date().isoformat()},
+            {"amount": money_text(subsidy.amount_cents, fund.currency), "kind": term(kind),
+             "day": moment(session.starts_at, session.facility.time_zone, "day")},
         ),
         recipients=[booking.household.caregiver],
         data={"booking_id": booking.pk, "subsidy_id": subsidy.pk},
@@ -231,10 +248,30 @@ def subsidy_reverse(*, actor: AbstractBaseUser, subsidy_id: Any, reason: Any) ->
         if not changed:
             raise Conflict(_("This subsidy is not granted (or was already reversed)."))
         subsidy = Subsidy.objects.get(pk=subsidy_id)
-        for entry in subsidy.entries.filter(kind=EntryKind.SUBSIDY):
-            entry_append(
-                fund=fund, kind=EntryKind.REVERSAL, amount_cents=-entry.amount_cents,
-                source_key=f"reversal:{entry.pk}", earmark_id=entry.earmark_id,
-                reverses=entry, subsidy=subsidy, memo=reason_text, created_by=actor,
-            )
+        entries_reverse(fund, subsidy, memo=reason_text, actor=actor)
     return subsidy
+
+
+def entries_reverse(fund: Fund, subsidy: Subsidy, *, memo: str,
+                    actor: AbstractBaseUser | None) -> list[LedgerEntry]:
+    """Give the grant's money back to the buckets it came from: an equal and opposite entry
+    for each of its payments not yet reversed. The caller holds the fund's lock."""
+    live = subsidy.entries.filter(kind=EntryKind.SUBSIDY, reversed_by__isnull=True)
+    return [entry_append(
+        fund=fund, kind=EntryKind.REVERSAL, amount_cents=-entry.amount_cents,
+        source_key=f"reversal:{entry.pk}", earmark_id=entry.earmark_id, reverses=entry,
+        subsidy=subsidy, memo=memo, created_by=actor,
+    )[0] for entry in live.order_by("pk")]
+
+
+def subsidy_release(fund: Fund, subsidy: Subsidy, *, reason: str) -> bool:
+    """The visit went where the fund does not pay (`reason`, a msgid): the grant is
+    released and its money goes back to the buckets it came from, as a reversal would.
+    False if it was no longer granted. The caller holds the fund's lock."""
+    changed = Subsidy.objects.filter(pk=subsidy.pk, status=SubsidyStatus.GRANTED).update(
+        status=SubsidyStatus.RELEASED, release_reason=reason)
+    if not changed:
+        return False
+    entries_reverse(fund, subsidy, memo=reason, actor=None)
+    subsidy.status, subsidy.release_reason = SubsidyStatus.RELEASED, reason
+    return True
