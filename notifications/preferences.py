@@ -197,12 +197,14 @@ def sign_in_phone_prove(*, user: AbstractBaseUser, phone: str) -> bool:
     return True
 
 
-def user_by_sign_in_phone(phone: str) -> AbstractBaseUser | None:
-    """The account a sign-in number belongs to: the one that proved it, else the newest
-    that gave it at sign-up without proving it yet. That one must be found too: after
-    three wrong codes she signs in with her number and password and is texted a new code
-    (allauth's verification step); not found, she was told her password was wrong, and
-    signing up again made her a second account."""
-    pref = (Preference.objects.filter(phone=phone, phone_signs_in=True)
-            .select_related("user").order_by("-phone_verified", "-pk").first())
+def user_by_sign_in_phone(phone: str, *, proved_only: bool = False) -> AbstractBaseUser | None:
+    """The account a sign-in number belongs to: the one that proved it, else (unless
+    `proved_only`) the newest that gave it at sign-up without proving it yet. That one must
+    be found too: after three wrong codes she signs in with her number and password and is
+    texted a new code (allauth's verification step); not found, she was told her password
+    was wrong, and signing up again made her a second account."""
+    found = Preference.objects.filter(phone=phone, phone_signs_in=True)
+    if proved_only:
+        found = found.filter(phone_verified=True)
+    pref = found.select_related("user").order_by("-phone_verified", "-pk").first()
     return pref.user if pref else None

@@ -100,5 +100,10 @@ class AccountAdapter(DefaultAccountAdapter):
                            user.pk)
 
     def get_user_by_phone(self, phone: str) -> AbstractBaseUser | None:
-        # The sign-in form hands over the number as typed ("+1 555 123 4567").
-        return user_by_sign_in_phone(normalise_number(phone))
+        # The sign-in form hands over the number as typed ("+1 555 123 4567"). Someone
+        # signing in or up is found by the number she gave even before she proved it (she
+        # gets a new code); for a signed-in person proving a new number, only an account
+        # that proved it first stands in her way, not a sign-up that never did.
+        user = getattr(self.request, "user", None)
+        return user_by_sign_in_phone(normalise_number(phone),
+                                     proved_only=bool(user and user.is_authenticated))

@@ -209,6 +209,26 @@ def test_she_changes_her_number_by_proving_the_new_one(
     assert (pref.phone, pref.phone_verified) == ("+15559876543", True)
 
 
+def test_a_sign_up_never_proved_does_not_keep_the_number_from_its_owner(
+    client: Client, sms_outbox: list
+) -> None:
+    """Someone gave her number at sign-up and never proved it (a slip, or not hers). When
+    she, signed in, proves the number is hers, it becomes hers."""
+    with time_machine.travel(NOW, tick=False) as clock:
+        sign_up(Client(), phone="555 987 6543", first_name="Otra")  # never proved
+        clock.shift(dt.timedelta(minutes=2))
+        sign_up(client)
+        client.post(reverse("account_verify_phone"), {"code": code_in(sms_outbox[-1][1])})
+        clock.shift(dt.timedelta(minutes=2))
+        client.post(reverse("account_change_phone"), {"phone": "555 987 6543"})
+        assert sms_outbox[-1][0] == "+15559876543"
+        proved = client.post(reverse("account_verify_phone"),
+                             {"code": code_in(sms_outbox[-1][1])})
+    assert proved.status_code == 302, proved.content.decode()[-600:]
+    pref = Preference.objects.get(user__first_name="Carmen")
+    assert (pref.phone, pref.phone_verified) == ("+15559876543", True)
+
+
 def test_a_number_typed_on_the_preferences_page_does_not_sign_in() -> None:
     from notifications.preferences import preference_update
     from tests import factories as f
