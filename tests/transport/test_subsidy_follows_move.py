@@ -338,3 +338,41 @@ def test_the_family_reads_her_help_in_spanish_in_usted(world: World, rides: Ride
             "Su ayuda de viaje se cambió con su visita")
         assert render_stored(moved.i18n, "body", moved.body).startswith(
             "El fondo de viajes sigue pagando 15.00 USD por su viaje a su visita del ")
+
+
+# --- a visit with help granted will not happen ----------------------------------------------
+
+
+def test_a_cancelled_visit_with_help_tells_the_coordinators_and_keeps_the_money_where_it_is(
+        world: World, rides: Rides, two_trips: TripSetup) -> None:
+    """The fare may already be in the family's hands: nothing is given back by itself, but
+    the coordinators hear which grant it is, worded when read, and it opens the grant."""
+    fund = fund_default()
+    donate(5000)
+    booking = two_trips.request.booking
+    fare = grant(world, booking, kind="bus_fare", amount_cents=1850)
+    entries = ledger()
+
+    services.booking_cancel(actor=world.caregiver, booking_id=booking.pk)
+
+    fare.refresh_from_db()
+    assert fare.status == SubsidyStatus.GRANTED and ledger() == entries
+    assert fund_balance(fund) == 5000 - 1850
+    (told,) = events_for(world.coordinator, "fund.grant.visit_off")
+    assert told.data["subsidy_ids"] == [fare.pk]
+    assert link_of(told.type, told.data, world.coordinator).endswith(f"#subsidy-{fare.pk}")
+    with translation.override("es"):
+        title = render_stored(told.i18n, "title", told.title)
+        body = render_stored(told.i18n, "body", told.body)
+    assert "18.50 USD" in title and "no se hará" in title
+    assert booking.household.name in body and "revierta" in body
+    assert not events_for(world.caregiver, "fund.grant.visit_off")  # staff's, not hers
+
+
+def test_a_moved_visit_is_not_told_as_one_that_will_not_happen(
+        world: World, rides: Rides, two_trips: TripSetup) -> None:
+    donate(5000)
+    old = two_trips.request.booking
+    grant(world, old)
+    move(world, old, next_day(rides))
+    assert not events_for(world.coordinator, "fund.grant.visit_off")

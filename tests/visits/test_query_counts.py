@@ -107,8 +107,9 @@ def test_cancelling(world: World, api: Callable) -> None:
     # The booking with everything it refers to, the session (locked), the booking again
     # under the lock; its new status, history line, the freed place, the first family
     # waiting; the liaisons, their notice and its deliveries; the answer and its visitors;
-    # and the booking's ride requests (transport's reaction to a released booking).
-    with assert_queries(SIGN_IN + 13):
+    # and the booking's ride requests and travel-fund grants (transport's and the fund's
+    # reactions to a released booking).
+    with assert_queries(SIGN_IN + 14):
         response = client.post(f"/api/v1/bookings/{booking.pk}/cancel/", {"reason": "Flu"},
                                format="json")
     assert response.status_code == 200
@@ -119,9 +120,10 @@ def test_cancelling(world: World, api: Callable) -> None:
     # The booking with all it refers to, its status and history line, the family's
     # language, their notice and its delivery, the answer and its visitors.
     ("confirm", {}, 8, "confirmed"),
-    # The same, and the session locked, the freed place, the first family waiting and the
-    # booking's ride requests (transport's reaction to a released booking).
-    ("decline", {"reason": "Dress code"}, 12, "declined"),
+    # The same, and the session locked, the freed place, the first family waiting, the
+    # booking's ride requests and travel-fund grants (transport's and the fund's reactions
+    # to a released booking).
+    ("decline", {"reason": "Dress code"}, 13, "declined"),
 ])
 def test_a_liaison_decides(
     world: World, api: Callable, name: str, data: dict, queries: int, status: str,
