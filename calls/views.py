@@ -182,9 +182,12 @@ def station_page(request: HttpRequest) -> HttpResponse:
         return _error_page(request, NotPermitted(_("This page is for video stations.")))
     now = timezone.now()
     calls = list(selectors.station_calls(station=station, now=now))
+    # A call staff ended is not offered again: its page would only say it is over.
+    ended = selectors.ended_reasons(booking_ids=[b.pk for b in calls])
     for booking in calls:
         booking.opens_at, _ends = window_of(booking)
-        booking.is_open = booking.opens_at <= now
+        booking.ended_reason = ended.get(booking.pk)
+        booking.is_open = booking.opens_at <= now and booking.ended_reason is None
     return render(request, "calls/station.html", {
         "station": station, "calls": calls, "facility": station.unit.facility,
         "current": next((b for b in calls if b.is_open), None)})

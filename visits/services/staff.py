@@ -145,7 +145,10 @@ def resident_add(*, actor: AbstractBaseUser, first_name: str, last_name: str, pr
         raise InvalidInput(_("Please fix what is marked below."), fields=fields)
     unit = _unit_of(facility, unit_id)
     with transaction.atomic():
-        if Resident.objects.filter(facility=facility, prison_id=prison_id.strip()).exists():
+        # Families' applications match an ID number whatever its case (`iexact`): "w51877"
+        # beside "W51877" would match either person, so the same ID in another case is taken.
+        if Resident.objects.filter(facility=facility,
+                                   prison_id__iexact=prison_id.strip()).exists():
             message = _("Someone here already has this ID number. Check it.")
             raise Conflict(message, fields={"prison_id": [message]}, code="prison_id_taken")
         return Resident.objects.create(
