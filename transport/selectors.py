@@ -232,6 +232,13 @@ def next_busy_day(*, user: AbstractBaseUser) -> dt.date:
     return max(min(days), today) if days else today
 
 
+def time_zone_of(user: AbstractBaseUser) -> str:
+    """The zone the user reads her own times in (her notification settings)."""
+    from notifications.preferences import preference_of
+
+    return preference_of(user).time_zone
+
+
 def today_for(user: AbstractBaseUser) -> dt.date:
     """Today where the user is (her notification time zone): a driver in Chicago at 8 p.m.
     still means today, although it is tomorrow in UTC."""

@@ -186,9 +186,13 @@ def driver_day(request: HttpRequest) -> HttpResponse:
     day = _day(request)
     trips = selectors.trips_for_driver(user=request.user, day=day)
     feed = services.driver_feed_ensure(actor=request.user, language=request.LANGUAGE_CODE)
+    own_zone = selectors.time_zone_of(request.user)
     for trip in trips:
         for stop in trip.stops.all():
             stop.riders = selectors.first_names(stop.request)
+            # Times are the facility's (what the family was told); named when she lives by
+            # another clock, or a trip across two zones reads as stops out of order.
+            stop.name_zone = stop.request.booking.session.facility.time_zone != own_zone
             stop.next_status = (StopStatus.PICKED_UP if stop.kind == StopKind.PICKUP
                                 else StopStatus.DROPPED_OFF)
             # Buttons only on the trip's day where the facility is (the service checks too).

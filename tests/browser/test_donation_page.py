@@ -176,7 +176,7 @@ def test_card_form_failure_is_explained_in_spanish(
         no_stripe(page)
         page.goto(live_server.url + "/fund/donate/")
         page.get_by_label("U otra cantidad").fill("10")
-        page.get_by_label("Correo electrónico para tu recibo").fill("ana@example.org")
+        page.get_by_label("Correo electrónico para su recibo").fill("ana@example.org")
         page.get_by_role("button", name="Continuar con los datos de la tarjeta").click()
         alert = page.get_by_role("alert").filter(
             has_text="No se pudo cargar el formulario de la tarjeta.")

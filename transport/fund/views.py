@@ -21,7 +21,6 @@ from django.views.decorators.http import require_POST, require_safe
 
 from scheduler.csv_export import csv_response, month_range, report_range
 from scheduler.errors import DomainError, InvalidInput
-from scheduler.http import show_error
 from scheduler.inputs import parse_id
 from scheduler.throttles import DonationStartThrottle, throttled_message
 from transport.access import check_coordinator, coordinator_program
@@ -33,6 +32,7 @@ from transport.fund.donations import (
     money_text_local,
     monthly_gift_subscribe,
 )
+from transport.fund.errors import InsufficientFunds
 from transport.fund.models import Donation, DonationKind, DonationStatus, SubsidyKind
 from transport.fund.subsidies import subsidy_grant
 from transport.models import Program
@@ -205,10 +205,7 @@ def _bookings_to_help(program_id: int | None) -> list[Booking]:
     )
 
 
-@login_required
-def subsidy_report_page(request: HttpRequest) -> HttpResponse:
-    """Coordinators: her program's fund (balance, ledger, gifts), what it paid for which
-    visits, and the form to grant help."""
+def _report_context(request: HttpRequest) -> dict[str, Any]:
     program_id = coordinator_program(request.user)
     subsidies = list(selectors.subsidy_report(user=request.user)[:500])
     summary = selectors.balance_summary(user=request.user)
@@ -220,16 +217,35 @@ def subsidy_report_page(request: HttpRequest) -> HttpResponse:
     for subsidy in subsidies:
         subsidy.amount_text = money_text(subsidy.amount_cents, summary["currency"])
         subsidy.seat_trips = selectors.seat_trips(subsidy)
-    return render(request, "fund/report.html", {
+    return {
         "subsidies": subsidies, "bookings": _bookings_to_help(program_id),
         "entries": entries, "gifts": gifts,
         "program": Program.objects.filter(pk=program_id or 0).first(),
-        "kinds": SubsidyKind.choices, "currency": summary["currency"],
+        "kinds": SubsidyKind.choices, "currency": summary["currency"].upper(),
         "balance_text": money_text(summary["balance_cents"], summary["currency"]),
         "total_text": money_text(total, summary["currency"]),
         "mileage_rate": settings.FUND_MILEAGE_RATE_CENTS,
         "errors": {}, "values": {},
-    })
+    }
+
+
+@login_required
+def subsidy_report_page(request: HttpRequest) -> HttpResponse:
+    """Coordinators: her program's fund (balance, ledger, gifts), what it paid for which
+    visits, and the form to grant help."""
+    return render(request, "fund/report.html", _report_context(request))
+
+
+def _grant_problems(error: DomainError, currency: str) -> dict[str, list[str]]:
+    """A refused grant's problems by the form's field names (the service says
+    `amount_cents`; the box is `amount`), with what the fund could pay instead."""
+    fields = {("amount" if name == "amount_cents" else name): [str(m) for m in texts]
+              for name, texts in error.fields.items()}
+    if isinstance(error, InsufficientFunds) and "available_cents" in error.extra:
+        fields.setdefault("amount", []).append(
+            _("The fund can pay up to %(amount)s for this visit.") % {"amount": money_text(
+                error.extra["available_cents"], currency)})
+    return fields
 
 
 @login_required
@@ -246,8 +262,15 @@ def subsidy_grant_page(request: HttpRequest) -> HttpResponse:
             amount_cents=amount_cents, miles=data.get("miles"), note=data.get("note", ""),
         )
     except DomainError as error:
-        show_error(request, error)
-        return redirect("fund-report")
+        # Shown again with what she typed and the visit she chose: redirecting to an empty
+        # form would put the first visit back in the box, and a second try would pay the
+        # wrong family.
+        messages.error(request, error.message)
+        context = _report_context(request)
+        context["values"] = {key: data.get(key, "")
+                             for key in ("booking", "kind", "amount", "miles", "note")}
+        context["errors"] = _grant_problems(error, context["currency"])
+        return render(request, "fund/report.html", context, status=error.status)
     messages.success(request, _("Granted %(amount)s. The family has been told.")
                      % {"amount": money_text(subsidy.amount_cents, subsidy.fund.currency)})
     return redirect("fund-report")
