@@ -199,10 +199,11 @@ def sign_in_phone_prove(*, user: AbstractBaseUser, phone: str) -> bool:
 
 def user_by_sign_in_phone(phone: str, *, proved_only: bool = False) -> AbstractBaseUser | None:
     """The account a sign-in number belongs to: the one that proved it, else (unless
-    `proved_only`) the newest that gave it at sign-up without proving it yet. That one must
-    be found too: after three wrong codes she signs in with her number and password and is
-    texted a new code (allauth's verification step); not found, she was told her password
-    was wrong, and signing up again made her a second account."""
+    `proved_only`) the newest that gave it at sign-up without proving it yet. That one is
+    found only with her password (after three wrong codes she signs in with her number and
+    password and is texted a new code, allauth's verification step). Anything that lets
+    the number alone in (a sign-in code), or that keeps a sign-up from the number, wants
+    `proved_only`: typing a number at sign-up does not show it is hers."""
     found = Preference.objects.filter(phone=phone, phone_signs_in=True)
     if proved_only:
         found = found.filter(phone_verified=True)

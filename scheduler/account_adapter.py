@@ -7,6 +7,7 @@ Another flow (e.g. staff invitations) extends this class and calls super() on ea
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import re
 from typing import Any
@@ -29,6 +30,12 @@ from notifications.sms import sms_backend
 from scheduler.phone_numbers import E164, normalise_number
 
 logger = logging.getLogger(__name__)
+
+# Set while allauth checks a password (`AccountAdapter.authenticate`): only then is a number
+# nobody proved yet found (`get_user_by_phone`).
+_PASSWORD_GIVEN: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "sign_in_password_given", default=False)
+
 
 class MobileNumberField(PhoneField):
     """allauth's phone field, forgiving about how a number is written: spaces, dashes and
@@ -99,11 +106,21 @@ class AccountAdapter(DefaultAccountAdapter):
             logger.warning("user #%s proved a number another account had proved first",
                            user.pk)
 
+    def authenticate(self, request: Any, **credentials: Any) -> AbstractBaseUser | None:
+        token = _PASSWORD_GIVEN.set(True)
+        try:
+            return super().authenticate(request, **credentials)
+        finally:
+            _PASSWORD_GIVEN.reset(token)
+
     def get_user_by_phone(self, phone: str) -> AbstractBaseUser | None:
-        # The sign-in form hands over the number as typed ("+1 555 123 4567"). Someone
-        # signing in or up is found by the number she gave even before she proved it (she
-        # gets a new code); for a signed-in person proving a new number, only an account
-        # that proved it first stands in her way, not a sign-up that never did.
-        user = getattr(self.request, "user", None)
+        # The forms hand over the number as typed ("+1 555 123 4567"). A number given at
+        # sign-up and never proved is found only with the account's password: after three
+        # wrong codes she signs in with her number and password, and allauth's verification
+        # step texts her a new code before she is in. Anywhere else only an account that
+        # proved the number is found: for a sign-in code, an unproved number would let
+        # whoever holds it into an account someone else opened with it; for a sign-up, it
+        # would keep the number's owner from opening her own account (and she would be
+        # told to sign in to that one); for a change of number, it would stand in the way.
         return user_by_sign_in_phone(normalise_number(phone),
-                                     proved_only=bool(user and user.is_authenticated))
+                                     proved_only=not _PASSWORD_GIVEN.get())

@@ -229,6 +229,42 @@ def test_a_sign_up_never_proved_does_not_keep_the_number_from_its_owner(
     assert (pref.phone, pref.phone_verified) == ("+15559876543", True)
 
 
+def test_a_sign_in_code_never_opens_an_account_whose_number_nobody_proved(
+    client: Client, sms_outbox: list
+) -> None:
+    """Someone signed up with a number that is not hers (or mistyped her own) and never
+    proved it. The number's real owner asking for a sign-in code must not be let into that
+    account: only the password, then a code, finds an unproved number."""
+    with time_machine.travel(NOW, tick=False) as clock:
+        sign_up(Client(), first_name="Otra", password1="not-carmens-2026!",
+                password2="not-carmens-2026!")  # never proved
+        clock.shift(dt.timedelta(minutes=2))
+        client.post(reverse("account_request_login_code"), {"phone": "(555) 123-4567"})
+        codes = [text for _to, text in sms_outbox[1:] if "code is" in text]
+        if codes:  # (the bug: one is texted, and it opens her the other account)
+            client.post(reverse("account_confirm_login_code"), {"code": code_in(codes[-1])})
+        assert not signed_in(client)
+    assert codes == []
+    assert not Preference.objects.filter(phone_verified=True).exists()
+
+
+def test_a_sign_up_never_proved_does_not_stop_the_numbers_owner_signing_up(
+    client: Client, sms_outbox: list
+) -> None:
+    """Someone else gave her number at sign-up and never proved it: she still opens her own
+    account with it (not told she has one, with a password she never chose)."""
+    with time_machine.travel(NOW, tick=False) as clock:
+        sign_up(Client(), first_name="Otra", password1="not-carmens-2026!",
+                password2="not-carmens-2026!")  # never proved
+        clock.shift(dt.timedelta(minutes=2))
+        sign_up(client)
+        client.post(reverse("account_verify_phone"), {"code": code_in(sms_outbox[-1][1])})
+        assert client.session.get("_auth_user_id") == str(
+            get_user_model().objects.get(first_name="Carmen").pk)
+    pref = Preference.objects.get(user__first_name="Carmen")
+    assert (pref.phone, pref.phone_verified) == (NUMBER, True)
+
+
 def test_a_number_typed_on_the_preferences_page_does_not_sign_in() -> None:
     from notifications.preferences import preference_update
     from tests import factories as f
