@@ -79,6 +79,8 @@ def board_for_day(*, user: AbstractBaseUser, day: dt.date,
     # The travel fund's ride seats, so each ride shows what is paid for it (one query).
     prefetch_related_objects(requests, Prefetch("subsidies", to_attr="seats", queryset=(
         Subsidy.objects.filter(status=SubsidyStatus.GRANTED).select_related("fund"))))
+    # Whom a pin names, so the board says "pinned to Joe's trip" (a query each, if any).
+    prefetch_related_objects(requests, "pinned_trip__driver__user", "pinned_driver__user")
     runs = PlanRun.objects.filter(day=day, facility_id=facility_id, program_id=program_id)
     return Board(
         day=day, facility=facility, requests=requests,

@@ -294,6 +294,35 @@ def ride_request_pin_and_plan(*, actor: AbstractBaseUser, request_id: int,
         return plan_run_start(actor=actor, day=session_day(request), facility_id=facility_id)
 
 
+def ride_request_unpin_and_plan(*, actor: AbstractBaseUser, request_id: int, day: dt.date,
+                                facility_id: int | None = None) -> PlanRun:
+    """Take a ride's pin off (as `ride_request_pin` with neither a trip nor a driver) and
+    plan its day again with every driver, in one transaction; `day` is the board's day she
+    acted on. A day that may not be planned leaves the pin as it was.
+
+    Raises NotPermitted (not a coordinator), NotFound (not her program's ride), Conflict
+    (cancelled, not pinned any more, or a ride of another day than `day`), and what
+    `ride_request_pin_and_plan` raises. Locks the request.
+    """
+    coordinator_program(actor)  # a family's own ride is not hers to unpin
+    with transaction.atomic():
+        # Locked before the checks: a pin set or taken off meanwhile is seen, not undone.
+        _check_unpin(_ride_for(actor, request_id, lock=True), day)
+        return ride_request_pin_and_plan(actor=actor, request_id=request_id,
+                                         facility_id=facility_id)
+
+
+def _check_unpin(request: RideRequest, day: dt.date) -> None:
+    if request.status not in LIVE_RIDE_STATUSES:
+        raise Conflict(_("This ride request is cancelled."))
+    if request.pinned_trip_id is None and request.pinned_driver_id is None:
+        raise Conflict(_("This ride is not pinned any more: the planner may already give "
+                         "it to any driver."))
+    if session_day(request) != day:
+        raise Conflict(_("This ride is on another day than the board you acted on. Open "
+                         "its day on the board and try again."))
+
+
 def _pin_trip(request: RideRequest, trip_id: int, program_id: int | None) -> Trip:
     """A trip of her program's drivers (another program's are 'not found')."""
     trip = Trip.objects.select_related("driver").filter(

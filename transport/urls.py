@@ -19,6 +19,7 @@ page_urlpatterns = [
     path("rides/export.csv", views.rides_csv, name="rides-csv"),
     path("rides/board/plan/", views.plan_start, name="ride-plan"),
     path("rides/requests/<id:request_id>/pin/", views.ride_pin, name="ride-pin"),
+    path("rides/requests/<id:request_id>/unpin/", views.ride_unpin, name="ride-unpin"),
     path("rides/requests/<id:request_id>/cancel/", views.ride_cancel, name="ride-cancel"),
     path("rides/driver/", views.driver_day, name="ride-driver"),
     re_path(r"^rides/stops/(?P<stop_id>[0-9]{1,18})/"

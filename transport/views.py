@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST, require_safe
 
 from notifications.selectors import live_start
@@ -31,9 +32,12 @@ from transport.models import (
     DriverFeed,
     Leg,
     PickupPoint,
+    RideRequest,
     RideStatus,
     StopKind,
     StopStatus,
+    Trip,
+    UnservedReason,
 )
 
 
@@ -56,11 +60,15 @@ def _board_url(day: dt.date, facility_id: int | None) -> str:
 
 
 def _mark_time_zones(board: selectors.Board) -> None:
-    """Show each trip in the time zone of the facility it serves (UTC if it has no stops)."""
     for trip in board.trips:
-        stops = list(trip.stops.all())
-        trip.tz_name = (stops[0].request.booking.session.facility.time_zone if stops
-                        else settings.TIME_ZONE)
+        trip.tz_name = _trip_zone(trip)
+
+
+def _trip_zone(trip: Trip) -> str:
+    """A trip's times are in the zone of the facility it serves (UTC if it has no stops):
+    the board and the driver's page read its leaving time the same way."""
+    stops = list(trip.stops.all())
+    return stops[0].request.booking.session.facility.time_zone if stops else settings.TIME_ZONE
 
 
 def _trip_choices(board: selectors.Board, program_id: int | None) -> list[tuple[str, str]]:
@@ -77,6 +85,34 @@ def _name(driver: Driver) -> str:
     return driver.user.get_full_name() or driver.user.username
 
 
+def _pin_label(ride: RideRequest) -> str:
+    """What the ride is pinned to, in words ("" if it is not pinned)."""
+    if ride.pinned_trip_id:
+        return _("Pinned to %(name)s's trip") % {"name": _name(ride.pinned_trip.driver)}
+    if ride.pinned_driver_id:
+        return _("Pinned to %(name)s") % {"name": _name(ride.pinned_driver)}
+    return ""
+
+
+# The planner's reasons that, for a pinned ride, speak of the pinned driver alone: said so,
+# or a coordinator reads "no driver could" and never thinks of the pin.
+PIN_REASONS = {
+    UnservedReason.NO_ROOM: gettext_noop("The pinned driver's vehicle is full or busy at the "
+                                         "times this ride needs."),
+    UnservedReason.NO_VEHICLE_FITS: gettext_noop(
+        "The pinned driver's vehicle has too few seats, child seats or wheelchair places for "
+        "this ride."),
+}
+
+
+def _pin_problem(ride: RideRequest) -> str:
+    """Why a pinned ride was left out: the pin's own reason, else the planner's."""
+    if ride.status != RideStatus.UNSERVED or not ride.pin_label:
+        return ""
+    own = PIN_REASONS.get(ride.unserved_reason)
+    return _(own) if own else ride.get_unserved_reason_display()
+
+
 @require_safe
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
@@ -90,6 +126,8 @@ def board(request: HttpRequest) -> HttpResponse:
         # The pin as the form's value: its trip, else the driver it names for the day.
         ride.pin_choice = (str(ride.pinned_trip_id) if ride.pinned_trip_id else
                            f"driver-{ride.pinned_driver_id}" if ride.pinned_driver_id else "")
+        ride.pin_label = _pin_label(ride)
+        ride.pin_problem = _pin_problem(ride)
         for seat in ride.seats:
             seat.amount_text = money_text(seat.amount_cents, seat.fund.currency)
     week = selectors.week_for(user=request.user, day=day, facility_id=facility_id)
@@ -110,6 +148,12 @@ def _posted_day(request: HttpRequest) -> dt.date | None:
     return parse_day(request.POST.get("date") or request.GET.get("date") or "")
 
 
+def _back_to_board(day: dt.date | None, facility_id: int | None) -> str:
+    """Done or refused, she comes back to the day she acted on (without one, to the board)."""
+    return _board_url(day, facility_id) if day else reverse("ride-board") + (
+        f"?facility={facility_id}" if facility_id else "")
+
+
 def _day_to_plan(day: dt.date | None) -> dt.date:
     if day is None:
         message = _("The day to plan was missing or not a valid date. Choose the day on "
@@ -122,12 +166,10 @@ def _day_to_plan(day: dt.date | None) -> dt.date:
 @login_required
 def plan_start(request: HttpRequest) -> HttpResponse:
     day, facility_id = _posted_day(request), _facility_id(request)
-    # Refused, she comes back to the day she asked for (without one, to the board).
-    back = _board_url(day, facility_id) if day else reverse("ride-board") + (
-        f"?facility={facility_id}" if facility_id else "")
     return run_action(request, lambda: services.plan_run_start(
         actor=request.user, day=_day_to_plan(day), facility_id=facility_id),
-        _("Planning has started. The board updates when it is done."), back)
+        _("Planning has started. The board updates when it is done."),
+        _back_to_board(day, facility_id))
 
 
 def _pin_target(request: HttpRequest) -> dict[str, int | None]:
@@ -164,6 +206,19 @@ def ride_pin(request: HttpRequest, request_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
+def ride_unpin(request: HttpRequest, request_id: int) -> HttpResponse:
+    """From a not-planned card: take the ride's pin off and plan its day with every driver.
+    The posted day is the board's, so a ride of another day is refused, not re-planned."""
+    day, facility_id = _posted_day(request), _facility_id(request)
+    return run_action(request, lambda: services.ride_request_unpin_and_plan(
+        actor=request.user, request_id=request_id, day=_day_to_plan(day),
+        facility_id=facility_id),
+        _("Unpinned. Planning the day again with every driver."),
+        _back_to_board(day, facility_id))
+
+
+@require_POST
+@login_required
 def ride_cancel(request: HttpRequest, request_id: int) -> HttpResponse:
     back = request.POST.get("next", "")
     if not back.startswith("/") or back.startswith("//"):
@@ -188,6 +243,9 @@ def driver_day(request: HttpRequest) -> HttpResponse:
     feed = services.driver_feed_ensure(actor=request.user, language=request.LANGUAGE_CODE)
     own_zone = selectors.time_zone_of(request.user)
     for trip in trips:
+        # When to leave home, as the board shows it (Trip.starts_at in the trip's zone).
+        trip.tz_name = _trip_zone(trip)
+        trip.name_zone = trip.tz_name != own_zone
         for stop in trip.stops.all():
             stop.riders = selectors.first_names(stop.request)
             # Times are the facility's (what the family was told); named when she lives by
