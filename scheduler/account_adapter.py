@@ -106,6 +106,15 @@ class AccountAdapter(DefaultAccountAdapter):
             logger.warning("user #%s proved a number another account had proved first",
                            user.pk)
 
+    def validation_error(self, code: str, *args: Any) -> ValidationError:
+        if code == "too_many_login_attempts":
+            # From a form, this is codes asked for too often (allauth's rate limit), by
+            # someone who may have no password: not the message after three wrong codes.
+            return ValidationError(_(
+                "Too many codes were asked for. Please wait a few minutes and try again."),
+                code=code)
+        return super().validation_error(code, *args)
+
     def authenticate(self, request: Any, **credentials: Any) -> AbstractBaseUser | None:
         token = _PASSWORD_GIVEN.set(True)
         try:

@@ -350,3 +350,16 @@ def test_a_forgotten_password_without_email_is_a_texted_sign_in_code(
         assert wrong.status_code == 200 and not signed_in(client)
         client.post(reverse("account_confirm_login_code"), {"code": code_in(sms_outbox[-1][1])})
         assert signed_in(client)
+
+
+def test_asking_for_sign_in_codes_too_often_says_to_wait_not_to_use_a_password(
+    sms_outbox: list,
+) -> None:
+    """Someone without a password asks for a sign-in code for her number again and again,
+    from fresh pages: she is told to wait, not to sign in with a password she may not have."""
+    with time_machine.travel(NOW, tick=False):
+        for _ in range(4):
+            page = Client().post(reverse("account_request_login_code"),
+                                 {"phone": "(555) 123-4567"}, follow=True).content.decode()
+    assert "Too many codes were asked for. Please wait a few minutes" in page
+    assert "your password" not in page
